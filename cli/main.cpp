@@ -1,0 +1,146 @@
+// stalemate: run scenarios against real registry builds on a fake,
+// eventually consistent object store; or serve the fake alone.
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/child_reaper.h"
+#include "harness/fake_backend.h"
+#include "harness/json_reader.h"
+#include "harness/registry_process.h"
+#include "harness/runner.h"
+#include "reports/run_report.h"
+
+using namespace stalemate;
+using namespace stalemate::harness;
+
+namespace {
+
+const char* kUsage =
+    "usage:\n"
+    "  stalemate run SCENARIO.json [--out DIR] [--registry PATH] [--seed N]\n"
+    "      run one scenario against a real registry; exit 0 all invariants held,\n"
+    "      1 a violation (or a failed operation), 2 bad input, 3 infrastructure failure\n"
+    "  stalemate serve --swift 127.0.0.1:PORT\n"
+    "      serve the fake Swift alone until SIGINT/SIGTERM\n"
+    "  stalemate version\n";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::optional<std::string> out, registry, seed, swift;
+};
+
+Args parse_args(int argc, char** argv, int first) {
+  Args a;
+  for (int i = first; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](std::optional<std::string>& slot) {
+      if (i + 1 >= argc) throw InputError("option " + arg + " needs a value");
+      slot = argv[++i];
+    };
+    if (arg == "--out")
+      value(a.out);
+    else if (arg == "--registry")
+      value(a.registry);
+    else if (arg == "--seed")
+      value(a.seed);
+    else if (arg == "--swift")
+      value(a.swift);
+    else if (arg.rfind("--", 0) == 0)
+      throw InputError("unknown option " + arg);
+    else
+      a.positional.push_back(arg);
+  }
+  return a;
+}
+
+int cmd_run(const Args& args) {
+  if (args.positional.size() != 1) throw InputError("run takes exactly one scenario file");
+  install_child_reaper();
+  RunOptions options;
+  if (args.out) options.out_dir = *args.out;
+  if (args.registry) options.registry_binary = *args.registry;
+  if (args.seed) {
+    try {
+      std::size_t pos = 0;
+      options.seed = std::stoull(*args.seed, &pos);
+      if (pos != args.seed->size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      throw InputError("--seed: expected a non-negative integer, got \"" + *args.seed + "\"");
+    }
+  }
+  Scenario scenario = load_scenario(args.positional[0]);
+  auto outcome = run_scenario(std::move(scenario), options);
+  std::cout << reports::render_summary(outcome.report);
+  return outcome.exit_code;
+}
+
+int cmd_serve(const Args& args) {
+  if (!args.swift) throw InputError("serve needs --swift 127.0.0.1:PORT");
+  const auto colon = args.swift->rfind(':');
+  if (colon == std::string::npos) throw InputError("--swift: expected ADDRESS:PORT, got \"" + *args.swift + "\"");
+  const std::string address = args.swift->substr(0, colon);
+  unsigned long port = 0;
+  try {
+    port = std::stoul(args.swift->substr(colon + 1));
+  } catch (const std::exception&) {
+    throw InputError("--swift: bad port in \"" + *args.swift + "\"");
+  }
+  if (port > 65535) throw InputError("--swift: port out of range");
+  // Block the stop signals before any server thread exists, then wait for one.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  BackendSpec spec;
+  std::unique_ptr<FakeBackend> backend;
+  try {
+    backend = std::make_unique<FakeBackend>(spec, address, static_cast<unsigned short>(port));
+  } catch (const std::runtime_error& e) {
+    throw InfrastructureError(e.what());
+  }
+  std::cout << backend->describe().dump(2) << std::endl;
+  std::cout << "serving; stop with Ctrl-C" << std::endl;
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  backend->stop();
+  std::cout << "stopped after " << backend->requests_served() << " requests (signal " << sig << ")" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return kExitBadInput;
+  }
+  const std::string command = argv[1];
+  try {
+    if (command == "run") return cmd_run(parse_args(argc, argv, 2));
+    if (command == "serve") return cmd_serve(parse_args(argc, argv, 2));
+    if (command == "version" || command == "--version") {
+      std::cout << "stalemate " << STALEMATE_VERSION << "\n";
+      return 0;
+    }
+    if (command == "help" || command == "--help" || command == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    throw InputError("unknown command \"" + command + "\"");
+  } catch (const InputError& e) {
+    std::cerr << "stalemate: bad input: " << e.what() << "\n";
+    if (command != "run" && command != "serve") std::cerr << kUsage;
+    return kExitBadInput;
+  } catch (const InfrastructureError& e) {
+    std::cerr << "stalemate: infrastructure failure: " << e.what() << "\n";
+    return kExitInfrastructure;
+  } catch (const std::exception& e) {
+    std::cerr << "stalemate: infrastructure failure: " << e.what() << "\n";
+    return kExitInfrastructure;
+  }
+}

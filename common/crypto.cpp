@@ -1,0 +1,80 @@
+#include "common/crypto.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <stdexcept>
+
+namespace stalemate {
+
+std::string to_hex(std::string_view bytes) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
+}
+
+namespace {
+std::string digest_raw(const EVP_MD* md, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!EVP_Digest(data.data(), data.size(), out, &len, md, nullptr)) throw std::runtime_error("EVP_Digest failed");
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+std::string hmac_raw(const EVP_MD* md, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+            data.size(), out, &len))
+    throw std::runtime_error("HMAC failed");
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+}  // namespace
+
+std::string md5_raw(std::string_view data) { return digest_raw(EVP_md5(), data); }
+std::string md5_hex(std::string_view data) { return to_hex(md5_raw(data)); }
+std::string sha256_raw(std::string_view data) { return digest_raw(EVP_sha256(), data); }
+std::string sha256_hex(std::string_view data) { return to_hex(sha256_raw(data)); }
+std::string hmac_sha1_hex(std::string_view key, std::string_view data) { return to_hex(hmac_raw(EVP_sha1(), key, data)); }
+std::string hmac_sha256_raw(std::string_view key, std::string_view data) { return hmac_raw(EVP_sha256(), key, data); }
+
+std::string base64_encode(std::string_view data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+struct StreamingDigest::Impl {
+  EVP_MD_CTX* ctx = nullptr;
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+StreamingDigest::StreamingDigest(const char* algorithm) : impl_(std::make_unique<Impl>()) {
+  const EVP_MD* md = EVP_get_digestbyname(algorithm);
+  impl_->ctx = EVP_MD_CTX_new();
+  if (!md || !impl_->ctx || !EVP_DigestInit_ex(impl_->ctx, md, nullptr))
+    throw std::runtime_error(std::string("cannot start digest ") + algorithm);
+}
+StreamingDigest::~StreamingDigest() = default;
+StreamingDigest::StreamingDigest(StreamingDigest&&) noexcept = default;
+StreamingDigest& StreamingDigest::operator=(StreamingDigest&&) noexcept = default;
+
+void StreamingDigest::update(const void* data, std::size_t n) {
+  EVP_DigestUpdate(impl_->ctx, data, n);
+  bytes_ += n;
+}
+
+std::string StreamingDigest::hex_final() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(impl_->ctx, out, &len);
+  return to_hex(std::string_view(reinterpret_cast<char*>(out), len));
+}
+
+}  // namespace stalemate

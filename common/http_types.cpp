@@ -1,0 +1,118 @@
+#include "common/http_types.h"
+
+#include <algorithm>
+#include <strings.h>
+
+#include "common/url.h"
+
+namespace stalemate {
+
+Payload make_payload(std::string bytes) { return std::make_shared<const std::string>(std::move(bytes)); }
+
+const Payload& empty_payload() {
+  static const Payload empty = std::make_shared<const std::string>();
+  return empty;
+}
+
+bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
+  const std::size_t n = std::min(a.size(), b.size());
+  int c = n ? ::strncasecmp(a.data(), b.data(), n) : 0;
+  if (c != 0) return c < 0;
+  return a.size() < b.size();
+}
+
+std::string HttpRequest::header(std::string_view name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+bool HttpRequest::has_header(std::string_view name) const { return headers.find(name) != headers.end(); }
+bool HttpRequest::has_query(std::string_view key) const { return query.find(std::string(key)) != query.end(); }
+std::string HttpRequest::query_value(std::string_view key) const {
+  auto it = query.find(std::string(key));
+  return it == query.end() ? std::string() : it->second;
+}
+
+bool parse_request_target(HttpRequest& req) {
+  const auto q = req.target.find('?');
+  const std::string raw_path = req.target.substr(0, q);
+  req.raw_query = q == std::string::npos ? std::string() : req.target.substr(q + 1);
+  auto decoded = percent_decode(raw_path, false);
+  if (!decoded) return false;
+  req.path = *decoded;
+  auto parsed = parse_query(req.raw_query);
+  if (!parsed) return false;
+  req.query = std::move(*parsed);
+  return true;
+}
+
+void HttpResponse::set_text(std::string text, std::string content_type) {
+  body.clear();
+  const auto n = text.size();
+  if (n) body.push_back({make_payload(std::move(text)), 0, n});
+  headers["Content-Type"] = std::move(content_type);
+}
+
+void HttpResponse::append(Payload data, std::uint64_t offset, std::uint64_t length) {
+  if (length) body.push_back({std::move(data), offset, length});
+}
+
+std::uint64_t HttpResponse::slices_size() const {
+  std::uint64_t n = 0;
+  for (const auto& s : body) n += s.length;
+  return n;
+}
+
+std::uint64_t HttpResponse::content_length() const { return declared_length ? *declared_length : slices_size(); }
+
+std::uint64_t HttpResponse::deliverable_bytes() const {
+  if (head) return 0;
+  std::uint64_t n = std::min(content_length(), slices_size());
+  if (cut_after) n = std::min(n, *cut_after);
+  return n;
+}
+
+std::string HttpResponse::body_string() const {
+  std::string out;
+  std::uint64_t left = deliverable_bytes();
+  for (const auto& s : body) {
+    if (!left) break;
+    const auto take = std::min(left, s.length);
+    out.append(*s.data, s.offset, take);
+    left -= take;
+  }
+  return out;
+}
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Request Entity Too Large";
+    case 416: return "Requested Range Not Satisfiable";
+    case 422: return "Unprocessable Entity";
+    case 499: return "Client Disconnect";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+    default: return "Unknown";
+  }
+}
+
+}  // namespace stalemate

@@ -1,0 +1,81 @@
+// Plain HTTP request/response values shared by the protocol front-ends, the
+// Beast server that carries them and the tests. Deliberately free of Beast so
+// that front-end logic compiles fast and can be unit-tested without sockets.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stalemate {
+
+// Immutable shared bytes: one stored object version is held once however many
+// replicas (or responses) refer to it.
+using Payload = std::shared_ptr<const std::string>;
+Payload make_payload(std::string bytes);
+const Payload& empty_payload();
+
+struct CaseInsensitiveLess {
+  bool operator()(std::string_view a, std::string_view b) const;
+  using is_transparent = void;
+};
+using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
+
+// A view of part of a payload that a response streams without copying.
+struct BodySlice {
+  Payload data;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+struct HttpRequest {
+  std::string method;                      // upper case, e.g. "GET", "COPY"
+  std::string target;                      // raw request target
+  std::string path;                        // percent-decoded path, no query
+  std::string raw_query;                   // undecoded query string, no '?'
+  std::map<std::string, std::string> query;  // decoded; a bare key maps to ""
+  Headers headers;
+  Payload body = empty_payload();
+  std::string host;                        // the Host header as sent (may be empty)
+
+  std::string header(std::string_view name) const;  // "" when absent
+  bool has_header(std::string_view name) const;
+  bool has_query(std::string_view key) const;
+  std::string query_value(std::string_view key) const;  // "" when absent
+};
+
+// Builds path/raw_query/query from target; returns false on bad percent-escapes.
+bool parse_request_target(HttpRequest& req);
+
+struct HttpResponse {
+  int status = 200;
+  Headers headers;
+  std::vector<BodySlice> body;  // streamed in order
+  // The Content-Length announced. Unset: the sum of the body slices. A value
+  // larger than what the slices hold models a server that promised more than
+  // it could deliver: the connection is closed after the last slice.
+  std::optional<std::uint64_t> declared_length;
+  // Close the connection after this many body bytes (a mid-stream cut).
+  std::optional<std::uint64_t> cut_after;
+  bool head = false;  // response to HEAD: headers only, Content-Length kept
+
+  void set_text(std::string text, std::string content_type = "text/plain; charset=utf-8");
+  void append(Payload data, std::uint64_t offset, std::uint64_t length);
+  std::uint64_t slices_size() const;
+  std::uint64_t content_length() const;  // declared_length or slices_size()
+  // The bytes actually delivered: min(content length, slices, cut).
+  std::uint64_t deliverable_bytes() const;
+  // Test helper: the delivered body flattened into one string.
+  std::string body_string() const;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+const char* reason_phrase(int status);
+
+}  // namespace stalemate

@@ -1,0 +1,42 @@
+// The in-process fake object store as one unit: the replicated Store, the
+// protocol front-end on it, and the HTTP server carrying it on 127.0.0.1.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/scenario.h"
+#include "sim/model/store.h"
+#include "sim/server/http_server.h"
+#include "sim/swift/swift_frontend.h"
+
+namespace stalemate::harness {
+
+class FakeBackend {
+ public:
+  // Starts serving at once on address:port (port 0 picks a free one).
+  FakeBackend(const BackendSpec& spec, const std::string& address = "127.0.0.1", unsigned short port = 0);
+  ~FakeBackend();
+
+  sim::Store& store() { return store_; }
+  sim::SwiftFrontend& swift() { return *swift_; }
+  const BackendSpec& spec() const { return spec_; }
+  std::string base_url() const;
+  std::uint64_t requests_served() const;
+  void stop();
+
+  // The registry config "storage" section pointing at this backend.
+  nlohmann::json registry_storage(const RegistrySpec& registry) const;
+  // Endpoint and credentials, for `stalemate serve` and the report.
+  nlohmann::json describe() const;
+
+ private:
+  BackendSpec spec_;
+  sim::Store store_;
+  std::unique_ptr<sim::SwiftFrontend> swift_;
+  std::unique_ptr<sim::HttpServer> server_;
+};
+
+}  // namespace stalemate::harness

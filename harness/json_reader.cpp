@@ -1,0 +1,157 @@
+#include "harness/json_reader.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace stalemate::harness {
+
+namespace {
+std::string type_name(const nlohmann::json& v) { return v.type_name(); }
+std::string escape_pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
+  }
+  return out;
+}
+}  // namespace
+
+JsonReader::JsonReader(const nlohmann::json& value, std::string file, std::string pointer)
+    : value_(value), file_(std::move(file)), pointer_(std::move(pointer)) {}
+
+void JsonReader::fail(const std::string& what) const {
+  throw InputError(file_ + ": " + (pointer_.empty() ? "/" : pointer_) + ": " + what);
+}
+
+bool JsonReader::has(const std::string& key) const { return value_.is_object() && value_.contains(key); }
+
+JsonReader JsonReader::at(const std::string& key) const {
+  if (!value_.is_object()) fail("expected an object, got " + type_name(value_));
+  auto it = value_.find(key);
+  if (it == value_.end()) fail("missing required key \"" + key + "\"");
+  return JsonReader(*it, file_, pointer_ + "/" + escape_pointer_token(key));
+}
+
+JsonReader JsonReader::at(std::size_t index) const {
+  if (!value_.is_array()) fail("expected an array, got " + type_name(value_));
+  if (index >= value_.size()) fail("index " + std::to_string(index) + " out of range");
+  return JsonReader(value_[index], file_, pointer_ + "/" + std::to_string(index));
+}
+
+std::size_t JsonReader::size() const {
+  if (!value_.is_array()) fail("expected an array, got " + type_name(value_));
+  return value_.size();
+}
+
+void JsonReader::expect_object(std::initializer_list<const char*> allowed_keys) const {
+  if (!value_.is_object()) fail("expected an object, got " + type_name(value_));
+  for (const auto& [key, v] : value_.items()) {
+    bool known = false;
+    for (const char* k : allowed_keys) known = known || key == k;
+    if (!known) {
+      std::string list;
+      for (const char* k : allowed_keys) list += std::string(list.empty() ? "" : ", ") + k;
+      JsonReader(v, file_, pointer_ + "/" + escape_pointer_token(key)).fail("unknown key (expected one of: " + list + ")");
+    }
+  }
+}
+
+std::string JsonReader::as_string() const {
+  if (!value_.is_string()) fail("expected a string, got " + type_name(value_));
+  return value_.get<std::string>();
+}
+
+bool JsonReader::as_bool() const {
+  if (!value_.is_boolean()) fail("expected true or false, got " + type_name(value_));
+  return value_.get<bool>();
+}
+
+std::uint64_t JsonReader::as_uint() const {
+  if (value_.is_number_unsigned()) return value_.get<std::uint64_t>();
+  if (value_.is_number_integer() && value_.get<std::int64_t>() >= 0) return value_.get<std::uint64_t>();
+  fail("expected a non-negative integer, got " + (value_.is_number() ? value_.dump() : type_name(value_)));
+}
+
+double JsonReader::as_number() const {
+  if (!value_.is_number()) fail("expected a number, got " + type_name(value_));
+  return value_.get<double>();
+}
+
+std::uint64_t JsonReader::as_size() const {
+  if (value_.is_number()) return as_uint();
+  if (!value_.is_string()) fail("expected a size such as 1048576 or \"4MiB\", got " + type_name(value_));
+  const std::string s = value_.get<std::string>();
+  std::size_t pos = 0;
+  double number = 0;
+  try {
+    number = std::stod(s, &pos);
+  } catch (const std::exception&) {
+    fail("expected a size such as 1048576 or \"4MiB\", got \"" + s + "\"");
+  }
+  std::string unit = s.substr(pos);
+  unit.erase(0, unit.find_first_not_of(' '));
+  static const std::pair<const char*, double> units[] = {
+      {"", 1},         {"B", 1},         {"KiB", 1024.0},  {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+      {"KB", 1000.0},  {"MB", 1e6},      {"GB", 1e9},      {"kB", 1000.0}};
+  for (const auto& [name, factor] : units) {
+    if (unit == name) {
+      const double bytes = number * factor;
+      if (bytes < 0 || bytes > 1.8e19 || std::floor(bytes) != bytes)
+        fail("size \"" + s + "\" is not a whole number of bytes");
+      return static_cast<std::uint64_t>(bytes);
+    }
+  }
+  fail("unknown size unit in \"" + s + "\" (use B, KiB, MiB, GiB, KB, MB or GB)");
+}
+
+std::string JsonReader::as_enum(std::initializer_list<const char*> choices) const {
+  const std::string s = as_string();
+  std::string list;
+  for (const char* c : choices) {
+    if (s == c) return s;
+    list += std::string(list.empty() ? "" : ", ") + "\"" + c + "\"";
+  }
+  fail("\"" + s + "\" is not one of " + list);
+}
+
+std::string JsonReader::get_string(const std::string& key, const std::string& fallback) const {
+  return has(key) ? at(key).as_string() : fallback;
+}
+bool JsonReader::get_bool(const std::string& key, bool fallback) const { return has(key) ? at(key).as_bool() : fallback; }
+std::uint64_t JsonReader::get_uint(const std::string& key, std::uint64_t fallback) const {
+  return has(key) ? at(key).as_uint() : fallback;
+}
+std::uint64_t JsonReader::get_size(const std::string& key, std::uint64_t fallback) const {
+  return has(key) ? at(key).as_size() : fallback;
+}
+
+nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot open file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is the 1-based offset of the error; turn it into line:column.
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    throw InputError(path + ":" + std::to_string(line) + ":" + std::to_string(column) + ": invalid JSON: " + e.what());
+  }
+}
+
+}  // namespace stalemate::harness

@@ -1,0 +1,68 @@
+#include "reports/run_report.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace stalemate::reports {
+
+std::filesystem::path write_json_file(const std::filesystem::path& dir, const std::string& name,
+                                      const nlohmann::json& document) {
+  std::filesystem::create_directories(dir);
+  const auto final_path = dir / name;
+  const auto tmp_path = dir / (name + ".tmp");
+  {
+    std::ofstream out(tmp_path, std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp_path.string());
+    out << document.dump(2) << "\n";
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp_path.string());
+  }
+  const int fd = ::open(tmp_path.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::filesystem::rename(tmp_path, final_path);
+  return final_path;
+}
+
+namespace {
+std::string str(const nlohmann::json& j, const char* key, const std::string& fallback = "") {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+}  // namespace
+
+std::string render_summary(const nlohmann::json& report) {
+  std::ostringstream out;
+  const auto& counts = report.value("counts", nlohmann::json::object());
+  out << "scenario  " << str(report["scenario"], "name") << "  (" << str(report, "scenario_file") << ", seed "
+      << str(report, "seed") << ")\n";
+  out << "registry  " << str(report["registry"], "binary") << "  " << str(report["registry"], "version") << "\n";
+  out << "backend   " << str(report["backend"], "protocol") << " at " << str(report["backend"], "endpoint") << "\n";
+  out << "requests  " << counts.value("requests", 0) << " client requests, " << counts.value("errors", 0)
+      << " failed, " << counts.value("violations", 0) << " invariant violations; "
+      << counts.value("backend_requests", 0) << " storage requests served\n";
+  const auto& violations = report.value("violations", nlohmann::json::array());
+  const std::size_t shown = std::min<std::size_t>(violations.size(), 5);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& v = violations[i];
+    out << "  [" << str(v, "invariant") << "] " << str(v, "message") << "\n";
+    out << "      request #" << str(v, "request_index") << ": " << str(v, "method") << " " << str(v, "url") << "\n";
+  }
+  if (violations.size() > shown) out << "  … and " << violations.size() - shown << " more (see the JSON report)\n";
+  const auto& errors = report.value("errors", nlohmann::json::array());
+  for (std::size_t i = 0; i < std::min<std::size_t>(errors.size(), 3); ++i)
+    out << "  error: " << errors[i].get<std::string>() << "\n";
+  out << "report    " << str(report, "report_path") << "\n";
+  out << "VERDICT   " << str(report, "verdict") << "\n";
+  return out.str();
+}
+
+}  // namespace stalemate::reports

@@ -1,0 +1,192 @@
+// The Beast server carrying front-ends: framing, Expect: 100-continue,
+// chunked bodies, HEAD, mid-body cuts, loopback-only binding. Driven with raw
+// sockets so the bytes on the wire are what is asserted.
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+
+#include "sim/server/http_server.h"
+
+using namespace stalemate;
+using namespace stalemate::sim;
+
+namespace {
+
+// Sends raw bytes, then reads until the server closes or `until` appears.
+class RawConnection {
+ public:
+  explicit RawConnection(unsigned short port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{10, 0};  // a hung server fails the test instead of hanging it
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~RawConnection() { ::close(fd_); }
+  void send(const std::string& bytes) { REQUIRE(::write(fd_, bytes.data(), bytes.size()) == (ssize_t)bytes.size()); }
+  // Reads until `marker` has been seen, or EOF/timeout.
+  std::string read_until(const std::string& marker) {
+    while (received_.find(marker) == std::string::npos) {
+      char buf[65536];
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      received_.append(buf, static_cast<std::size_t>(n));
+    }
+    return received_;
+  }
+  std::string read_to_eof() { return read_until(std::string("\0\0never\0", 8)); }
+
+ private:
+  int fd_ = -1;
+  std::string received_;
+};
+
+HttpResponse echo(const HttpRequest& req) {
+  HttpResponse res;
+  res.status = 200;
+  res.headers["X-Method"] = req.method;
+  res.headers["X-Path"] = req.path;
+  res.headers["X-Query-A"] = req.query_value("a");
+  res.headers["X-Body-Size"] = std::to_string(req.body->size());
+  res.set_text(*req.body);
+  return res;
+}
+
+}  // namespace
+
+TEST_CASE("server echoes a request with Content-Length and decodes the target") {
+  HttpServer server(echo);
+  RawConnection c(server.port());
+  c.send("PUT /v1/a%20b/c?a=x%2Fy HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+  const auto out = c.read_to_eof();
+  CHECK(out.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(out.find("X-Path: /v1/a b/c\r\n") != std::string::npos);
+  CHECK(out.find("X-Query-A: x/y\r\n") != std::string::npos);
+  CHECK(out.find("Content-Length: 5\r\n") != std::string::npos);
+  CHECK(out.substr(out.size() - 5) == "hello");
+  CHECK(server.requests_served() == 1);
+}
+
+TEST_CASE("server answers Expect: 100-continue before reading a chunked body") {
+  HttpServer server(echo);
+  RawConnection c(server.port());
+  c.send("PUT /o HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+  const auto interim = c.read_until("\r\n\r\n");
+  CHECK(interim.rfind("HTTP/1.1 100 Continue\r\n", 0) == 0);
+  c.send("3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+  const auto out = c.read_to_eof();
+  CHECK(out.find("X-Body-Size: 7\r\n") != std::string::npos);
+  CHECK(out.substr(out.size() - 7) == "abcdefg");
+}
+
+TEST_CASE("server keeps the connection alive across requests") {
+  HttpServer server(echo);
+  RawConnection c(server.port());
+  c.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto out = c.read_to_eof();
+  CHECK(out.find("X-Path: /one") != std::string::npos);
+  CHECK(out.find("X-Path: /two") != std::string::npos);
+}
+
+TEST_CASE("HEAD keeps the declared Content-Length and sends no body") {
+  HttpServer server([](const HttpRequest&) {
+    HttpResponse res;
+    res.declared_length = 12345;
+    return res;
+  });
+  RawConnection c(server.port());
+  c.send("HEAD /o HTTP/1.1\r\nHost: x\r\n\r\nGET /o HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto out = c.read_to_eof();
+  // The HEAD answer carries the length without a body; the next response follows at once.
+  const auto first = out.find("Content-Length: 12345\r\n\r\nHTTP/1.1 ");
+  CHECK(first != std::string::npos);
+}
+
+TEST_CASE("a response promising more than its slices is cut and the connection closed") {
+  auto payload = make_payload("0123456789");
+  HttpServer server([payload](const HttpRequest&) {
+    HttpResponse res;
+    res.append(payload, 2, 4);  // "2345"
+    res.append(payload, 0, 2);  // "01"
+    res.declared_length = 100;
+    return res;
+  });
+  RawConnection c(server.port());
+  c.send("GET /o HTTP/1.1\r\nHost: x\r\n\r\n");  // keep-alive requested, still closed
+  const auto out = c.read_to_eof();
+  CHECK(out.find("Content-Length: 100\r\n") != std::string::npos);
+  CHECK(out.substr(out.size() - 6) == "234501");
+}
+
+TEST_CASE("cut_after stops the body after N bytes") {
+  auto payload = make_payload(std::string(100000, 'z'));
+  HttpServer server([payload](const HttpRequest&) {
+    HttpResponse res;
+    res.append(payload, 0, payload->size());
+    res.cut_after = 777;
+    return res;
+  });
+  RawConnection c(server.port());
+  c.send("GET /o HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto out = c.read_to_eof();
+  const auto body = out.substr(out.find("\r\n\r\n") + 4);
+  CHECK(out.find("Content-Length: 100000\r\n") != std::string::npos);
+  CHECK(body.size() == 777);
+}
+
+TEST_CASE("a handler exception becomes a 500, malformed targets a 400, and the server survives") {
+  HttpServer server([](const HttpRequest& req) -> HttpResponse {
+    if (req.path == "/throw") throw std::runtime_error("boom");
+    return HttpResponse{};
+  });
+  {
+    RawConnection c(server.port());
+    c.send("GET /throw HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const auto out = c.read_to_eof();
+    CHECK(out.rfind("HTTP/1.1 500", 0) == 0);
+    CHECK(out.find("boom") != std::string::npos);
+  }
+  {
+    RawConnection c(server.port());
+    c.send("GET /bad%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(c.read_to_eof().rfind("HTTP/1.1 400", 0) == 0);
+  }
+  {
+    RawConnection c(server.port());
+    c.send("this is not http\r\n\r\n");
+    c.read_to_eof();  // closed without a crash
+  }
+  RawConnection c(server.port());
+  c.send("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(c.read_to_eof().rfind("HTTP/1.1 200", 0) == 0);
+}
+
+TEST_CASE("a body over the limit gets 413") {
+  HttpServerOptions options;
+  options.body_limit = 10;
+  HttpServer server(echo, options);
+  RawConnection c(server.port());
+  c.send("PUT /o HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n01234567890");
+  CHECK(c.read_to_eof().rfind("HTTP/1.1 413", 0) == 0);
+}
+
+TEST_CASE("the server refuses non-loopback addresses and reports a taken port") {
+  HttpServerOptions options;
+  options.address = "0.0.0.0";
+  CHECK_THROWS_WITH(HttpServer(echo, options), Catch::Contains("only loopback"));
+  HttpServer first(echo);
+  HttpServerOptions same;
+  same.port = first.port();
+  // SO_REUSEADDR does not allow two listeners on one port
+  CHECK_THROWS_WITH(HttpServer(echo, same), Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(first.port())));
+}
