@@ -9,7 +9,7 @@
 
 #include "harness/child_reaper.h"
 #include "harness/fake_backend.h"
-#include "harness/json_reader.h"
+#include "common/json_reader.h"
 #include "harness/registry_process.h"
 #include "harness/runner.h"
 #include "reports/run_report.h"

@@ -1,15 +1,24 @@
 #include "harness/fake_backend.h"
 
+#include "sim/control/control_api.h"
+
 namespace stalemate::harness {
 
-FakeBackend::FakeBackend(const BackendSpec& spec, const std::string& address, unsigned short port)
-    : spec_(spec), store_(spec.topology) {
+FakeBackend::FakeBackend(const BackendSpec& spec, const std::string& address, unsigned short port,
+                         const std::string& event_log)
+    : spec_(spec), store_(spec.model) {
+  if (!event_log.empty()) store_.events().open_file(event_log);
   store_.create_account(spec.swift.account);
   swift_ = std::make_unique<sim::SwiftFrontend>(store_, spec.swift);
   sim::HttpServerOptions options;
   options.address = address;
   options.port = port;
-  server_ = std::make_unique<sim::HttpServer>([this](const HttpRequest& r) { return swift_->handle(r); }, options);
+  server_ = std::make_unique<sim::HttpServer>(
+      [this](const HttpRequest& r) {
+        if (sim::is_control_request(r)) return sim::handle_control(store_, spec_.swift.account, r);
+        return swift_->handle(r);
+      },
+      options);
   swift_->set_base_url(server_->base_url());
 }
 
@@ -45,8 +54,12 @@ nlohmann::json FakeBackend::describe() const {
       {"user", spec_.swift.user},
       {"key", spec_.swift.key},
       {"swift_version", spec_.swift.version},
-      {"object_replicas", spec_.topology.object_replicas},
-      {"container_replicas", spec_.topology.container_replicas},
+      {"control", base_url() + "/__stalemate/"},
+      {"seed", spec_.model.seed},
+      {"object_replicas", spec_.model.topology.object_replicas},
+      {"container_replicas", spec_.model.topology.container_replicas},
+      {"consistency", sim::consistency_to_json(store_.params_now())},
+      {"rules", store_.rules_json()},
   };
 }
 

@@ -16,8 +16,10 @@ namespace stalemate::harness {
 
 class FakeBackend {
  public:
-  // Starts serving at once on address:port (port 0 picks a free one).
-  FakeBackend(const BackendSpec& spec, const std::string& address = "127.0.0.1", unsigned short port = 0);
+  // Starts serving at once on address:port (port 0 picks a free one). With an
+  // event_log path, every request and its decisions stream there as JSONL.
+  FakeBackend(const BackendSpec& spec, const std::string& address = "127.0.0.1", unsigned short port = 0,
+              const std::string& event_log = "");
   ~FakeBackend();
 
   sim::Store& store() { return store_; }

@@ -37,7 +37,7 @@ std::string apply_flip_byte(FakeBackend& backend, const DebugSpec& debug) {
 
 RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
   if (options.registry_binary) scenario.registry.binary = *options.registry_binary;
-  if (options.seed) scenario.seed = *options.seed;
+  if (options.seed) scenario.seed = scenario.backend.model.seed = *options.seed;
   for (auto& w : scenario.workload.images)
     for (auto& layer : w.image.layers) layer.seed = layer_content_seed(scenario.seed, layer.seed);
 
@@ -68,7 +68,7 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
   };
   std::unique_ptr<FakeBackend> backend_holder;
   try {
-    backend_holder = std::make_unique<FakeBackend>(scenario.backend);
+    backend_holder = std::make_unique<FakeBackend>(scenario.backend, "127.0.0.1", 0, (out_dir / "events.jsonl").string());
   } catch (const std::runtime_error& e) {
     write_failure(e.what());
     throw InfrastructureError(std::string("fake backend: ") + e.what());
@@ -114,6 +114,16 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
                            result.error);
       }
     }
+    if (scenario.workload.converge_check) {
+      // Let the store converge (rules off, lag off, every pending update
+      // applied), then ask again whether what was acknowledged is intact.
+      const auto pending = backend.store().pending_count();
+      const auto applied = backend.store().heal();
+      report["convergence"] = {{"pending_before_heal", pending},
+                               {"applied", applied},
+                               {"converged", backend.store().converged()}};
+      if (!backend.store().converged()) notes.push_back("the store did not converge after healing (corrupted replicas?)");
+    }
     if (scenario.workload.verify_acknowledged) client.verify_acknowledged();
     if (!all_pushed) notes.push_back("not every image was pushed; pulls of those images were still attempted");
     registry.stop();
@@ -129,6 +139,8 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
   report["violations"] = violations;
   report["errors"] = errors;
   report["notes"] = notes;
+  report["backend"]["event_log"] = (out_dir / "events.jsonl").string();
+  report["backend"]["rules"] = backend.store().rules_json();
   report["counts"] = {{"requests", requests.size()},
                       {"violations", violations.size()},
                       {"errors", errors.size()},

@@ -1,13 +1,13 @@
 #include "harness/scenario.h"
 
-#include "harness/json_reader.h"
+#include "common/json_reader.h"
 
 namespace stalemate::harness {
 
 namespace {
 
 void parse_backend(const JsonReader& r, BackendSpec& b) {
-  r.expect_object({"type", "container", "replicas", "swift"});
+  r.expect_object({"type", "container", "replicas", "swift", "consistency", "phases", "faults"});
   b.type = r.has("type") ? r.at("type").as_enum({"swift"}) : "swift";
   b.container = r.get_string("container", b.container);
   if (b.container.empty() || b.container.find('/') != std::string::npos)
@@ -15,12 +15,15 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
   if (r.has("replicas")) {
     auto rep = r.at("replicas");
     rep.expect_object({"objects", "containers"});
-    b.topology.object_replicas = static_cast<int>(rep.get_uint("objects", 3));
-    b.topology.container_replicas = static_cast<int>(rep.get_uint("containers", 3));
-    if (b.topology.object_replicas < 1 || b.topology.object_replicas > 16) rep.at("objects").fail("must be 1..16");
-    if (b.topology.container_replicas < 1 || b.topology.container_replicas > 16)
+    b.model.topology.object_replicas = static_cast<int>(rep.get_uint("objects", 3));
+    b.model.topology.container_replicas = static_cast<int>(rep.get_uint("containers", 3));
+    if (b.model.topology.object_replicas < 1 || b.model.topology.object_replicas > 16) rep.at("objects").fail("must be 1..16");
+    if (b.model.topology.container_replicas < 1 || b.model.topology.container_replicas > 16)
       rep.at("containers").fail("must be 1..16");
   }
+  if (r.has("consistency")) b.model.consistency = sim::parse_consistency(r.at("consistency"));
+  if (r.has("phases")) b.model.phases = sim::parse_phases(r.at("phases"));
+  if (r.has("faults")) b.model.rules = sim::parse_fault_rules(r.at("faults"));
   if (r.has("swift")) {
     auto s = r.at("swift");
     s.expect_object({"version", "tempurl", "bulk_delete", "max_deletes_per_request", "account", "user", "key"});
@@ -85,7 +88,7 @@ ImageWorkload parse_image(const JsonReader& r, const PushOptions& default_push, 
 }
 
 void parse_workload(const JsonReader& r, WorkloadSpec& w) {
-  r.expect_object({"images", "push", "pull", "verify_acknowledged"});
+  r.expect_object({"images", "push", "pull", "verify_acknowledged", "converge_check"});
   PushOptions default_push;
   if (r.has("push")) default_push = parse_push(r.at("push"), default_push);
   auto images = r.at("images");
@@ -104,6 +107,7 @@ void parse_workload(const JsonReader& r, WorkloadSpec& w) {
     }
   }
   w.verify_acknowledged = r.get_bool("verify_acknowledged", true);
+  w.converge_check = r.get_bool("converge_check", true);
 }
 
 void parse_debug(const JsonReader& r, DebugSpec& d) {
@@ -128,6 +132,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   if (s.name.empty()) r.at("name").fail("must not be empty");
   s.description = r.get_string("description", "");
   s.seed = r.get_uint("seed", 1);
+  s.backend.model.seed = s.seed;
   if (r.has("backend")) parse_backend(r.at("backend"), s.backend);
   if (r.has("registry")) parse_registry(r.at("registry"), s.registry);
   parse_workload(r.at("workload"), s.workload);

@@ -17,7 +17,7 @@ namespace stalemate::harness {
 
 struct BackendSpec {
   std::string type = "swift";  // "swift" (S3 comes later)
-  sim::StoreTopology topology;
+  sim::ModelConfig model;      // topology, consistency knobs, phases, fault rules; seed = the scenario's
   sim::SwiftConfig swift;
   std::string container = "registry";  // the registry's storage container
 };
@@ -39,6 +39,9 @@ struct WorkloadSpec {
   bool pull_by_tag = true;
   bool pull_by_digest = true;
   bool verify_acknowledged = true;  // re-read every 201'd blob and manifest at the end
+  // After the workload: heal the store (rules off, lag off, pending applied),
+  // check that it converged, and re-verify what was acknowledged.
+  bool converge_check = true;
 };
 
 // Test-only store manipulation between the push and the pull phase; it exists

@@ -1,24 +1,37 @@
-// The replicated object store that every protocol front-end (Swift, later S3)
-// sits on. State is kept per replica, as a real cluster keeps it: each object
-// replica holds its own version of each object (tombstones included), and each
-// container-listing replica holds its own rows. Reads pick a replica order;
-// listings are answered by one listing replica.
-//
-// In this first model every write reaches every replica before it is
-// acknowledged (no lag). Replication delays, quorum and the fault plan plug in
-// at apply_object_write()/apply_listing_update() and at the replica-choice
-// points in read_object()/list_objects().
+// The replicated object store that every protocol front-end (Swift, S3) sits
+// on: one model, one fault plan. State is kept per replica, as a real cluster
+// keeps it:
+//  - each object replica holds its own newest version of each object
+//    (tombstones included); a write is acknowledged once `write_quorum`
+//    replicas applied it, the others apply it after a replication delay;
+//  - each container-listing replica holds its own rows, updated
+//    asynchronously after each object write (Swift's async pendings);
+//  - reads try object replicas in a (seeded) order and return the first 2xx,
+//    possibly an old version; X-Newest asks all; a listing is answered by one
+//    container replica.
+// Pending replication is applied lazily, at the store time it falls due,
+// before any operation observes the store. Every random choice comes from
+// DecisionRng(seed) and the request's identity. Every decision is noted in
+// the request's context and ends up in the event log.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/http_types.h"
+#include "sim/model/consistency.h"
+#include "sim/model/decision_rng.h"
+#include "sim/model/event_log.h"
+#include "sim/model/fault_rules.h"
 #include "sim/model/listing.h"
+#include "sim/model/request_context.h"
 
 namespace stalemate::sim {
 
@@ -70,13 +83,31 @@ struct ReadOptions {
   bool newest = false;  // X-Newest: ask all replicas, newest timestamp wins
 };
 
+// Everything a scenario sets about the model.
+struct ModelConfig {
+  std::uint64_t seed = 1;
+  // Time moves only through advance_clock(): with the same seed and request
+  // sequence, timestamps and the whole event log repeat byte for byte.
+  bool virtual_time = false;
+  StoreTopology topology;
+  ConsistencyParams consistency;
+  std::vector<Phase> phases;
+  std::vector<FaultRule> rules;
+};
+
 class Store {
  public:
-  explicit Store(StoreTopology topology = {});
+  explicit Store(StoreTopology topology = {}, std::uint64_t seed = 1, bool virtual_time = false);
+  explicit Store(const ModelConfig& config);
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   const StoreTopology& topology() const { return topology_; }
+  std::uint64_t seed() const { return rng_.seed(); }
+
+  // ---- requests (front-ends bracket every client request with these)
+  RequestContext begin_request(RequestInfo info);
+  void end_request(const RequestContext& ctx, int status, std::uint64_t bytes);
 
   // ---- accounts
   void create_account(const std::string& account);  // idempotent
@@ -89,33 +120,69 @@ class Store {
   // ---- containers
   enum class ContainerPut { Created, Accepted, NoAccount };
   ContainerPut put_container(const std::string& account, const std::string& container, const Headers& metadata);
-  std::optional<ContainerStats> container(const std::string& account, const std::string& container) const;
+  // Stats as one container replica reports them.
+  std::optional<ContainerStats> container(const std::string& account, const std::string& container,
+                                          RequestContext* ctx = nullptr) const;
   bool update_container_metadata(const std::string& account, const std::string& container, const Headers& changes);
   enum class ContainerDelete { Deleted, NotFound, NotEmpty };
   ContainerDelete delete_container(const std::string& account, const std::string& container);
 
   // ---- objects
-  enum class WriteStatus { Ok, NoContainer, NotFound };
+  enum class WriteStatus {
+    Ok,
+    NoContainer,
+    NotFound,
+    Unavailable,  // fewer than write_quorum replicas could store it (Swift: 503)
+  };
   struct WriteResult {
     WriteStatus status = WriteStatus::Ok;
     Timestamp ts = 0;
   };
   // Stores a new version (its ts is assigned here) on the object replicas and
-  // updates the listing replicas.
+  // schedules the listing updates.
   WriteResult put_object(const std::string& account, const std::string& container, const std::string& name,
-                         ObjectVersion version);
-  // Writes a tombstone. NotFound when a read would have answered 404 (the
-  // tombstone is still written, as Swift does).
-  WriteResult delete_object(const std::string& account, const std::string& container, const std::string& name);
+                         ObjectVersion version, RequestContext* ctx = nullptr);
+  // Writes a tombstone. NotFound when the newest version was already absent
+  // (the tombstone is still written, as Swift does).
+  WriteResult delete_object(const std::string& account, const std::string& container, const std::string& name,
+                            RequestContext* ctx = nullptr);
   // Swift fast-POST: replaces the object's user metadata (X-Object-Meta-*) and
   // optionally Content-Type, keeping its body; NotFound when absent.
   WriteResult post_object(const std::string& account, const std::string& container, const std::string& name,
-                          const Headers& metadata, const std::string& content_type);
+                          const Headers& metadata, const std::string& content_type, RequestContext* ctx = nullptr);
   ReadResult read_object(const std::string& account, const std::string& container, const std::string& name,
-                         ReadOptions options = {}) const;
+                         ReadOptions options = {}, RequestContext* ctx = nullptr) const;
   // One listing replica answers; nullopt when the container does not exist.
   std::optional<std::vector<ListItem>> list_objects(const std::string& account, const std::string& container,
-                                                    const ListQuery& query) const;
+                                                    const ListQuery& query, RequestContext* ctx = nullptr) const;
+
+  // ---- control (scenario phases, the control endpoint, end-of-run checks)
+  std::int64_t now_us() const;          // store time: since construction, plus advance_clock()
+  void advance_clock(std::int64_t us);  // CLOCK(+d)
+  // Credentials issued before this store time are expired (EXPIRE).
+  std::int64_t auth_epoch_us() const;
+  void expire_credentials();
+  ConsistencyParams params_now() const;  // base params with the active phases applied
+  void set_consistency(ConsistencyParams base);
+  void set_phases(std::vector<Phase> phases);
+  void replace_rules(std::vector<FaultRule> rules);
+  void add_rules(std::vector<FaultRule> rules);
+  bool set_rule_enabled(const std::string& id, bool enabled);
+  nlohmann::json rules_json() const;
+  // Applies every pending replication and listing update now, including those
+  // held "until healed". Returns how many were applied.
+  std::size_t quiesce();
+  // Disables every rule, drops lag and phases, and quiesces: from here on the
+  // store behaves like a strongly consistent one.
+  std::size_t heal();
+  std::size_t pending_count() const;
+  // True when every object replica and every listing replica of every
+  // container hold the same state.
+  bool converged() const;
+  // Per-replica state of one object (and its listing rows) and pending updates.
+  nlohmann::json dump_object(const std::string& account, const std::string& container, const std::string& name) const;
+  EventLog& events() { return events_; }
+  const EventLog& events() const { return events_; }
 
   // ---- test hooks (never reached by a protocol request)
   // Replaces the body of the current version of `name`, on every replica that
@@ -139,20 +206,55 @@ class Store {
     Headers metadata;
     std::map<std::string, Container> containers;
   };
+  // A replication or listing update not yet applied to one replica.
+  struct Pending {
+    std::int64_t due_us = 0;  // kForever: until healed
+    std::int64_t since_us = 0;
+    std::string account, container, name;
+    int replica = 0;
+    bool listing = false;
+    ObjectVersion version;  // object updates
+    ListingRow row;         // listing updates
+    std::string cause;
+  };
 
   Timestamp next_timestamp_locked();
+  std::int64_t time_locked() const;  // store time in microseconds
   Container* find_container_locked(const std::string& account, const std::string& container);
   const Container* find_container_locked(const std::string& account, const std::string& container) const;
-  // The replication seams: today every replica applies at once.
-  void apply_object_write(Container& c, const std::string& name, const ObjectVersion& v);
-  void apply_listing_update(Container& c, const std::string& name, const ObjectVersion& v);
-  ReadResult read_locked(const Container& c, const std::string& name, ReadOptions options) const;
-  static ContainerStats stats_of(const Container& c);
+  void settle_locked() const;  // applies pending updates that are due
+  void apply_pending_locked(const Pending& p) const;
+  WriteResult write_locked(const std::string& account, const std::string& container, const std::string& name,
+                           ObjectVersion version, const std::string& change, RequestContext* ctx);
+  void enqueue_locked(Pending p);
+  ReadResult read_locked(const Container& c, const std::string& name, ReadOptions options,
+                         RequestContext* ctx) const;
+  int choose_listing_replica_locked(const Container& c, RequestContext* ctx, const char* purpose) const;
+  void note_listing_evidence_locked(const std::string& account, const std::string& container, const Container& c,
+                                    int replica, const ListQuery& query, RequestContext* ctx) const;
+  ContainerStats stats_of(const Container& c, int replica) const;
+  ConsistencyParams params_locked() const;
+  int quorum_locked(const ConsistencyParams& p) const;
+  std::string replica_name(bool listing, int replica) const;
 
   StoreTopology topology_;
+  DecisionRng rng_;
   mutable std::mutex mu_;
   Timestamp last_ts_ = 0;
-  std::map<std::string, Account> accounts_;
+  std::int64_t wall_at_start_us_ = 0;
+  std::int64_t steady_at_start_us_ = 0;
+  bool virtual_time_ = false;
+  std::int64_t clock_offset_us_ = 0;
+  std::int64_t auth_epoch_us_ = -1;
+  std::uint64_t request_seq_ = 0;
+  std::map<std::string, std::uint64_t> occurrences_;
+  ConsistencyParams base_params_;
+  std::vector<Phase> phases_;
+  std::vector<std::shared_ptr<FaultRule>> rules_;
+  mutable std::multimap<std::int64_t, Pending> pending_;  // by due time; mutable: reads settle lazily
+  // Accounts are mutable so that const reads can apply due replication first.
+  mutable std::map<std::string, Account> accounts_;
+  EventLog events_;
 };
 
 }  // namespace stalemate::sim

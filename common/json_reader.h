@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace stalemate::harness {
+namespace stalemate {
 
 // Bad input: stalemate exits 2 on this.
 struct InputError : std::runtime_error {
@@ -39,12 +39,15 @@ class JsonReader {
   // 1048576, "1MiB", "64 KiB", "1.5GiB", "512B", "10MB" (decimal units too).
   std::uint64_t as_size() const;
   std::string as_enum(std::initializer_list<const char*> choices) const;
+  // A duration in microseconds: 2.5 (seconds), "150ms", "2s", "1.5m", "1h", "500us".
+  std::int64_t as_duration_us() const;
 
   // Optional members with defaults.
   std::string get_string(const std::string& key, const std::string& fallback) const;
   bool get_bool(const std::string& key, bool fallback) const;
   std::uint64_t get_uint(const std::string& key, std::uint64_t fallback) const;
   std::uint64_t get_size(const std::string& key, std::uint64_t fallback) const;
+  std::int64_t get_duration_us(const std::string& key, std::int64_t fallback) const;
 
  private:
   const nlohmann::json& value_;
@@ -55,4 +58,4 @@ class JsonReader {
 // Parses a file as JSON; syntax errors name the file, line and column.
 nlohmann::json read_json_file(const std::string& path);
 
-}  // namespace stalemate::harness
+}  // namespace stalemate

@@ -1,10 +1,10 @@
-#include "harness/json_reader.h"
+#include "common/json_reader.h"
 
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
-namespace stalemate::harness {
+namespace stalemate {
 
 namespace {
 std::string type_name(const nlohmann::json& v) { return v.type_name(); }
@@ -120,6 +120,36 @@ std::string JsonReader::as_enum(std::initializer_list<const char*> choices) cons
   fail("\"" + s + "\" is not one of " + list);
 }
 
+std::int64_t JsonReader::as_duration_us() const {
+  if (value_.is_number()) {
+    const double seconds = as_number();
+    if (seconds < 0) fail("a duration must not be negative");
+    return static_cast<std::int64_t>(seconds * 1e6);
+  }
+  if (!value_.is_string()) fail("expected a duration such as 2.5, \"150ms\" or \"2s\", got " + type_name(value_));
+  const std::string s = value_.get<std::string>();
+  std::size_t pos = 0;
+  double number = 0;
+  try {
+    number = std::stod(s, &pos);
+  } catch (const std::exception&) {
+    fail("expected a duration such as \"150ms\" or \"2s\", got \"" + s + "\"");
+  }
+  const std::string unit = s.substr(pos);
+  static const std::pair<const char*, double> units[] = {{"us", 1}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {"h", 3600e6}};
+  for (const auto& [name, factor] : units) {
+    if (unit == name) {
+      if (number < 0) fail("a duration must not be negative");
+      return static_cast<std::int64_t>(number * factor);
+    }
+  }
+  fail("unknown duration unit in \"" + s + "\" (use us, ms, s, m or h)");
+}
+
+std::int64_t JsonReader::get_duration_us(const std::string& key, std::int64_t fallback) const {
+  return has(key) ? at(key).as_duration_us() : fallback;
+}
+
 std::string JsonReader::get_string(const std::string& key, const std::string& fallback) const {
   return has(key) ? at(key).as_string() : fallback;
 }
@@ -154,4 +184,4 @@ nlohmann::json read_json_file(const std::string& path) {
   }
 }
 
-}  // namespace stalemate::harness
+}  // namespace stalemate

@@ -1,0 +1,85 @@
+#include "harness/child_reaper.h"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <mutex>
+#include <sys/wait.h>
+
+namespace stalemate::harness {
+
+namespace {
+
+// Fixed-size table so the signal handler needs no allocation or lock: a slot
+// holds a registered pid or 0. std::atomic<pid_t> is lock-free (checked below)
+// and therefore async-signal-safe.
+constexpr int kSlots = 512;
+std::atomic<pid_t> g_children[kSlots];
+std::mutex g_install_mutex;
+static_assert(std::atomic<pid_t>::is_always_lock_free, "pid table must be lock-free for the signal handler");
+
+void stalemate_reaper_handler(int sig) {
+  const int saved_errno = errno;
+  for (auto& slot : g_children) {
+    const pid_t pid = slot.load(std::memory_order_relaxed);
+    if (pid > 0) ::kill(pid, SIGKILL);
+  }
+  for (auto& slot : g_children) {
+    const pid_t pid = slot.exchange(0, std::memory_order_relaxed);
+    if (pid > 0) {
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  // Die of the same signal, as if we had not caught it.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  ::sigaction(sig, &dfl, nullptr);
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, sig);
+  ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+  ::raise(sig);
+  errno = saved_errno;
+}
+
+}  // namespace
+
+void install_child_reaper() {
+  // Idempotent, but re-installs if someone (a test framework, say) replaced
+  // the handlers since.
+  std::lock_guard<std::mutex> lock(g_install_mutex);
+  struct sigaction current {};
+  ::sigaction(SIGINT, nullptr, &current);
+  const bool int_ok = current.sa_handler == stalemate_reaper_handler;
+  ::sigaction(SIGTERM, nullptr, &current);
+  if (int_ok && current.sa_handler == stalemate_reaper_handler) return;
+  struct sigaction sa {};
+  sa.sa_handler = stalemate_reaper_handler;
+  sigemptyset(&sa.sa_mask);
+  sigaddset(&sa.sa_mask, SIGINT);
+  sigaddset(&sa.sa_mask, SIGTERM);
+  sa.sa_flags = SA_RESTART;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+void register_child(pid_t pid) {
+  if (pid <= 0) return;
+  for (auto& slot : g_children) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, pid)) return;
+  }
+  // Table full: the child still dies with us through PR_SET_PDEATHSIG.
+}
+
+void unregister_child(pid_t pid) {
+  if (pid <= 0) return;
+  for (auto& slot : g_children) {
+    pid_t expected = pid;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+}  // namespace stalemate::harness

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages stalemate builds with and runs against.
+# Idempotent: asks apt only for what is missing.
+set -euo pipefail
+packages=(
+  g++ make cmake                    # toolchain
+  libboost-dev libboost-system-dev  # Asio, Beast
+  libssl-dev                        # MD5/SHA-256/HMAC for Swift, S3 and registry digests
+  nlohmann-json3-dev                # scenarios, reports
+  catch2 librapidcheck-dev          # unit and property tests
+  docker-registry                   # the real peer: distribution 2.8.2 with swift and s3-aws drivers
+  skopeo                            # a real registry client
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

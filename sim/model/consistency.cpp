@@ -1,0 +1,55 @@
+#include "sim/model/consistency.h"
+
+#include "common/json_reader.h"
+
+namespace stalemate::sim {
+
+ConsistencyParams parse_consistency(const JsonReader& r, ConsistencyParams p) {
+  r.expect_object({"write_quorum", "replication_delay", "listing_delay", "read_order", "read_tries", "listing_replica",
+                   "always_newest"});
+  if (r.has("write_quorum")) p.write_quorum = static_cast<int>(r.at("write_quorum").as_uint());
+  if (r.has("replication_delay")) p.replication_delay = parse_delay(r.at("replication_delay"));
+  if (r.has("listing_delay")) p.listing_delay = parse_delay(r.at("listing_delay"));
+  if (r.has("read_order")) p.shuffle_reads = r.at("read_order").as_enum({"shuffled", "fixed"}) == "shuffled";
+  if (r.has("read_tries")) p.read_tries = static_cast<int>(r.at("read_tries").as_uint());
+  if (r.has("listing_replica")) {
+    const auto& v = r.at("listing_replica").value();
+    if (v.is_string() && v.get<std::string>() == "shuffled") {
+      p.listing_replica = -1;
+    } else {
+      const auto n = r.at("listing_replica").as_uint();
+      if (n < 1) r.at("listing_replica").fail("container replicas are numbered from 1, or say \"shuffled\"");
+      p.listing_replica = static_cast<int>(n) - 1;
+    }
+  }
+  if (r.has("always_newest")) p.always_newest = r.at("always_newest").as_bool();
+  return p;
+}
+
+nlohmann::json consistency_to_json(const ConsistencyParams& p) {
+  return {{"write_quorum", p.write_quorum},
+          {"replication_delay", delay_to_json(p.replication_delay)},
+          {"listing_delay", delay_to_json(p.listing_delay)},
+          {"read_order", p.shuffle_reads ? "shuffled" : "fixed"},
+          {"read_tries", p.read_tries},
+          {"listing_replica", p.listing_replica < 0 ? nlohmann::json("shuffled") : nlohmann::json(p.listing_replica + 1)},
+          {"always_newest", p.always_newest}};
+}
+
+std::vector<Phase> parse_phases(const JsonReader& r) {
+  std::vector<Phase> phases;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    auto item = r.at(i);
+    item.expect_object({"from", "until", "set"});
+    Phase ph;
+    ph.from_us = item.get_duration_us("from", 0);
+    ph.until_us = item.has("until") ? item.at("until").as_duration_us() : kForever;
+    if (ph.until_us < ph.from_us) item.at("until").fail("until is before from");
+    parse_consistency(item.at("set"));  // validate now, so errors name the scenario path
+    ph.set = item.at("set").value();
+    phases.push_back(std::move(ph));
+  }
+  return phases;
+}
+
+}  // namespace stalemate::sim

@@ -1,0 +1,53 @@
+// The knobs of eventual consistency, and phases that change them over time
+// ("from 10 s to 40 s, listing lag p99 = 8 s").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/model/delay.h"
+
+namespace stalemate {
+class JsonReader;
+}
+
+namespace stalemate::sim {
+
+struct ConsistencyParams {
+  // Replicas that must apply a write before it is acknowledged (0: a majority).
+  int write_quorum = 0;
+  // When the other object replicas apply it.
+  Delay replication_delay;
+  // When each container-listing replica applies the row change of a write
+  // (Swift's async container updates / async pendings).
+  Delay listing_delay;
+  // Order object replicas are tried in for GET/HEAD: "shuffled" (seeded per
+  // request, as Swift's proxy shuffles) or "fixed" (o1, o2, o3).
+  bool shuffle_reads = true;
+  // How many replicas a read tries before answering 404 (0: all). Fewer
+  // models handoff situations where the proxy gives up early.
+  int read_tries = 0;
+  // Which container replica answers listings and container HEADs: -1 seeded
+  // per request, else that replica (0-based).
+  int listing_replica = -1;
+  // Treat every object read as X-Newest (a negative control).
+  bool always_newest = false;
+};
+
+// Parses an object of the keys above (durations and delays as in delay.h),
+// starting from `base`; unknown keys are errors.
+ConsistencyParams parse_consistency(const JsonReader& r, ConsistencyParams base = {});
+nlohmann::json consistency_to_json(const ConsistencyParams& p);
+
+struct Phase {
+  std::int64_t from_us = 0;
+  std::int64_t until_us = kForever;
+  nlohmann::json set;  // a consistency object, applied over the base while active
+};
+
+std::vector<Phase> parse_phases(const JsonReader& r);
+
+}  // namespace stalemate::sim

@@ -1,0 +1,90 @@
+// Targeted faults: the primitives of the mechanisms analysis (ROW, OBJ,
+// ROUTE, FAIL, CUT, EXPIRE, FULL, BITROT), each a rule that matches client
+// requests. Every front-end (Swift, S3) describes its request as a
+// RequestInfo; the store decides which rules fire for it. A new fault kind is
+// added here and where the store applies it — nowhere else.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "sim/model/delay.h"
+
+namespace stalemate {
+class JsonReader;
+}
+
+namespace stalemate::sim {
+
+// What a front-end tells the model about one client request.
+struct RequestInfo {
+  std::string protocol = "swift";  // "swift" | "s3"
+  std::string method;              // "GET", "PUT", ...
+  std::string account;
+  std::string container;           // "" for account/auth requests
+  std::string object;              // "" for container/account requests
+  std::string listing_prefix;      // the prefix of a listing request ("" otherwise)
+  bool is_listing = false;
+};
+
+struct RuleMatch {
+  std::vector<std::string> methods;  // empty: any
+  std::string container;             // "": any
+  std::string object;                // exact object name, "": any
+  std::string object_prefix;
+  std::string object_regex_text;
+  std::optional<std::regex> object_regex;  // searched (not anchored) in the object name
+  std::optional<std::string> listing_prefix;  // listing requests whose prefix starts with this
+  std::uint64_t nth = 0;             // 1-based: only the nth request matching the rest (0: every one)
+  std::int64_t from_us = 0;          // active window, microseconds since the store started
+  std::int64_t until_us = kForever;
+  std::uint64_t times = 0;           // at most this many firings (0: unlimited)
+
+  // Everything but nth/times/window.
+  bool matches(const RequestInfo& r) const;
+};
+
+enum class FaultKind { Row, Obj, Route, Fail, Cut, Expire, Full, Bitrot };
+const char* fault_kind_name(FaultKind k);
+
+struct FaultRule {
+  std::string id;  // from the scenario, or "rule-<n>"
+  FaultKind kind = FaultKind::Fail;
+  RuleMatch match;
+
+  // ROW, OBJ, FULL, BITROT: replicas affected (0-based internally; 1-based in JSON, as c1..c3/o1..o3)
+  std::vector<int> replicas;
+  // ROW: "insert" | "delete" | "any"; OBJ: "put" | "delete" | "post" | "any"
+  std::string change = "any";
+  // ROW, OBJ: how long the change is held back from those replicas
+  Delay hold = Delay::until_healed();
+  // ROUTE: "listing" (order[0] answers) or "object" (replicas tried in this order)
+  std::string target;
+  std::vector<int> order;
+  // FAIL: the status returned, and whether the store changed anyway
+  int status = 503;
+  bool applied = false;
+  // CUT: close the response body after this many bytes
+  std::uint64_t after_bytes = 0;
+  // FULL: "object" or "container" replicas answer 507 to writes
+  std::string tier = "object";
+  // BITROT: byte flipped in the copy written to `replicas`
+  std::uint64_t offset = 0;
+
+  // Firing state (owned by the store, under its lock).
+  std::uint64_t seen = 0;   // requests that matched (for nth)
+  std::uint64_t fired = 0;  // times it fired
+  bool enabled = true;
+};
+
+// Parses one rule: {"id", "kind": "ROW"|..., "match": {...}, kind-specific keys}.
+FaultRule parse_fault_rule(const JsonReader& r, std::size_t index);
+std::vector<FaultRule> parse_fault_rules(const JsonReader& r);
+nlohmann::json fault_rule_to_json(const FaultRule& rule);
+
+}  // namespace stalemate::sim

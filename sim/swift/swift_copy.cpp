@@ -1,0 +1,95 @@
+// Server-side copy (Swift's copy middleware): COPY with Destination, and PUT
+// with X-Copy-From. The source is read with X-Newest; a DLO source is copied
+// as its assembled content (the manifest itself with ?multipart-manifest=get);
+// a plain source's bytes are verified against its stored etag (422 when they
+// differ, as the object server checks the Etag the copy sends). Metadata comes
+// from the source unless X-Fresh-Metadata, then the request's headers.
+#include "common/crypto.h"
+#include "common/url.h"
+#include "sim/swift/swift_service.h"
+#include "sim/swift/swift_util.h"
+
+namespace stalemate::sim::swift {
+
+HttpResponse SwiftService::object_copy_method(const Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  if (req.header("Destination").empty()) return error_response(412, "Destination header required");
+  if (req.has_header("Destination-Account") && req.header("Destination-Account") != ctx.path.account)
+    return error_response(403);
+  const std::string raw = req.header("Destination");
+  std::string dest = percent_decode(raw, false).value_or(raw);
+  if (!dest.empty() && dest.front() == '/') dest.erase(0, 1);
+  const auto slash = dest.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == dest.size())
+    return error_response(412, "Destination header must be of the form <container name>/<object name>");
+  return copy_object(ctx, ctx.path.container, ctx.path.object, dest.substr(0, slash), dest.substr(slash + 1));
+}
+
+HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_container,
+                                       const std::string& src_object, const std::string& dst_container,
+                                       const std::string& dst_object) {
+  const HttpRequest& req = ctx.req;
+  const std::string& account = ctx.path.account;
+  if (dst_object.size() > kMaxObjectNameLength)
+    return error_response(400, "Object name length of " + std::to_string(dst_object.size()) + " longer than " +
+                                   std::to_string(kMaxObjectNameLength));
+  const auto source = store_.read_object(account, src_container, src_object, {.newest = true});
+  if (!source.version || is_expired(*source.version, ctx.now)) return error_response(404);
+  const ObjectVersion& src = *source.version;
+  const bool manifest_get = req.query_value("multipart-manifest") == "get";
+  const bool assemble = !src.manifest().empty() && !manifest_get;
+
+  ObjectVersion v;
+  if (assemble) {
+    const DloListing listing = list_dlo_segments(account, src.manifest());
+    if (!listing.container_found) return error_response(404);
+    if (listing.total > kMaxFileSize) return error_response(413);
+    DloBody body = read_dlo_segments(account, listing, 0, listing.total, ctx.now);
+    if (body.first_segment_failed) return error_response(409);
+    // A segment failing mid-stream breaks the PUT's input: the proxy gives up.
+    if (!body.complete) return error_response(500, "DLO segment could not be read while copying");
+    if (body.slices.size() == 1 && body.slices[0].offset == 0 && body.slices[0].length == body.slices[0].data->size()) {
+      v.body = body.slices[0].data;
+    } else {
+      std::string bytes;
+      bytes.reserve(body.bytes);
+      for (const auto& s : body.slices) bytes.append(*s.data, s.offset, s.length);
+      v.body = make_payload(std::move(bytes));
+    }
+    v.etag = md5_hex(*v.body);
+  } else {
+    v.body = src.body;  // shared, not copied
+    v.etag = md5_hex(*src.body);
+    if (v.etag != normalize_etag(src.etag)) return error_response(422);
+  }
+
+  // Metadata: the source's (less X-Object-Manifest unless the manifest itself
+  // is copied), then the request's.
+  if (!config_true(req.header("X-Fresh-Metadata"))) {
+    for (const auto& [k, val] : src.metadata) {
+      if (val.empty() || (iequals(k, "X-Object-Manifest") && assemble)) continue;
+      v.metadata[k] = val;
+    }
+  }
+  HttpResponse error;
+  auto request_md = object_metadata_from_request(req, ctx.now, error);
+  if (!request_md) return error;
+  for (auto& [k, val] : *request_md) v.metadata[k] = val;
+  if (req.has_header("X-Object-Manifest") && !valid_manifest_header(req.header("X-Object-Manifest")))
+    return error_response(400, "X-Object-Manifest must be in the format container/prefix");
+  v.content_type = req.header("Content-Type").empty() ? src.content_type : req.header("Content-Type");
+
+  const std::string etag = v.etag;
+  const auto w = store_.put_object(account, dst_container, dst_object, std::move(v));
+  if (w.status != Store::WriteStatus::Ok) return error_response(404);
+  HttpResponse r;
+  r.status = 201;
+  r.headers["Etag"] = etag;
+  r.headers["Last-Modified"] = last_modified_header(w.ts);
+  r.headers["X-Copied-From"] = percent_encode(src_container + "/" + src_object, true);
+  r.headers["X-Copied-From-Account"] = percent_encode(account, true);
+  r.headers["X-Copied-From-Last-Modified"] = last_modified_header(src.ts);
+  return r;
+}
+
+}  // namespace stalemate::sim::swift

@@ -1,0 +1,198 @@
+// SwiftFrontend (the pimpl shell) and the request router: path parsing,
+// method checks, authentication choice, the headers every response carries
+// and the never-throw guarantee.
+#include "sim/swift/swift_frontend.h"
+
+#include <cstdio>
+
+#include "common/time_format.h"
+#include "sim/swift/swift_service.h"
+#include "sim/swift/swift_util.h"
+
+namespace stalemate::sim {
+
+struct SwiftFrontend::Impl {
+  Impl(Store& store, const SwiftConfig& config) : service(store, config) {}
+  swift::SwiftService service;
+};
+
+SwiftFrontend::SwiftFrontend(Store& store, SwiftConfig config)
+    : impl_(std::make_unique<Impl>(store, config)), config_(std::move(config)) {}
+
+SwiftFrontend::~SwiftFrontend() = default;
+
+void SwiftFrontend::set_base_url(std::string base_url) { impl_->service.set_base_url(std::move(base_url)); }
+std::string SwiftFrontend::auth_url() const { return impl_->service.base_url() + "/auth/v1.0"; }
+std::string SwiftFrontend::storage_url() const { return impl_->service.storage_url(); }
+HttpResponse SwiftFrontend::handle(const HttpRequest& request) { return impl_->service.handle(request); }
+
+}  // namespace stalemate::sim
+
+namespace stalemate::sim::swift {
+
+RandomHex::RandomHex() {
+  std::random_device rd;
+  std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+  rng_.seed(seq);
+}
+
+std::string RandomHex::hex(std::size_t digits) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(digits);
+  std::lock_guard lock(mu_);
+  while (out.size() < digits) {
+    std::uint64_t v = rng_();
+    for (int i = 0; i < 16 && out.size() < digits; ++i, v >>= 4) out.push_back(kHex[v & 15]);
+  }
+  return out;
+}
+
+SwiftService::SwiftService(Store& store, const SwiftConfig& config) : store_(store), config_(config) {
+  // account_autocreate: the configured account exists from the start.
+  store_.create_account(config_.account);
+}
+
+void SwiftService::set_base_url(std::string base_url) {
+  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  std::lock_guard lock(mu_);
+  base_url_ = std::move(base_url);
+}
+
+std::string SwiftService::base_url() const {
+  std::lock_guard lock(mu_);
+  return base_url_;
+}
+
+std::string SwiftService::storage_url() const { return base_url() + "/v1/" + config_.account; }
+
+HttpResponse SwiftService::handle(const HttpRequest& req) {
+  const std::int64_t now = now_micros();
+  HttpResponse res;
+  try {
+    res = route(req, now);
+  } catch (const std::exception& e) {
+    res = error_response(500, std::string("Internal error: ") + e.what());
+  } catch (...) {
+    res = error_response(500);
+  }
+  try {
+    finalize(req, res, now);
+  } catch (...) {
+    // Headers are best effort; the response itself stands.
+  }
+  return res;
+}
+
+void SwiftService::finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now) {
+  char suffix[32];
+  std::snprintf(suffix, sizeof suffix, "-%010llx", static_cast<unsigned long long>(now / 1000000));
+  const std::string tx = "tx" + random_.hex(21) + suffix;
+  res.headers["X-Trans-Id"] = tx;
+  res.headers["X-Openstack-Request-Id"] = tx;
+  res.headers["Date"] = http_date(now);
+  if (req.method == "HEAD" && !res.head) {
+    // Swift never sends a body for HEAD. A successful one still announces the
+    // length GET would have had; error bodies are never generated for HEAD.
+    if (res.status < 300) res.declared_length = res.content_length();
+    else res.declared_length.reset();
+    res.body.clear();
+    res.head = true;
+  }
+  if (res.status == 204 || res.status == 304) {
+    res.body.clear();
+    res.declared_length.reset();
+  }
+  if (res.headers.find("Content-Type") == res.headers.end()) res.headers["Content-Type"] = kHtmlType;
+}
+
+HttpResponse SwiftService::route(const HttpRequest& req, std::int64_t now) {
+  const std::string& p = req.path;
+  if (p == "/info") return handle_info(req);
+  if (p == "/healthcheck") {
+    HttpResponse r;
+    r.set_text("OK", kPlainType);
+    return r;
+  }
+  if (p == "/auth/v1.0" || p == "/auth/v1.0/" || p == "/auth/v1" || p == "/auth/v1/" || p == "/v1.0" ||
+      p == "/v1.0/")
+    return handle_auth(req);
+  if (p == "/auth" || p.rfind("/auth/", 0) == 0) return error_response(400);
+  if (p == "/v1" || p.rfind("/v1/", 0) == 0) return route_storage(req, now);
+  return error_response(404);
+}
+
+namespace {
+enum class Level { Account, Container, Object };
+
+const char* allowed_methods(Level level) {
+  return level == Level::Object ? "COPY, DELETE, GET, HEAD, OPTIONS, POST, PUT"
+                                : "DELETE, GET, HEAD, OPTIONS, POST, PUT";
+}
+
+bool method_known(Level level, const std::string& m) {
+  if (m == "GET" || m == "HEAD" || m == "PUT" || m == "POST" || m == "DELETE" || m == "OPTIONS") return true;
+  return level == Level::Object && m == "COPY";
+}
+}  // namespace
+
+HttpResponse SwiftService::route_storage(const HttpRequest& req, std::int64_t now) {
+  if (!valid_utf8_no_nul(req.path)) return error_response(412, "Invalid UTF8 or contains NULL");
+  SwiftPath path;
+  std::string_view rest(req.path);
+  rest.remove_prefix(rest.size() >= 4 ? 4 : rest.size());  // "/v1/"
+  auto take = [&rest]() {
+    const auto slash = rest.find('/');
+    std::string piece(rest.substr(0, slash));
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    return piece;
+  };
+  path.account = take();
+  path.container = take();
+  path.object = std::string(rest);
+  if (path.account.empty() || (path.container.empty() && !path.object.empty())) return error_response(412, "Bad URL");
+
+  if (is_bulk_delete(req)) return handle_bulk_delete(req, path.account);
+
+  const Level level = !path.object.empty() ? Level::Object : !path.container.empty() ? Level::Container : Level::Account;
+  if (!method_known(level, req.method)) {
+    HttpResponse r = error_response(405);
+    r.headers["Allow"] = allowed_methods(level);
+    return r;
+  }
+  if (req.method == "OPTIONS") {
+    HttpResponse r;
+    r.headers["Allow"] = allowed_methods(level);
+    return r;
+  }
+
+  // TempURL sits before TempAuth in Swift's pipeline: a request carrying
+  // TempURL parameters is decided by them alone. It also rewrites the query
+  // string to only its own parameters.
+  std::optional<HttpRequest> filtered;
+  if (config_.tempurl && has_tempurl_query(req)) {
+    filtered = req;
+    filtered->query.clear();
+    for (const char* key : {"temp_url_sig", "temp_url_expires", "filename", "inline"}) {
+      auto it = req.query.find(key);
+      if (it != req.query.end()) filtered->query.insert(*it);
+    }
+  }
+  Ctx ctx{filtered ? *filtered : req, std::move(path), now};
+  if (filtered) {
+    if (auto err = check_tempurl(ctx)) return std::move(*err);
+  } else if (auto err = check_token(req, ctx.path.account)) {
+    return std::move(*err);
+  }
+
+  HttpResponse res;
+  switch (level) {
+    case Level::Account: res = handle_account(ctx); break;
+    case Level::Container: res = handle_container(ctx); break;
+    case Level::Object: res = handle_object(ctx); break;
+  }
+  if (ctx.tempurl) finish_tempurl_response(ctx, res);
+  return res;
+}
+
+}  // namespace stalemate::sim::swift

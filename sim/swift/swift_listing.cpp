@@ -1,0 +1,206 @@
+#include "sim/swift/swift_listing.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "common/time_format.h"
+#include "sim/swift/swift_util.h"
+
+namespace stalemate::sim::swift {
+
+namespace {
+struct MediaRange {
+  std::string type;
+  double q = 1.0;
+};
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+bool media_matches(const std::string& pattern, const std::string& offer) {
+  if (pattern == "*/*" || pattern == "*") return true;
+  const auto slash = pattern.find('/');
+  if (slash != std::string::npos && pattern.compare(slash, std::string::npos, "/*") == 0)
+    return istarts_with(offer, pattern.substr(0, slash + 1));
+  return iequals(pattern, offer);
+}
+}  // namespace
+
+std::string best_match(const std::string& accept, const std::vector<std::string>& offers) {
+  if (offers.empty()) return {};
+  std::vector<MediaRange> ranges;
+  std::string_view rest(accept);
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    MediaRange m;
+    const auto semi = item.find(';');
+    m.type = trim(item.substr(0, semi));
+    if (m.type.empty()) continue;
+    std::string_view params = semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1);
+    while (!params.empty()) {
+      const auto next = params.find(';');
+      const std::string p = trim(params.substr(0, next));
+      params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+      if (p.size() > 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') m.q = std::atof(p.c_str() + 2);
+    }
+    if (m.q > 0) ranges.push_back(std::move(m));
+  }
+  if (trim(accept).empty()) return offers.front();
+  std::stable_sort(ranges.begin(), ranges.end(), [](const MediaRange& a, const MediaRange& b) { return a.q > b.q; });
+  for (const auto& r : ranges)
+    for (const auto& offer : offers)
+      if (media_matches(r.type, offer)) return offer;
+  return {};
+}
+
+void drop_entries_up_to_marker(std::vector<ListItem>& items, const std::string& marker) {
+  if (marker.empty()) return;
+  items.erase(std::remove_if(items.begin(), items.end(), [&](const ListItem& it) { return it.name <= marker; }),
+              items.end());
+}
+
+std::optional<ListingRequest> parse_listing_request(const HttpRequest& req, HttpResponse& error) {
+  ListingRequest out;
+  for (const char* name : {"prefix", "delimiter", "marker", "end_marker", "limit", "format"}) {
+    if (!valid_utf8_no_nul(req.query_value(name))) {
+      error = error_response(400, std::string("\"") + name + "\" parameter not valid UTF-8");
+      return std::nullopt;
+    }
+  }
+  out.query.prefix = req.query_value("prefix");
+  out.query.delimiter = req.query_value("delimiter");
+  out.query.marker = req.query_value("marker");
+  out.query.end_marker = req.query_value("end_marker");
+  out.query.limit = kListingLimit;
+  const std::string limit = req.query_value("limit");
+  if (!limit.empty() && limit.find_first_not_of("0123456789") == std::string::npos) {
+    auto n = parse_uint(limit);
+    if (!n || *n > kListingLimit) {
+      error = error_response(412, "Maximum limit is " + std::to_string(kListingLimit));
+      return std::nullopt;
+    }
+    out.query.limit = static_cast<std::size_t>(*n);
+  }
+  // One character, code point <= 254 (Swift compares ord(delimiter)).
+  const std::string& d = out.query.delimiter;
+  if (!d.empty()) {
+    const auto b0 = static_cast<unsigned char>(d[0]);
+    const bool one_char = d.size() == 1 || (d.size() == 2 && (b0 == 0xC2 || b0 == 0xC3) &&
+                                            !(b0 == 0xC3 && static_cast<unsigned char>(d[1]) == 0xBF));
+    if (!one_char) {
+      error = error_response(412, "Bad delimiter");
+      return std::nullopt;
+    }
+  }
+
+  std::string accept = req.header("Accept");
+  if (req.has_query("format")) {
+    const std::string f = to_lower(req.query_value("format"));
+    accept = f == "json" ? "application/json" : (f == "xml" ? "application/xml" : "text/plain");
+  }
+  const std::string type = best_match(accept, {"text/plain", "application/json", "application/xml", "text/xml"});
+  if (type.empty()) {
+    error = error_response(406);
+    return std::nullopt;
+  }
+  out.format = type == "application/json" ? ListingFormat::Json
+               : type == "text/plain"     ? ListingFormat::Plain
+                                          : ListingFormat::Xml;
+  return out;
+}
+
+namespace {
+HttpResponse finish(std::string body, ListingFormat format, bool empty) {
+  HttpResponse r;
+  switch (format) {
+    case ListingFormat::Json: r.set_text(std::move(body), kJsonType); break;
+    case ListingFormat::Xml: r.set_text(std::move(body), kXmlType); break;
+    case ListingFormat::Plain:
+      r.set_text(std::move(body), kPlainType);
+      if (empty) r.status = 204;
+      break;
+  }
+  return r;
+}
+}  // namespace
+
+HttpResponse render_container_listing(const std::string& container, const std::vector<ListItem>& items,
+                                      ListingFormat format) {
+  std::string body;
+  if (format == ListingFormat::Json) {
+    body = "[";
+    bool first = true;
+    for (const auto& it : items) {
+      if (!first) body += ", ";
+      first = false;
+      if (it.subdir) {
+        body += "{\"subdir\": " + json_quote(it.name) + "}";
+      } else {
+        body += "{\"name\": " + json_quote(it.name) + ", \"hash\": " + json_quote(it.row.etag) +
+                ", \"bytes\": " + std::to_string(it.row.bytes) + ", \"content_type\": " +
+                json_quote(it.row.content_type) + ", \"last_modified\": " +
+                json_quote(swift_listing_time(it.row.last_modified)) + "}";
+      }
+    }
+    body += "]";
+  } else if (format == ListingFormat::Xml) {
+    body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<container name=\"" + xml_escape(container) + "\">";
+    for (const auto& it : items) {
+      if (it.subdir) {
+        body += "<subdir name=\"" + xml_escape(it.name) + "\"><name>" + xml_escape(it.name) + "</name></subdir>";
+      } else {
+        body += "<object><name>" + xml_escape(it.name) + "</name><hash>" + xml_escape(it.row.etag) +
+                "</hash><bytes>" + std::to_string(it.row.bytes) + "</bytes><content_type>" +
+                xml_escape(it.row.content_type) + "</content_type><last_modified>" +
+                swift_listing_time(it.row.last_modified) + "</last_modified></object>";
+      }
+    }
+    body += "</container>";
+  } else {
+    for (const auto& it : items) body += it.name + "\n";
+  }
+  return finish(std::move(body), format, items.empty());
+}
+
+HttpResponse render_account_listing(const std::string& account, const std::vector<ListItem>& items,
+                                    ListingFormat format) {
+  std::string body;
+  if (format == ListingFormat::Json) {
+    body = "[";
+    bool first = true;
+    for (const auto& it : items) {
+      if (!first) body += ", ";
+      first = false;
+      if (it.subdir) {
+        body += "{\"subdir\": " + json_quote(it.name) + "}";
+      } else {
+        body += "{\"name\": " + json_quote(it.name) + ", \"count\": " + std::to_string(it.row.count) +
+                ", \"bytes\": " + std::to_string(it.row.bytes) + ", \"last_modified\": " +
+                json_quote(swift_listing_time(it.row.last_modified)) + "}";
+      }
+    }
+    body += "]";
+  } else if (format == ListingFormat::Xml) {
+    body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<account name=\"" + xml_escape(account) + "\">";
+    for (const auto& it : items) {
+      if (it.subdir) {
+        body += "<subdir name=\"" + xml_escape(it.name) + "\"><name>" + xml_escape(it.name) + "</name></subdir>";
+      } else {
+        body += "<container><name>" + xml_escape(it.name) + "</name><count>" + std::to_string(it.row.count) +
+                "</count><bytes>" + std::to_string(it.row.bytes) + "</bytes><last_modified>" +
+                swift_listing_time(it.row.last_modified) + "</last_modified></container>";
+      }
+    }
+    body += "</account>";
+  } else {
+    for (const auto& it : items) body += it.name + "\n";
+  }
+  return finish(std::move(body), format, items.empty());
+}
+
+}  // namespace stalemate::sim::swift

@@ -1,0 +1,183 @@
+// /v1/<account>/<container>/<object>: GET/HEAD (Range, X-Newest, conditional
+// headers; DLO manifests go to dlo.cpp), PUT (length, ETag and name checks;
+// X-Copy-From goes to swift_copy.cpp), POST (fast-POST metadata) and DELETE.
+#include "common/crypto.h"
+#include "common/time_format.h"
+#include "common/url.h"
+#include "sim/swift/byte_range.h"
+#include "sim/swift/swift_service.h"
+#include "sim/swift/swift_util.h"
+
+namespace stalemate::sim::swift {
+
+namespace {
+// An If-Match / If-None-Match list ("a", "b" or *) contains `etag`.
+bool etag_list_matches(const std::string& list, const std::string& etag) {
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.rfind("W/", 0) == 0) item.remove_prefix(2);
+    if (item == "*" || normalize_etag(item) == normalize_etag(etag)) return true;
+  }
+  return false;
+}
+
+HttpResponse created_response(const std::string& etag, Timestamp ts) {
+  HttpResponse r;
+  r.status = 201;
+  r.headers["Etag"] = etag;
+  r.headers["Last-Modified"] = last_modified_header(ts);
+  return r;
+}
+}  // namespace
+
+std::optional<HttpResponse> check_conditions(const HttpRequest& req, const std::string& etag) {
+  if (req.has_header("If-Match") && !etag_list_matches(req.header("If-Match"), etag)) return error_response(412);
+  if (req.has_header("If-None-Match") && etag_list_matches(req.header("If-None-Match"), etag)) {
+    HttpResponse r;
+    r.status = 304;
+    return r;
+  }
+  return std::nullopt;
+}
+
+void SwiftService::add_object_headers(HttpResponse& res, const ObjectVersion& v) const {
+  res.headers["Content-Type"] = v.content_type;
+  res.headers["Etag"] = v.etag;
+  res.headers["Last-Modified"] = last_modified_header(v.ts);
+  res.headers["X-Timestamp"] = swift_timestamp(v.ts);
+  res.headers["Accept-Ranges"] = "bytes";
+  add_metadata_headers(res, v.metadata);
+}
+
+HttpResponse SwiftService::handle_object(const Ctx& ctx) {
+  const std::string& m = ctx.req.method;
+  if (m == "GET" || m == "HEAD") return object_get_or_head(ctx);
+  if (m == "PUT") return object_put(ctx);
+  if (m == "POST") return object_post(ctx);
+  if (m == "COPY") return object_copy_method(ctx);
+  // DELETE
+  const int status = delete_object_status(ctx.path.account, ctx.path.container, ctx.path.object);
+  if (status != 204) return error_response(status);
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+HttpResponse SwiftService::object_get_or_head(const Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  const ReadOptions options{.newest = config_true(req.header("X-Newest"))};
+  const auto read = store_.read_object(ctx.path.account, ctx.path.container, ctx.path.object, options);
+  if (!read.version || is_expired(*read.version, ctx.now)) return error_response(404);
+  const ObjectVersion& v = *read.version;
+  if (!v.manifest().empty() && req.query_value("multipart-manifest") != "get") return dlo_get_or_head(ctx, v);
+
+  HttpResponse r;
+  if (auto cond = check_conditions(req, v.etag)) r = std::move(*cond);
+  add_object_headers(r, v);
+  if (r.status != 200) return r;
+
+  const std::uint64_t length = v.size();
+  if (req.method == "HEAD") {  // swob ignores Range on HEAD
+    r.head = true;
+    r.declared_length = length;
+    return r;
+  }
+  const RangeResolution range = resolve_range(req.header("Range"), length);
+  switch (range.kind) {
+    case RangeResolution::Unsatisfiable: {
+      HttpResponse e = error_response(416);
+      e.headers["Content-Range"] = "bytes */" + std::to_string(length);
+      e.headers["Accept-Ranges"] = "bytes";
+      return e;
+    }
+    case RangeResolution::Partial:
+      r.status = 206;
+      r.headers["Content-Range"] = "bytes " + std::to_string(range.start) + "-" + std::to_string(range.end - 1) +
+                                   "/" + std::to_string(length);
+      r.append(v.body, range.start, range.end - range.start);
+      return r;
+    case RangeResolution::Full:
+      break;
+  }
+  r.append(v.body, 0, length);
+  return r;
+}
+
+HttpResponse SwiftService::object_put(const Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  if (req.has_header("X-Copy-From")) {
+    if (req.body->size() > 0 || parse_uint(req.header("Content-Length")).value_or(0) > 0)
+      return error_response(400, "Copy requests require a zero byte body");
+    const std::string raw = req.header("X-Copy-From");
+    std::string src = percent_decode(raw, false).value_or(raw);
+    if (!src.empty() && src.front() == '/') src.erase(0, 1);
+    const auto slash = src.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == src.size())
+      return error_response(412, "X-Copy-From header must be of the form <container name>/<object name>");
+    if (req.has_header("X-Copy-From-Account") && req.header("X-Copy-From-Account") != ctx.path.account)
+      return error_response(403);
+    return copy_object(ctx, src.substr(0, slash), src.substr(slash + 1), ctx.path.container, ctx.path.object);
+  }
+
+  if (ctx.path.object.size() > kMaxObjectNameLength)
+    return error_response(400, "Object name length of " + std::to_string(ctx.path.object.size()) + " longer than " +
+                                   std::to_string(kMaxObjectNameLength));
+  const std::string te = req.header("Transfer-Encoding");
+  if (!te.empty() && !iequals(te, "chunked")) return error_response(501);
+  if (te.empty()) {
+    if (!req.has_header("Content-Length")) return error_response(411);
+    if (!parse_uint(req.header("Content-Length"))) return error_response(400, "Invalid Content-Length");
+  }
+  if (req.body->size() > kMaxFileSize) return error_response(413, "Your request is too large.");
+
+  HttpResponse error;
+  auto metadata = object_metadata_from_request(req, ctx.now, error);
+  if (!metadata) return error;
+  if (req.has_header("X-Object-Manifest") && !valid_manifest_header(req.header("X-Object-Manifest")))
+    return error_response(400, "X-Object-Manifest must be in the format container/prefix");
+
+  ObjectVersion v;
+  v.body = req.body;
+  v.etag = md5_hex(*req.body);
+  if (req.has_header("ETag") && normalize_etag(req.header("ETag")) != v.etag) return error_response(422);
+  if (!req.header("Content-Type").empty()) v.content_type = req.header("Content-Type");
+  v.metadata = std::move(*metadata);
+
+  const auto w = store_.put_object(ctx.path.account, ctx.path.container, ctx.path.object, std::move(v));
+  if (w.status != Store::WriteStatus::Ok) return error_response(404);
+  return created_response(md5_hex(*req.body), w.ts);
+}
+
+HttpResponse SwiftService::object_post(const Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  HttpResponse error;
+  auto metadata = object_metadata_from_request(req, ctx.now, error);
+  if (!metadata) return error;
+  // A fast-POST's .meta file replaces every allowed system header too: one
+  // not re-sent is gone (a DLO manifest POSTed without X-Object-Manifest
+  // becomes a plain object). The store keeps system headers it is not
+  // given, so absent ones are passed as empty values (shown as absent).
+  for (const char* h : {"Content-Disposition", "Content-Encoding", "X-Delete-At", "X-Object-Manifest"})
+    if (!metadata->count(h)) (*metadata)[h] = "";
+  // The object server answers 404 for an object past its X-Delete-At.
+  const auto current = store_.read_object(ctx.path.account, ctx.path.container, ctx.path.object, {.newest = true});
+  if (current.version && is_expired(*current.version, ctx.now)) return error_response(404);
+  const auto w = store_.post_object(ctx.path.account, ctx.path.container, ctx.path.object, *metadata,
+                                    req.header("Content-Type"));
+  if (w.status != Store::WriteStatus::Ok) return error_response(404);
+  HttpResponse r = error_response(202, "<html><h1>Accepted</h1><p>The request is accepted for processing.</p></html>");
+  return r;
+}
+
+int SwiftService::delete_object_status(const std::string& account, const std::string& container,
+                                       const std::string& object) {
+  const auto w = store_.delete_object(account, container, object);
+  return w.status == Store::WriteStatus::Ok ? 204 : 404;
+}
+
+}  // namespace stalemate::sim::swift

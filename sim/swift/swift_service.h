@@ -1,0 +1,161 @@
+// The Swift front-end's engine behind SwiftFrontend's pimpl. Its handlers are
+// spread over one file per job: routing (swift_frontend.cpp), TempAuth
+// (tempauth.cpp), TempURL (tempurl.cpp), /info (swift_info.cpp), accounts
+// (swift_account.cpp), containers (swift_container.cpp), listings
+// (swift_listing.cpp), objects (swift_objects.cpp), server-side copy
+// (swift_copy.cpp), DLO (dlo.cpp) and bulk delete (bulk_delete.cpp).
+// Only the Store's public API is used.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/http_types.h"
+#include "sim/model/store.h"
+#include "sim/swift/dlo.h"
+#include "sim/swift/swift_frontend.h"
+
+namespace stalemate::sim::swift {
+
+// /v1/<account>[/<container>[/<object>]]; the object name is the rest of the
+// path verbatim (it may contain '/').
+struct SwiftPath {
+  std::string account;
+  std::string container;
+  std::string object;
+};
+
+struct RequestContext {
+  const HttpRequest& req;
+  SwiftPath path;
+  std::int64_t now = 0;              // wall clock, microseconds
+  bool tempurl = false;              // authorised by a TempURL signature
+  std::int64_t tempurl_expires = 0;  // seconds since the epoch
+};
+
+// TempAuth's issued tokens. All issued tokens stay valid; the set is the seam
+// where token expiry (fault injection) will plug in.
+class TokenStore {
+ public:
+  void add(const std::string& token);
+  bool valid(const std::string& token) const;
+  void revoke_all();
+
+ private:
+  mutable std::mutex mu_;
+  std::set<std::string> tokens_;
+};
+
+// Thread-safe random hex for tokens and transaction ids.
+class RandomHex {
+ public:
+  RandomHex();
+  std::string hex(std::size_t digits);
+
+ private:
+  std::mutex mu_;
+  std::mt19937_64 rng_;
+};
+
+class SwiftService {
+ public:
+  SwiftService(Store& store, const SwiftConfig& config);
+
+  HttpResponse handle(const HttpRequest& req);
+  void set_base_url(std::string base_url);
+  std::string base_url() const;
+  std::string storage_url() const;
+
+ private:
+  using Ctx = RequestContext;
+
+  HttpResponse route(const HttpRequest& req, std::int64_t now);
+  HttpResponse route_storage(const HttpRequest& req, std::int64_t now);
+  void finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now);
+
+  // tempauth.cpp
+  HttpResponse handle_auth(const HttpRequest& req);
+  // nullopt when the request's token may act on `account`; else 401/403.
+  std::optional<HttpResponse> check_token(const HttpRequest& req, const std::string& account) const;
+  int token_status(const HttpRequest& req, const std::string& account) const;  // 0, 401 or 403
+
+  // tempurl.cpp
+  bool has_tempurl_query(const HttpRequest& req) const;
+  std::optional<HttpResponse> check_tempurl(Ctx& ctx) const;
+  void finish_tempurl_response(const Ctx& ctx, HttpResponse& res) const;
+
+  // swift_info.cpp
+  HttpResponse handle_info(const HttpRequest& req) const;
+
+  // swift_account.cpp
+  HttpResponse handle_account(const Ctx& ctx);
+  std::optional<AccountStats> account_stats(const std::string& account);
+  void add_account_headers(HttpResponse& res, const AccountStats& stats) const;
+
+  // swift_container.cpp
+  HttpResponse handle_container(const Ctx& ctx);
+  HttpResponse container_put(const Ctx& ctx);
+  HttpResponse container_post(const Ctx& ctx);
+  HttpResponse container_get_or_head(const Ctx& ctx);
+  int delete_container_status(const std::string& account, const std::string& container);
+
+  // swift_objects.cpp
+  HttpResponse handle_object(const Ctx& ctx);
+  HttpResponse object_get_or_head(const Ctx& ctx);
+  HttpResponse object_put(const Ctx& ctx);
+  HttpResponse object_post(const Ctx& ctx);
+  int delete_object_status(const std::string& account, const std::string& container, const std::string& object);
+  void add_object_headers(HttpResponse& res, const ObjectVersion& v) const;
+
+  // swift_copy.cpp
+  HttpResponse object_copy_method(const Ctx& ctx);
+  HttpResponse copy_object(const Ctx& ctx, const std::string& src_container, const std::string& src_object,
+                           const std::string& dst_container, const std::string& dst_object);
+
+  // dlo.cpp
+  DloListing list_dlo_segments(const std::string& account, const std::string& manifest) const;
+  DloBody read_dlo_segments(const std::string& account, const DloListing& listing, std::uint64_t start,
+                            std::uint64_t end, std::int64_t now) const;
+  HttpResponse dlo_get_or_head(const Ctx& ctx, const ObjectVersion& manifest_version);
+
+  // bulk_delete.cpp
+  bool is_bulk_delete(const HttpRequest& req) const;
+  HttpResponse handle_bulk_delete(const HttpRequest& req, const std::string& account);
+
+  Store& store_;
+  const SwiftConfig config_;
+  TokenStore tokens_;
+  mutable RandomHex random_;
+  mutable std::mutex mu_;
+  std::string base_url_ = "http://127.0.0.1:8080";
+};
+
+// ---- helpers shared by several handlers (swift_objects.cpp)
+
+// The X-Delete-At of a version has passed: the object server answers 404.
+bool is_expired(const ObjectVersion& v, std::int64_t now_micros);
+// Conditional GET/HEAD (If-Match / If-None-Match) against `etag`: 412, 304 or
+// nullopt to go on.
+std::optional<HttpResponse> check_conditions(const HttpRequest& req, const std::string& etag);
+// User and allowed system metadata of an object PUT (X-Object-Meta-*,
+// Content-Disposition, Content-Encoding, X-Delete-At, X-Object-Manifest);
+// nullopt + `error` filled on a constraint violation.
+std::optional<Headers> object_metadata_from_request(const HttpRequest& req, std::int64_t now, HttpResponse& error);
+// Swift's dlo middleware check of X-Object-Manifest on PUT.
+bool valid_manifest_header(const std::string& value);
+
+// ---- metadata updates for accounts and containers (swift_metadata.cpp)
+
+// X-<Type>-Meta-* (and the container system headers) from a PUT/POST, with
+// X-Remove-* turned into empty values (= remove). `error` is set and nullopt
+// returned when Swift's metadata constraints are violated (400).
+std::optional<Headers> metadata_changes(const HttpRequest& req, const std::string& type, HttpResponse& error);
+// Copies non-empty stored metadata to the response.
+void add_metadata_headers(HttpResponse& res, const Headers& metadata);
+
+}  // namespace stalemate::sim::swift

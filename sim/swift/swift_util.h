@@ -1,0 +1,60 @@
+// Small helpers shared by the Swift front-end's handlers: Swift-style error
+// responses, header-name and value conventions, JSON/XML text escaping and
+// number parsing. No state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/http_types.h"
+
+namespace stalemate::sim::swift {
+
+inline constexpr std::size_t kMaxObjectNameLength = 1024;
+inline constexpr std::size_t kMaxContainerNameLength = 256;
+inline constexpr std::size_t kListingLimit = 10000;  // CONTAINER_LISTING_LIMIT / ACCOUNT_LISTING_LIMIT
+inline constexpr std::uint64_t kMaxFileSize = 5368709122ull;  // Swift's MAX_FILE_SIZE
+inline constexpr std::size_t kMaxMetaNameLength = 128;
+inline constexpr std::size_t kMaxMetaValueLength = 256;
+inline constexpr std::size_t kMaxMetaCount = 90;
+inline constexpr std::size_t kMaxMetaOverallSize = 4096;
+
+inline constexpr const char* kHtmlType = "text/html; charset=UTF-8";
+inline constexpr const char* kJsonType = "application/json; charset=utf-8";
+inline constexpr const char* kPlainType = "text/plain; charset=utf-8";
+inline constexpr const char* kXmlType = "application/xml; charset=utf-8";
+
+// "404 Not Found" (the status strings bulk delete reports).
+std::string status_line(int status);
+// A response as swob builds it: the given body, or swob's default HTML body
+// for the status when `body` is empty.
+HttpResponse error_response(int status, std::string body = {});
+
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view s, std::string_view prefix);
+std::string to_lower(std::string_view s);
+// Python's str.title() as Swift applies it to stored header names:
+// "x-object-meta-foo" -> "X-Object-Meta-Foo".
+std::string title_case(std::string_view s);
+// Swift's config_true_value: true, 1, yes, on, t, y (any case).
+bool config_true(std::string_view value);
+// check_utf8: valid UTF-8 without NUL bytes.
+bool valid_utf8_no_nul(std::string_view s);
+
+// Digits only; nullopt on anything else or on overflow.
+std::optional<std::uint64_t> parse_uint(std::string_view s);
+
+// A JSON string literal, with non-ASCII escaped as \uXXXX as Python's
+// json.dumps does by default (invalid UTF-8 bytes become U+FFFD).
+std::string json_quote(std::string_view s);
+std::string xml_escape(std::string_view s);
+
+// Last-Modified: Swift rounds the X-Timestamp up to the next whole second.
+std::string last_modified_header(std::int64_t ts_micros);
+
+// Strips surrounding double quotes from an etag and lower-cases it.
+std::string normalize_etag(std::string_view etag);
+
+}  // namespace stalemate::sim::swift

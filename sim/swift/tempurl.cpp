@@ -1,0 +1,145 @@
+// TempURL, as Swift's tempurl middleware: temp_url_sig/temp_url_expires on an
+// object path authorise the request instead of a token when
+// hex(HMAC(key, "<METHOD>\n<expires>\n/v1/<a>/<c>/<o>")) matches one of the
+// account's or the container's Temp-Url-Key / Temp-Url-Key-2. HEAD accepts a
+// HEAD, GET, POST or PUT signature. Responses lose X-Object-Meta-* (bar
+// X-Object-Meta-Public-*) and GET/HEAD gain Content-Disposition and Expires.
+#include <ctime>
+
+#include "common/crypto.h"
+#include "common/time_format.h"
+#include "sim/swift/swift_service.h"
+#include "sim/swift/swift_util.h"
+
+namespace stalemate::sim::swift {
+
+namespace {
+HttpResponse invalid(const HttpRequest& req) {
+  // tempurl's _invalid: 401 with a short text body (none for HEAD).
+  return error_response(401, req.method == "HEAD" ? std::string() : "401 Unauthorized: Temp URL invalid\n");
+}
+
+// normalize_temp_url_expires: an integer, or ISO 8601 "%Y-%m-%dT%H:%M:%SZ";
+// 0 when unparseable or already past.
+std::int64_t normalize_expires(const std::string& value, std::int64_t now_secs) {
+  std::int64_t expires = 0;
+  if (auto n = parse_uint(value)) {
+    expires = *n > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(*n);
+  } else {
+    std::tm tm{};
+    const char* end = strptime(value.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end && *end == '\0') expires = static_cast<std::int64_t>(timegm(&tm));
+  }
+  return expires < now_secs ? 0 : expires;
+}
+
+void add_keys(const Headers& meta, const char* prefix, std::vector<std::string>& keys) {
+  for (const char* suffix : {"Temp-Url-Key", "Temp-Url-Key-2"}) {
+    auto it = meta.find(std::string(prefix) + suffix);
+    if (it != meta.end() && !it->second.empty()) keys.push_back(it->second);
+  }
+}
+
+// Python's urllib quote with the given extra safe characters.
+std::string quote(std::string_view s, std::string_view safe) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                      c == '.' || c == '-' || c == '~' || safe.find(static_cast<char>(c)) != std::string_view::npos;
+    if (keep) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string disposition(const std::string& type, const std::string& filename) {
+  return type + "; filename=\"" + quote(filename, " /") + "\"; filename*=UTF-8''" + quote(filename, "/");
+}
+}  // namespace
+
+bool SwiftService::has_tempurl_query(const HttpRequest& req) const {
+  return req.has_query("temp_url_sig") || req.has_query("temp_url_expires");
+}
+
+std::optional<HttpResponse> SwiftService::check_tempurl(Ctx& ctx) const {
+  const HttpRequest& req = ctx.req;
+  std::string sig = req.query_value("temp_url_sig");
+  const std::int64_t expires = normalize_expires(req.query_value("temp_url_expires"), ctx.now / 1000000);
+  if (sig.empty() || expires == 0) return invalid(req);
+  // The HP Cloud form "<tenant>:<access key>:<hex>".
+  if (auto colon = sig.rfind(':'); colon != std::string::npos) sig = sig.substr(colon + 1);
+
+  bool method_allowed = false;
+  for (const auto& m : config_.tempurl_methods) method_allowed = method_allowed || m == req.method;
+  if (!method_allowed || ctx.path.container.empty() || ctx.path.object.empty()) return invalid(req);
+
+  std::vector<std::string> keys;
+  if (auto account = store_.account(ctx.path.account)) add_keys(account->metadata, "X-Account-Meta-", keys);
+  if (auto container = store_.container(ctx.path.account, ctx.path.container))
+    add_keys(container->metadata, "X-Container-Meta-", keys);
+  if (keys.empty()) return invalid(req);
+
+  const std::string path = "/v1/" + ctx.path.account + "/" + ctx.path.container + "/" + ctx.path.object;
+  std::vector<std::string> methods{req.method};
+  if (req.method == "HEAD") methods = {"HEAD", "GET", "POST", "PUT"};
+  bool ok = false;
+  for (const auto& key : keys) {
+    for (const auto& method : methods) {
+      const std::string message = method + "\n" + std::to_string(expires) + "\n" + path;
+      std::string expected;
+      if (sig.size() == 40)
+        expected = hmac_sha1_hex(key, message);
+      else if (sig.size() == 64)
+        expected = to_hex(hmac_sha256_raw(key, message));
+      else
+        continue;
+      ok = ok || expected == sig;
+    }
+  }
+  if (!ok) return invalid(req);
+
+  // disallowed_headers: a PUT/POST TempURL may not create a DLO pointer.
+  if (req.method != "GET" && req.method != "HEAD" && req.has_header("X-Object-Manifest"))
+    return error_response(400, "The header 'X-Object-Manifest' is not allowed in this tempurl");
+
+  ctx.tempurl = true;
+  ctx.tempurl_expires = expires;
+  return std::nullopt;
+}
+
+void SwiftService::finish_tempurl_response(const Ctx& ctx, HttpResponse& res) const {
+  for (auto it = res.headers.begin(); it != res.headers.end();) {
+    if (istarts_with(it->first, "X-Object-Meta-") && !istarts_with(it->first, "X-Object-Meta-Public-"))
+      it = res.headers.erase(it);
+    else
+      ++it;
+  }
+  const std::string& method = ctx.req.method;
+  if ((method != "GET" && method != "HEAD") || res.status < 200 || res.status >= 300) return;
+  const std::string filename = ctx.req.query_value("filename");
+  std::string value;
+  if (ctx.req.has_query("inline")) {
+    value = filename.empty() ? std::string("inline") : disposition("inline", filename);
+  } else if (!filename.empty()) {
+    value = disposition("attachment", filename);
+  } else if (auto it = res.headers.find("Content-Disposition"); it != res.headers.end()) {
+    value = it->second;
+  } else {
+    std::string name = ctx.path.object;
+    while (!name.empty() && name.back() == '/') name.pop_back();
+    const auto slash = name.rfind('/');
+    value = disposition("attachment", slash == std::string::npos ? name : name.substr(slash + 1));
+  }
+  for (auto& c : value)
+    if (c == '\n') c = ' ';
+  res.headers["Content-Disposition"] = value;
+  res.headers["Expires"] = http_date(ctx.tempurl_expires * 1000000);
+}
+
+}  // namespace stalemate::sim::swift

@@ -1,0 +1,141 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+
+#include "harness/registry_process.h"
+#include "test_support.h"
+
+using namespace stalemate::harness;
+using stalemate::test::TempDir;
+using Clock = std::chrono::steady_clock;
+
+TEST_CASE("make_config: loopback address, merged storage, overrides", "[harness][registry]") {
+  RegistryLaunch launch;
+  launch.storage = {{"swift", {{"authurl", "http://127.0.0.1:1/auth/v1.0"}, {"container", "c"}}},
+                    {"redirect", {{"disable", true}}},
+                    {"delete", {{"enabled", false}}}};
+  launch.overrides = {{"log", {{"level", "debug"}}}, {"health", nullptr}, {"http", {{"relativeurls", true}}}};
+  const auto c = RegistryProcess::make_config(launch, 5123);
+  CHECK(c["version"] == "0.1");
+  CHECK(c["http"]["addr"] == "127.0.0.1:5123");
+  CHECK(c["http"]["secret"] == "stalemate-fixed-secret");
+  CHECK(c["http"]["relativeurls"] == true);
+  CHECK(c["storage"]["swift"]["container"] == "c");
+  CHECK(c["storage"]["redirect"]["disable"] == true);
+  CHECK(c["storage"]["delete"]["enabled"] == false);  // given: kept
+  CHECK(c["storage"]["maintenance"]["uploadpurging"]["enabled"] == false);
+  CHECK(c["storage"]["cache"]["blobdescriptor"] == "inmemory");
+  CHECK(c["log"]["level"] == "debug");
+  CHECK(c["log"]["formatter"] == "text");
+  CHECK(c["log"]["accesslog"]["disabled"] == false);
+  CHECK_FALSE(c.contains("health"));  // null in a merge patch removes
+
+  RegistryLaunch plain;
+  plain.storage = {{"filesystem", {{"rootdirectory", "/tmp/x"}}}};
+  const auto d = RegistryProcess::make_config(plain, 1);
+  CHECK(d["health"]["storagedriver"]["enabled"] == false);
+  CHECK(d["storage"]["delete"]["enabled"] == true);
+  CHECK(d["storage"]["filesystem"]["rootdirectory"] == "/tmp/x");
+}
+
+TEST_CASE("version_of", "[harness][registry]") {
+  if (::access("/usr/bin/docker-registry", X_OK) == 0)
+    CHECK(RegistryProcess::version_of("/usr/bin/docker-registry").find("2.8") != std::string::npos);
+  CHECK(RegistryProcess::version_of("/nonexistent/registry").empty());
+}
+
+TEST_CASE("a nonexistent binary is an InfrastructureError, quickly", "[harness][registry]") {
+  TempDir dir;
+  RegistryLaunch launch;
+  launch.binary = "/nonexistent/docker-registry";
+  launch.storage = {{"inmemory", nlohmann::json::object()}};
+  launch.work_dir = dir.path() / "work";
+  const auto t0 = Clock::now();
+  CHECK_THROWS_AS(RegistryProcess(launch), InfrastructureError);
+  CHECK(Clock::now() - t0 < std::chrono::seconds(2));
+}
+
+TEST_CASE("a binary that exits at once is an InfrastructureError with its log", "[harness][registry]") {
+  TempDir dir;
+  const auto script = dir.path() / "fake-registry.sh";
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\necho \"fake registry: cannot start with $2\" >&2\nexit 3\n";
+  }
+  ::chmod(script.c_str(), 0755);
+  RegistryLaunch launch;
+  launch.binary = script.string();
+  launch.storage = {{"inmemory", nlohmann::json::object()}};
+  launch.work_dir = dir.path();
+  const auto t0 = Clock::now();
+  try {
+    RegistryProcess p(launch);
+    FAIL("expected InfrastructureError");
+  } catch (const InfrastructureError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("exited with status 3") != std::string::npos);
+    CHECK(what.find("fake registry: cannot start with") != std::string::npos);
+  }
+  CHECK(Clock::now() - t0 < std::chrono::seconds(5));
+}
+
+TEST_CASE("a binary that never answers times out and is killed", "[harness][registry]") {
+  TempDir dir;
+  const auto script = dir.path() / "silent.sh";
+  const auto pidfile = dir.path() / "pid";
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\necho $$ > " << pidfile.string() << "\nexec sleep 60\n";
+  }
+  ::chmod(script.c_str(), 0755);
+  RegistryLaunch launch;
+  launch.binary = script.string();
+  launch.storage = {{"inmemory", nlohmann::json::object()}};
+  launch.work_dir = dir.path();
+  launch.start_timeout = std::chrono::seconds(1);
+  const auto t0 = Clock::now();
+  CHECK_THROWS_AS(RegistryProcess(launch), InfrastructureError);
+  CHECK(Clock::now() - t0 < std::chrono::seconds(5));
+  pid_t pid = 0;
+  std::ifstream(pidfile) >> pid;
+  REQUIRE(pid > 0);
+  CHECK(::kill(pid, 0) == -1);
+  CHECK(errno == ESRCH);
+}
+
+TEST_CASE("'address already in use' is retried once on a new port", "[harness][registry]") {
+  if (::access("/usr/bin/docker-registry", X_OK) != 0) return;
+  TempDir dir;
+  const auto script = dir.path() / "flaky-registry.sh";
+  const auto marker = dir.path() / "tried";
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\n"
+        << "if [ ! -e " << marker.string() << " ]; then\n"
+        << "  touch " << marker.string() << "\n"
+        << "  echo 'listen tcp 127.0.0.1:1: bind: address already in use' >&2\n"
+        << "  exit 1\n"
+        << "fi\n"
+        << "exec /usr/bin/docker-registry \"$@\"\n";
+  }
+  ::chmod(script.c_str(), 0755);
+  RegistryLaunch launch;
+  launch.binary = script.string();
+  launch.storage = {{"inmemory", nlohmann::json::object()}};
+  launch.work_dir = dir.path();
+  RegistryProcess registry(launch);
+  CHECK(registry.pid() > 0);
+  CHECK(std::filesystem::exists(marker));
+  std::ifstream log(registry.log_path());
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK(text.find("address already in use") != std::string::npos);
+  const pid_t pid = registry.pid();
+  registry.stop();
+  CHECK(registry.pid() <= 0);
+  CHECK(::kill(pid, 0) == -1);
+}

@@ -1,0 +1,119 @@
+// End-to-end: the stalemate CLI against the real registry binary, its exit
+// codes, its report, and its error messages.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "child_command.h"
+#include "harness/http_client.h"
+
+using namespace stalemate;
+using stalemate::testing::run_command;
+
+namespace {
+const std::string kBinary = STALEMATE_BINARY;
+const std::string kSource = STALEMATE_SOURCE_DIR;
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("stalemate-it-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+nlohmann::json read_report(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "report.json");
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
+}
+
+std::size_t count_ops(const nlohmann::json& report, const std::string& operation) {
+  std::size_t n = 0;
+  for (const auto& r : report["requests"]) n += r["operation"] == operation;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("smoke scenario: push and pull through the real registry on the fake Swift hold every invariant") {
+  const auto out = fresh_dir("smoke");
+  const auto r = run_command({kBinary, "run", kSource + "/scenarios/smoke/swift-push-pull.json", "--out", out.string()},
+                             std::chrono::seconds(600));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("VERDICT   PASS") != std::string::npos);
+  const auto report = read_report(out);
+  CHECK(report["violations"].empty());
+  CHECK(report["errors"].empty());
+  CHECK(report["registry"]["version"].get<std::string>().find("2.8") != std::string::npos);
+  // 3 images × (config + layers) pulled by tag and by digest, each with a GET
+  // (7 distinct blobs; the base layer appears in all three images).
+  CHECK(count_ops(report, "pull-blob") >= 2 * (4 + 3 + 4));
+  CHECK(count_ops(report, "push-manifest") == 3);
+  CHECK(report["counts"]["backend_requests"].get<int>() > 100);
+  CHECK(std::filesystem::file_size(out / "registry.log") > 0);
+}
+
+TEST_CASE("checker self-test: a flipped byte in a stored segment is reported as a violation, exit 1") {
+  const auto out = fresh_dir("flip");
+  const auto r = run_command({kBinary, "run", kSource + "/tests/data/flipped-segment-byte.json", "--out", out.string()},
+                             std::chrono::seconds(300));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 1);
+  CHECK(r.out.find("[blob-digest]") != std::string::npos);
+  const auto report = read_report(out);
+  REQUIRE_FALSE(report["violations"].empty());
+  const auto& v = report["violations"][0];
+  CHECK(v["invariant"] == "blob-digest");
+  CHECK(v["seen_digest"] != v["expected_digest"]);
+  const auto index = v["request_index"].get<std::size_t>();
+  CHECK(report["requests"][index]["verdict"] == "violation");
+}
+
+TEST_CASE("a bad scenario file exits 2 naming the file and the JSON path") {
+  const auto file = kSource + "/tests/data/bad-layer-size.json";
+  const auto r = run_command({kBinary, "run", file}, std::chrono::seconds(30));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(file) != std::string::npos);
+  CHECK(r.err.find("/workload/images/0/layers/1/size") != std::string::npos);
+  const auto missing = run_command({kBinary, "run", "/nonexistent/scenario.json"}, std::chrono::seconds(30));
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("/nonexistent/scenario.json: cannot open") != std::string::npos);
+  CHECK(run_command({kBinary, "frobnicate"}, std::chrono::seconds(30)).exit_code == 2);
+}
+
+TEST_CASE("a registry that cannot start exits 3 and still leaves a report") {
+  const auto out = fresh_dir("infra");
+  const auto r = run_command({kBinary, "run", kSource + "/tests/data/tiny-push-pull.json", "--registry",
+                              "/nonexistent/registry", "--out", out.string()},
+                             std::chrono::seconds(60));
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("/nonexistent/registry") != std::string::npos);
+  const auto report = read_report(out);
+  CHECK(report["verdict"].get<std::string>().rfind("ERROR: infrastructure", 0) == 0);
+}
+
+TEST_CASE("serve runs the fake Swift alone, answers TempAuth, and stops on SIGTERM") {
+  stalemate::testing::RunningCommand serve({kBinary, "serve", "--swift", "127.0.0.1:0"});
+  const auto banner = serve.read_until("serving", std::chrono::seconds(30));
+  REQUIRE(banner.find("serving") != std::string::npos);
+  const auto info = nlohmann::json::parse(banner.substr(0, banner.find("serving")));
+  const std::string auth_url = info["auth_url"];
+  REQUIRE(auth_url.rfind("http://127.0.0.1:", 0) == 0);
+  harness::HttpClient client(std::chrono::seconds(10));
+  harness::ClientRequest good;
+  good.url = auth_url;
+  good.headers["X-Auth-User"] = info["user"];
+  good.headers["X-Auth-Key"] = info["key"];
+  const auto ok = client.send(good);
+  CHECK(ok.status == 200);
+  CHECK(ok.header("X-Storage-Url") == info["storage_url"]);
+  harness::ClientRequest bad = good;
+  bad.headers["X-Auth-Key"] = "wrong";
+  CHECK(client.send(bad).status == 401);
+  serve.signal(SIGTERM);
+  CHECK(serve.wait(std::chrono::seconds(30)) == 0);
+}
