@@ -1,1 +1,232 @@
-int main() { return 0; }
+// stalemate_bench: throughput and memory figures for the fake Swift and for
+// the real registry on it versus the same registry on its filesystem driver.
+// Not a test: it prints figures and ratios (and optionally writes them as
+// JSON). It still fails (exit 1) when a transfer fails, a body hashes wrong or
+// the registry client records an invariant violation, since figures from a
+// broken run mean nothing.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "bench/bench.h"
+#include "harness/child_reaper.h"
+#include "harness/registry_process.h"
+
+using namespace stalemate;
+using namespace stalemate::bench;
+
+namespace {
+
+std::string pad(const std::string& s, std::size_t width) { return s.size() >= width ? s : s + std::string(width - s.size(), ' '); }
+std::string lpad(const std::string& s, std::size_t width) { return s.size() >= width ? s : std::string(width - s.size(), ' ') + s; }
+
+std::filesystem::path make_temp_dir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/stalemate-bench-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) throw harness::InfrastructureError("cannot create a temp dir from " + tmpl);
+  return tmpl;
+}
+
+void print_raw(const RawResult& r, const ClientCeilings& c) {
+  std::cout << "\n  " << pad("op", 5) << lpad("best s", 9) << lpad("MB/s", 10) << lpad("MiB/s", 10) << "   all runs (s)\n";
+  auto row = [&](const char* op, const std::vector<double>& secs, double mbps) {
+    std::ostringstream all;
+    for (std::size_t i = 0; i < secs.size(); ++i) all << (i ? " " : "") << fmt(secs[i], 3);
+    const double best = *std::min_element(secs.begin(), secs.end());
+    std::cout << "  " << pad(op, 5) << lpad(fmt(best, 3), 9) << lpad(fmt(mbps, 1), 10) << lpad(fmt(mbps * kMB / kMiB, 1), 10)
+              << "   " << all.str() << "\n";
+  };
+  row("PUT", r.put_seconds, r.put_best_mbps);
+  row("GET", r.get_seconds, r.get_best_mbps);
+  std::cout << "  in-process ceilings (no network, " << human_size(c.bytes) << "): generator fill "
+            << fmt(c.fill_mbps, 0) << " MB/s, SHA-256 " << fmt(c.sha256_mbps, 0) << " MB/s (client side); MD5 "
+            << fmt(c.md5_mbps, 0) << " MB/s (the fake's ETag on PUT)\n";
+  std::cout << "  store: " << r.replicas_present << " object replicas present, " << r.replica_refs
+            << " store references to one " << human_size(r.size) << " buffer (logical " << human_size(r.logical_bytes)
+            << ", physical payload " << human_size(r.physical_bytes) << ")\n";
+  std::cout << "  RSS after phase: peak " << fmt(r.rss_peak_mib, 1) << " MiB ("
+            << fmt(r.rss_peak_mib * kMiB / static_cast<double>(r.size), 2) << " x raw object size), now "
+            << fmt(r.rss_now_mib, 1) << " MiB\n";
+}
+
+void print_registry(const RegistryResult& r) {
+  std::cout << "\n  " << pad("backend", 22) << lpad("push s", 9) << lpad("push MB/s", 11) << lpad("pull s", 9)
+            << lpad("pull MB/s", 11) << lpad("requests", 10) << "\n";
+  for (const BackendRun* b : {&r.fake, &r.filesystem}) {
+    std::cout << "  " << pad(b->name, 22) << lpad(fmt(b->push_seconds, 3), 9) << lpad(fmt(b->push_mbps, 1), 11)
+              << lpad(fmt(b->pull_seconds, 3), 9) << lpad(fmt(b->pull_mbps, 1), 11)
+              << lpad(std::to_string(b->client_requests), 10) << "\n";
+  }
+  std::cout << "  " << pad("ratio fake/filesystem", 22) << lpad(fmt(r.push_ratio, 2), 20) << lpad(fmt(r.pull_ratio, 2), 20)
+            << "\n";
+  if (r.fake.backend_requests)
+    std::cout << "  the fake Swift served " << r.fake.backend_requests << " requests from the registry\n";
+  std::cout << "  filesystem driver root: " << r.fs_root << " (" << r.fs_type << ")\n";
+
+  // Where the client's time went, per operation (sum of request durations).
+  std::vector<std::string> ops;
+  std::set<std::string> seen;
+  for (const BackendRun* b : {&r.fake, &r.filesystem})
+    for (const auto& [op, t] : b->by_operation)
+      if (seen.insert(op).second) ops.push_back(op);
+  auto find = [](const BackendRun& b, const std::string& op) -> OperationTotal {
+    for (const auto& [o, t] : b.by_operation)
+      if (o == op) return t;
+    return {};
+  };
+  std::cout << "\n  client time by operation   " << lpad("fake swift (n, s)", 20) << lpad("filesystem (n, s)", 20) << "\n";
+  for (const auto& op : ops) {
+    const auto a = find(r.fake, op), b = find(r.filesystem, op);
+    std::cout << "  " << pad(op, 26) << lpad(std::to_string(a.count) + "  " + fmt(a.seconds, 3), 20)
+              << lpad(std::to_string(b.count) + "  " + fmt(b.seconds, 3), 20) << "\n";
+  }
+  std::cout << "  RSS (bench process) after fake swift run: peak " << fmt(r.fake.rss_peak_mib, 1) << " MiB ("
+            << fmt(r.fake.rss_peak_mib * kMiB / static_cast<double>(r.image_bytes), 2) << " x image size)\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  try {
+    options = parse_options(argc, argv);
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    if (what.empty()) {
+      std::cout << kUsage;
+      return 0;
+    }
+    std::cerr << "stalemate_bench: " << what << "\n" << kUsage;
+    return kExitUsage;
+  }
+  harness::install_child_reaper();
+
+  nlohmann::json report;
+  report["units"] = {{"throughput", "MB/s, 1 MB = 1e6 bytes"}, {"rss", "MiB"}};
+  report["parameters"] = {{"raw_size", options.raw_size},     {"raw_runs", options.raw_runs},
+                          {"image_size", options.image_size}, {"image_layers", options.image_layers},
+                          {"registry", options.registry},     {"phases", {{"raw", options.run_raw}, {"registry", options.run_registry}}}};
+  report["environment"] = {{"online_cpus", online_cpus()}, {"cpu_sha_ni", cpu_has_flag("sha_ni")}};
+  const double rss_start = current_rss_mib();
+  report["rss_at_start_mib"] = rss_start;
+
+  std::filesystem::path out_dir;
+  bool temp_out = false;
+  int exit_code = 0;
+  std::optional<RawResult> raw;
+  std::optional<RegistryResult> reg;
+  std::optional<ClientCeilings> ceilings;
+
+  try {
+    if (options.out) {
+      out_dir = *options.out;
+      std::filesystem::create_directories(out_dir);
+    } else {
+      out_dir = make_temp_dir();
+      temp_out = true;
+    }
+    std::cout << "stalemate_bench: throughput and memory figures (not a test)\n"
+              << "  1 MB = 10^6 bytes; cores online: " << online_cpus()
+              << "; CPU SHA extensions: " << (cpu_has_flag("sha_ni") ? "yes" : "no") << "\n"
+              << "  out: " << out_dir.string() << (temp_out ? " (temp, removed at the end)" : "") << "\n";
+
+    if (options.run_raw) {
+      std::cout << "\n== (a) raw PUT/GET on the fake Swift: " << human_size(options.raw_size)
+                << " object, 3 replicas, best of " << options.raw_runs << " runs each ==\n";
+      ceilings = measure_client_ceilings(std::min<std::uint64_t>(options.raw_size, 256ull << 20));
+      raw = run_raw(options);
+      print_raw(*raw, *ceilings);
+      report["raw"] = raw->to_json();
+      report["raw"]["client_ceilings"] = {{"bytes", ceilings->bytes},
+                                          {"generator_fill_mb_per_s", ceilings->fill_mbps},
+                                          {"sha256_mb_per_s", ceilings->sha256_mbps},
+                                          {"md5_mb_per_s", ceilings->md5_mbps}};
+    }
+    if (options.run_registry) {
+      std::cout << "\n== (b) registry push/pull: " << human_size(options.image_size) << " image as "
+                << options.image_layers << " layers, monolithic push (1 run), pull by digest (best of "
+                << options.pull_runs << ") ==\n"
+                << "  registry: " << options.registry << " ("
+                << harness::RegistryProcess::version_of(options.registry) << ")\n"
+                << "  fake swift: chunksize 20 MiB, redirect off; layer digests pre-computed (not timed)\n";
+      reg = run_registry(options, out_dir);
+      print_registry(*reg);
+      report["registry"] = reg->to_json();
+    }
+  } catch (const BenchFailure& e) {
+    std::cerr << "\nstalemate_bench: FAILED: " << e.what() << "\n";
+    report["error"] = e.what();
+    exit_code = kExitFailed;
+  } catch (const harness::InfrastructureError& e) {
+    std::cerr << "\nstalemate_bench: infrastructure failure: " << e.what() << "\n";
+    report["error"] = std::string("infrastructure: ") + e.what();
+    exit_code = kExitInfra;
+  } catch (const std::exception& e) {
+    std::cerr << "\nstalemate_bench: error: " << e.what() << "\n";
+    report["error"] = e.what();
+    exit_code = kExitInfra;
+  }
+
+  const double peak = peak_rss_mib();
+  report["rss_peak_mib"] = peak;
+  if (raw) report["rss_peak_over_raw_size_after_raw_phase"] = raw->rss_peak_mib * kMiB / static_cast<double>(raw->size);
+  report["ok"] = exit_code == 0;
+
+  if (exit_code == 0) {
+    std::cout << "\n== summary ==\n";
+    if (raw)
+      std::cout << "  raw fake swift        PUT  " << lpad(fmt(raw->put_best_mbps, 1), 7) << " MB/s   GET  "
+                << lpad(fmt(raw->get_best_mbps, 1), 7) << " MB/s   (" << human_size(raw->size) << " object, best of "
+                << raw->runs << ")\n";
+    if (reg) {
+      std::cout << "  registry/fake swift   push " << lpad(fmt(reg->fake.push_mbps, 1), 7) << " MB/s   pull "
+                << lpad(fmt(reg->fake.pull_mbps, 1), 7) << " MB/s   (" << human_size(reg->image_bytes) << " image, "
+                << reg->layers << " layers, push 1 run, pull best of " << options.pull_runs << ")\n";
+      std::cout << "  registry/filesystem   push " << lpad(fmt(reg->filesystem.push_mbps, 1), 7) << " MB/s   pull "
+                << lpad(fmt(reg->filesystem.pull_mbps, 1), 7) << " MB/s\n";
+      std::cout << "  ratio fake/filesystem push " << fmt(reg->push_ratio, 2) << "  pull " << fmt(reg->pull_ratio, 2) << "\n";
+    }
+    if (raw) {
+      std::cout << "  peak RSS " << fmt(raw->rss_peak_mib, 1) << " MiB after the raw phase ("
+                << fmt(raw->rss_peak_mib * kMiB / static_cast<double>(raw->size), 2) << " x raw object size)";
+      if (reg) std::cout << "; " << fmt(peak, 1) << " MiB overall";
+    } else {
+      std::cout << "  peak RSS " << fmt(peak, 1) << " MiB";
+    }
+    if (reg) std::cout << " (" << fmt(peak * kMiB / static_cast<double>(reg->image_bytes), 2) << " x image size)";
+    std::cout << "\n";
+  }
+
+  if (options.json) {
+    std::ofstream f(*options.json);
+    f << report.dump(2) << "\n";
+    if (!f) {
+      std::cerr << "stalemate_bench: cannot write " << options.json->string() << "\n";
+      if (exit_code == 0) exit_code = kExitInfra;
+    } else {
+      std::cout << "  figures written to " << options.json->string() << "\n";
+    }
+  }
+
+  // The filesystem driver's blobs are always removed; logs stay in a
+  // user-given --out, and in the temp dir when the run failed.
+  std::error_code ec;
+  if (!out_dir.empty()) {
+    std::filesystem::remove_all(out_dir / "fs-root", ec);
+    if (temp_out && exit_code == 0) {
+      std::filesystem::remove_all(out_dir, ec);
+    } else if (temp_out) {
+      if (std::filesystem::is_empty(out_dir, ec))
+        std::filesystem::remove(out_dir, ec);
+      else
+        std::cerr << "stalemate_bench: registry logs kept in " << out_dir.string() << "\n";
+    }
+  }
+  return exit_code;
+}

@@ -5,12 +5,12 @@ namespace stalemate::sim {
 std::vector<ListItem> select_listing(const std::map<std::string, ListingRow>& rows, const ListQuery& query) {
   std::vector<ListItem> out;
   if (query.limit == 0) return out;
-  // Start strictly after the marker, and no earlier than the prefix.
-  auto it = rows.begin();
-  if (!query.marker.empty()) it = rows.upper_bound(query.marker);
-  if (!query.prefix.empty()) {
-    auto from_prefix = rows.lower_bound(query.prefix);
-    if (it == rows.end() || (from_prefix != rows.end() && from_prefix->first > it->first)) it = from_prefix;
+  // Start at the later of: the first name with the prefix, the first name
+  // strictly after the marker.
+  auto it = query.prefix.empty() ? rows.begin() : rows.lower_bound(query.prefix);
+  if (!query.marker.empty() && it != rows.end()) {
+    auto after_marker = rows.upper_bound(query.marker);
+    if (after_marker == rows.end() || after_marker->first > it->first) it = after_marker;
   }
   std::string last_subdir;
   for (; it != rows.end() && out.size() < query.limit; ++it) {

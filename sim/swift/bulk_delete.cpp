@@ -88,7 +88,8 @@ bool SwiftService::is_bulk_delete(const HttpRequest& req) const {
   return config_.bulk_delete && req.has_query("bulk-delete") && (req.method == "DELETE" || req.method == "POST");
 }
 
-HttpResponse SwiftService::handle_bulk_delete(const HttpRequest& req, const std::string& account) {
+HttpResponse SwiftService::handle_bulk_delete(const HttpRequest& req, const std::string& account,
+                                              RequestContext& model) {
   const std::string format =
       best_match(req.header("Accept"), {"text/plain", "application/json", "application/xml", "text/xml"});
   BulkResult result;
@@ -119,7 +120,7 @@ HttpResponse SwiftService::handle_bulk_delete(const HttpRequest& req, const std:
       body.remove_prefix(nl + 1);
     }
 
-    const int auth = token_status(req, account);
+    const int auth = token_status(req, account, model);
     bool bad_gateway = false;
     // Objects first, then containers.
     for (const bool objects : {true, false}) {
@@ -139,7 +140,7 @@ HttpResponse SwiftService::handle_bulk_delete(const HttpRequest& req, const std:
             const std::string object = slash == std::string::npos ? std::string() : rel.substr(slash + 1);
             if (container.empty()) status = 412;  // "Bad URL"
             else if (object.empty()) status = delete_container_status(account, container);
-            else status = delete_object_status(account, container, object);
+            else status = delete_object_status(account, container, object, &model);
           }
           if (status / 100 == 2) {
             ++result.deleted;

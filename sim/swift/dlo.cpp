@@ -6,11 +6,16 @@
 // the body is the listed segments, each read through the normal object read
 // path, in listing order.
 //
-// When a listed segment cannot be read, or its real size differs from the
-// listed size, the full listed length is still announced and only the bytes
-// before that segment are delivered (the server then cuts the connection).
-// As in Swift (SegmentedIterable.validate_first_segment), a missing *first*
-// segment is detected before the headers go out and answered 409 Conflict.
+// The middleware does not check segment sizes or etags (its listing iterator
+// yields none), so a segment whose real size differs from its listed size
+// flows as it really is: a segment wholly inside the span is read whole, the
+// first and last segments of a Range are read with a range in listed
+// coordinates (capped by the real size). The response still announces the
+// listed length: extra bytes are truncated at it, missing bytes end in a cut
+// connection (SegmentedIterable's "too many/not enough bytes"). A listed
+// segment that cannot be read cuts the body there. As in Swift
+// (SegmentedIterable.validate_first_segment), a missing *first* segment is
+// detected before the headers go out and answered 409 Conflict.
 #include <algorithm>
 
 #include "common/crypto.h"
@@ -23,7 +28,8 @@
 
 namespace stalemate::sim::swift {
 
-DloListing SwiftService::list_dlo_segments(const std::string& account, const std::string& manifest) const {
+DloListing SwiftService::list_dlo_segments(const std::string& account, const std::string& manifest,
+                                           RequestContext* model) const {
   DloListing out;
   // The header value is URL-unquoted before it is split at the first '/'.
   const std::string value = percent_decode(manifest, false).value_or(manifest);
@@ -35,10 +41,9 @@ DloListing SwiftService::list_dlo_segments(const std::string& account, const std
 
   StreamingDigest etag("md5");
   while (true) {
-    auto page = store_.list_objects(account, out.container, query);
+    auto page = store_.list_objects(account, out.container, query, model);
     if (!page) break;  // no container: 404 on the first page; later, the listing just ends
     out.container_found = true;
-    drop_entries_up_to_marker(*page, query.marker);
     const std::size_t n = page->size();
     if (n) query.marker = page->back().name;
     for (auto& item : *page) {
@@ -73,12 +78,15 @@ DloBody assemble_dlo_body(const std::vector<ListItem>& segments, std::uint64_t s
       break;
     }
     fetched_any = true;
-    if (version->size() != len) {
-      out.complete = false;
-      break;
+    const std::uint64_t real = version->size();
+    if (real != len) out.complete = false;
+    std::uint64_t from = 0, to = real;  // a segment wholly inside the span is read whole
+    if (start > offset || end < seg_end) {  // the span's edge: a ranged read in listed coordinates
+      from = std::max(start, offset) - offset;
+      to = std::min({end, seg_end}) - offset;
+      to = std::min(to, real);
     }
-    const std::uint64_t from = std::max(start, offset) - offset;
-    const std::uint64_t to = std::min(end, seg_end) - offset;
+    if (from >= to) continue;
     out.slices.push_back(BodySlice{version->body, from, to - from});
     out.bytes += to - from;
   }
@@ -91,11 +99,11 @@ void apply_dlo_body(HttpResponse& res, DloBody body, std::uint64_t announced) {
 }
 
 DloBody SwiftService::read_dlo_segments(const std::string& account, const DloListing& listing, std::uint64_t start,
-                                        std::uint64_t end, std::int64_t now) const {
+                                        std::uint64_t end, std::int64_t now, RequestContext* model) const {
   // Segments are read like any object (first replica that has it, no
   // X-Newest: the middleware's subrequests carry only the token).
   return assemble_dlo_body(listing.segments, start, end, [&](const std::string& name) -> std::optional<ObjectVersion> {
-    auto read = store_.read_object(account, listing.container, name);
+    auto read = store_.read_object(account, listing.container, name, {}, model);
     if (!read.version || is_expired(*read.version, now)) return std::nullopt;
     return std::move(read.version);
   });
@@ -103,7 +111,7 @@ DloBody SwiftService::read_dlo_segments(const std::string& account, const DloLis
 
 HttpResponse SwiftService::dlo_get_or_head(const Ctx& ctx, const ObjectVersion& manifest_version) {
   const HttpRequest& req = ctx.req;
-  const DloListing listing = list_dlo_segments(ctx.path.account, manifest_version.manifest());
+  const DloListing listing = list_dlo_segments(ctx.path.account, manifest_version.manifest(), ctx.model);
   if (!listing.container_found) return error_response(404);
 
   const std::string etag = "\"" + listing.etag + "\"";
@@ -139,7 +147,7 @@ HttpResponse SwiftService::dlo_get_or_head(const Ctx& ctx, const ObjectVersion& 
     return r;
   }
 
-  DloBody body = read_dlo_segments(ctx.path.account, listing, start, end, ctx.now);
+  DloBody body = read_dlo_segments(ctx.path.account, listing, start, end, ctx.now, ctx.model);
   if (body.first_segment_failed) return error_response(409);
   apply_dlo_body(r, std::move(body), end - start);
   return r;

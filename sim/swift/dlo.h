@@ -28,7 +28,7 @@ struct DloListing {
 struct DloBody {
   std::vector<BodySlice> slices;
   std::uint64_t bytes = 0;
-  bool complete = true;               // every needed segment was read at its listed size
+  bool complete = true;               // every needed segment was read, at its listed size
   bool first_segment_failed = false;  // the very first segment to fetch was missing
 };
 
@@ -36,9 +36,9 @@ struct DloBody {
 using SegmentReader = std::function<std::optional<ObjectVersion>(const std::string& name)>;
 
 // Walks the listed segments overlapping [start, end) in listing order (the
-// offsets come from the listed sizes; zero-length rows are never fetched) and
-// stops at the first segment that is missing or whose real size differs from
-// its listed size.
+// offsets come from the listed sizes; zero-length rows are never fetched),
+// taking each segment's real bytes as Swift does (see dlo.cpp), and stops at
+// the first segment that is missing.
 DloBody assemble_dlo_body(const std::vector<ListItem>& segments, std::uint64_t start, std::uint64_t end,
                           const SegmentReader& read);
 

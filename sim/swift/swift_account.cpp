@@ -51,7 +51,6 @@ HttpResponse SwiftService::handle_account(const Ctx& ctx) {
     if (!listing) return error;
     auto items = store_.list_containers(account, listing->query);
     if (!items) return error_response(404);
-    drop_entries_up_to_marker(*items, listing->query.marker);
     r = render_account_listing(account, *items, listing->format);
   } else {
     r.status = 204;

@@ -79,13 +79,12 @@ HttpResponse SwiftService::container_get_or_head(const Ctx& ctx) {
     listing = parse_listing_request(req, error);
     if (!listing) return error;
   }
-  auto stats = store_.container(ctx.path.account, ctx.path.container);
+  auto stats = store_.container(ctx.path.account, ctx.path.container, ctx.model);
   if (!stats) return error_response(404);
   HttpResponse r;
   if (listing) {
-    auto items = store_.list_objects(ctx.path.account, ctx.path.container, listing->query);
+    auto items = store_.list_objects(ctx.path.account, ctx.path.container, listing->query, ctx.model);
     if (!items) return error_response(404);
-    drop_entries_up_to_marker(*items, listing->query.marker);
     r = render_container_listing(ctx.path.container, *items, listing->format);
   } else {
     r.status = 204;

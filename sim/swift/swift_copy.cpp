@@ -33,7 +33,7 @@ HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_co
   if (dst_object.size() > kMaxObjectNameLength)
     return error_response(400, "Object name length of " + std::to_string(dst_object.size()) + " longer than " +
                                    std::to_string(kMaxObjectNameLength));
-  const auto source = store_.read_object(account, src_container, src_object, {.newest = true});
+  const auto source = store_.read_object(account, src_container, src_object, {.newest = true}, ctx.model);
   if (!source.version || is_expired(*source.version, ctx.now)) return error_response(404);
   const ObjectVersion& src = *source.version;
   const bool manifest_get = req.query_value("multipart-manifest") == "get";
@@ -41,10 +41,10 @@ HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_co
 
   ObjectVersion v;
   if (assemble) {
-    const DloListing listing = list_dlo_segments(account, src.manifest());
+    const DloListing listing = list_dlo_segments(account, src.manifest(), ctx.model);
     if (!listing.container_found) return error_response(404);
     if (listing.total > kMaxFileSize) return error_response(413);
-    DloBody body = read_dlo_segments(account, listing, 0, listing.total, ctx.now);
+    DloBody body = read_dlo_segments(account, listing, 0, listing.total, ctx.now, ctx.model);
     if (body.first_segment_failed) return error_response(409);
     // A segment failing mid-stream breaks the PUT's input: the proxy gives up.
     if (!body.complete) return error_response(500, "DLO segment could not be read while copying");
@@ -80,8 +80,8 @@ HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_co
   v.content_type = req.header("Content-Type").empty() ? src.content_type : req.header("Content-Type");
 
   const std::string etag = v.etag;
-  const auto w = store_.put_object(account, dst_container, dst_object, std::move(v));
-  if (w.status != Store::WriteStatus::Ok) return error_response(404);
+  const auto w = store_.put_object(account, dst_container, dst_object, std::move(v), ctx.model);
+  if (w.status != Store::WriteStatus::Ok) return write_failure(w.status);
   HttpResponse r;
   r.status = 201;
   r.headers["Etag"] = etag;

@@ -3,6 +3,7 @@
 // and the never-throw guarantee.
 #include "sim/swift/swift_frontend.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/time_format.h"
@@ -51,7 +52,10 @@ std::string RandomHex::hex(std::size_t digits) {
 SwiftService::SwiftService(Store& store, const SwiftConfig& config) : store_(store), config_(config) {
   // account_autocreate: the configured account exists from the start.
   store_.create_account(config_.account);
+  wall_at_store_start_us_ = now_micros() - store_.now_us();
 }
+
+std::int64_t SwiftService::now_wall() const { return wall_at_store_start_us_ + store_.now_us(); }
 
 void SwiftService::set_base_url(std::string base_url) {
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
@@ -66,20 +70,56 @@ std::string SwiftService::base_url() const {
 
 std::string SwiftService::storage_url() const { return base_url() + "/v1/" + config_.account; }
 
+RequestInfo SwiftService::request_info(const HttpRequest& req) const {
+  RequestInfo info;
+  info.protocol = "swift";
+  info.method = req.method;
+  if (req.path.rfind("/v1/", 0) != 0) return info;  // auth, /info, ...: no account
+  std::string_view rest(req.path);
+  rest.remove_prefix(4);
+  auto take = [&rest]() {
+    const auto slash = rest.find('/');
+    std::string piece(rest.substr(0, slash));
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    return piece;
+  };
+  info.account = take();
+  info.container = take();
+  info.object = std::string(rest);
+  if (is_bulk_delete(req)) {
+    info.container.clear();
+    info.object.clear();
+  } else if (req.method == "GET" && !info.container.empty() && info.object.empty()) {
+    info.is_listing = true;
+    info.listing_prefix = req.query_value("prefix");
+  }
+  return info;
+}
+
 HttpResponse SwiftService::handle(const HttpRequest& req) {
-  const std::int64_t now = now_micros();
   HttpResponse res;
+  std::int64_t now = 0;
+  std::optional<RequestContext> model;
   try {
-    res = route(req, now);
+    now = now_wall();
+    model.emplace(store_.begin_request(request_info(req)));
+    if (model->fail_status && !model->fail_applied) {
+      res = error_response(*model->fail_status);  // FAIL: answered without touching the store
+    } else {
+      res = route(req, now, *model);
+      if (model->fail_status) res = error_response(*model->fail_status);  // FAIL applied: store changed anyway
+    }
+    if (model->cut_after) res.cut_after = std::min(res.cut_after.value_or(UINT64_MAX), *model->cut_after);
   } catch (const std::exception& e) {
     res = error_response(500, std::string("Internal error: ") + e.what());
   } catch (...) {
     res = error_response(500);
   }
   try {
-    finalize(req, res, now);
+    finalize(req, res, now ? now : now_micros());
+    if (model) store_.end_request(*model, res.status, res.deliverable_bytes());
   } catch (...) {
-    // Headers are best effort; the response itself stands.
+    // Headers and the event log are best effort; the response itself stands.
   }
   return res;
 }
@@ -106,7 +146,7 @@ void SwiftService::finalize(const HttpRequest& req, HttpResponse& res, std::int6
   if (res.headers.find("Content-Type") == res.headers.end()) res.headers["Content-Type"] = kHtmlType;
 }
 
-HttpResponse SwiftService::route(const HttpRequest& req, std::int64_t now) {
+HttpResponse SwiftService::route(const HttpRequest& req, std::int64_t now, RequestContext& model) {
   const std::string& p = req.path;
   if (p == "/info") return handle_info(req);
   if (p == "/healthcheck") {
@@ -118,7 +158,7 @@ HttpResponse SwiftService::route(const HttpRequest& req, std::int64_t now) {
       p == "/v1.0/")
     return handle_auth(req);
   if (p == "/auth" || p.rfind("/auth/", 0) == 0) return error_response(400);
-  if (p == "/v1" || p.rfind("/v1/", 0) == 0) return route_storage(req, now);
+  if (p == "/v1" || p.rfind("/v1/", 0) == 0) return route_storage(req, now, model);
   return error_response(404);
 }
 
@@ -136,7 +176,7 @@ bool method_known(Level level, const std::string& m) {
 }
 }  // namespace
 
-HttpResponse SwiftService::route_storage(const HttpRequest& req, std::int64_t now) {
+HttpResponse SwiftService::route_storage(const HttpRequest& req, std::int64_t now, RequestContext& model) {
   if (!valid_utf8_no_nul(req.path)) return error_response(412, "Invalid UTF8 or contains NULL");
   SwiftPath path;
   std::string_view rest(req.path);
@@ -152,7 +192,7 @@ HttpResponse SwiftService::route_storage(const HttpRequest& req, std::int64_t no
   path.object = std::string(rest);
   if (path.account.empty() || (path.container.empty() && !path.object.empty())) return error_response(412, "Bad URL");
 
-  if (is_bulk_delete(req)) return handle_bulk_delete(req, path.account);
+  if (is_bulk_delete(req)) return handle_bulk_delete(req, path.account, model);
 
   const Level level = !path.object.empty() ? Level::Object : !path.container.empty() ? Level::Container : Level::Account;
   if (!method_known(level, req.method)) {
@@ -178,10 +218,12 @@ HttpResponse SwiftService::route_storage(const HttpRequest& req, std::int64_t no
       if (it != req.query.end()) filtered->query.insert(*it);
     }
   }
-  Ctx ctx{filtered ? *filtered : req, std::move(path), now};
+  Ctx ctx{filtered ? *filtered : req, std::move(path), now, &model};
   if (filtered) {
+    // EXPIRE fired for this very request: it is refused whatever it carries.
+    if (model.credentials_expired) return error_response(401);
     if (auto err = check_tempurl(ctx)) return std::move(*err);
-  } else if (auto err = check_token(req, ctx.path.account)) {
+  } else if (auto err = check_token(req, ctx.path.account, model)) {
     return std::move(*err);
   }
 

@@ -58,12 +58,6 @@ std::string best_match(const std::string& accept, const std::vector<std::string>
   return {};
 }
 
-void drop_entries_up_to_marker(std::vector<ListItem>& items, const std::string& marker) {
-  if (marker.empty()) return;
-  items.erase(std::remove_if(items.begin(), items.end(), [&](const ListItem& it) { return it.name <= marker; }),
-              items.end());
-}
-
 std::optional<ListingRequest> parse_listing_request(const HttpRequest& req, HttpResponse& error) {
   ListingRequest out;
   for (const char* name : {"prefix", "delimiter", "marker", "end_marker", "limit", "format"}) {

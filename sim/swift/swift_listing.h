@@ -24,10 +24,6 @@ struct ListingRequest {
 // limit is ignored, as Swift does.
 std::optional<ListingRequest> parse_listing_request(const HttpRequest& req, HttpResponse& error);
 
-// Drops entries not strictly after `marker`. Works around select_listing
-// restarting at the prefix when the marker is past the last row (which would
-// make marker paging loop forever); a no-op for a correct listing.
-void drop_entries_up_to_marker(std::vector<ListItem>& items, const std::string& marker);
 
 // swob's Accept.best_match over `offers`; "" when none is acceptable.
 std::string best_match(const std::string& accept, const std::vector<std::string>& offers);

@@ -61,7 +61,7 @@ HttpResponse SwiftService::handle_object(const Ctx& ctx) {
   if (m == "POST") return object_post(ctx);
   if (m == "COPY") return object_copy_method(ctx);
   // DELETE
-  const int status = delete_object_status(ctx.path.account, ctx.path.container, ctx.path.object);
+  const int status = delete_object_status(ctx.path.account, ctx.path.container, ctx.path.object, ctx.model);
   if (status != 204) return error_response(status);
   HttpResponse r;
   r.status = 204;
@@ -71,7 +71,7 @@ HttpResponse SwiftService::handle_object(const Ctx& ctx) {
 HttpResponse SwiftService::object_get_or_head(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
   const ReadOptions options{.newest = config_true(req.header("X-Newest"))};
-  const auto read = store_.read_object(ctx.path.account, ctx.path.container, ctx.path.object, options);
+  const auto read = store_.read_object(ctx.path.account, ctx.path.container, ctx.path.object, options, ctx.model);
   if (!read.version || is_expired(*read.version, ctx.now)) return error_response(404);
   const ObjectVersion& v = *read.version;
   if (!v.manifest().empty() && req.query_value("multipart-manifest") != "get") return dlo_get_or_head(ctx, v);
@@ -147,10 +147,11 @@ HttpResponse SwiftService::object_put(const Ctx& ctx) {
   if (req.has_header("ETag") && normalize_etag(req.header("ETag")) != v.etag) return error_response(422);
   if (!req.header("Content-Type").empty()) v.content_type = req.header("Content-Type");
   v.metadata = std::move(*metadata);
+  const std::string etag = v.etag;
 
-  const auto w = store_.put_object(ctx.path.account, ctx.path.container, ctx.path.object, std::move(v));
-  if (w.status != Store::WriteStatus::Ok) return error_response(404);
-  return created_response(md5_hex(*req.body), w.ts);
+  const auto w = store_.put_object(ctx.path.account, ctx.path.container, ctx.path.object, std::move(v), ctx.model);
+  if (w.status != Store::WriteStatus::Ok) return write_failure(w.status);
+  return created_response(etag, w.ts);
 }
 
 HttpResponse SwiftService::object_post(const Ctx& ctx) {
@@ -164,20 +165,30 @@ HttpResponse SwiftService::object_post(const Ctx& ctx) {
   // given, so absent ones are passed as empty values (shown as absent).
   for (const char* h : {"Content-Disposition", "Content-Encoding", "X-Delete-At", "X-Object-Manifest"})
     if (!metadata->count(h)) (*metadata)[h] = "";
-  // The object server answers 404 for an object past its X-Delete-At.
+  // The object server answers 404 for an object past its X-Delete-At. (A
+  // check outside the request's recorded decisions: no model context.)
   const auto current = store_.read_object(ctx.path.account, ctx.path.container, ctx.path.object, {.newest = true});
   if (current.version && is_expired(*current.version, ctx.now)) return error_response(404);
   const auto w = store_.post_object(ctx.path.account, ctx.path.container, ctx.path.object, *metadata,
-                                    req.header("Content-Type"));
-  if (w.status != Store::WriteStatus::Ok) return error_response(404);
+                                    req.header("Content-Type"), ctx.model);
+  if (w.status != Store::WriteStatus::Ok) return write_failure(w.status);
   HttpResponse r = error_response(202, "<html><h1>Accepted</h1><p>The request is accepted for processing.</p></html>");
   return r;
 }
 
 int SwiftService::delete_object_status(const std::string& account, const std::string& container,
-                                       const std::string& object) {
-  const auto w = store_.delete_object(account, container, object);
-  return w.status == Store::WriteStatus::Ok ? 204 : 404;
+                                       const std::string& object, RequestContext* model) {
+  const auto w = store_.delete_object(account, container, object, model);
+  switch (w.status) {
+    case Store::WriteStatus::Ok: return 204;
+    case Store::WriteStatus::Unavailable: return 503;
+    default: return 404;
+  }
+}
+
+HttpResponse SwiftService::write_failure(Store::WriteStatus status) {
+  // Below write quorum the proxy answers 503; otherwise the target is absent.
+  return error_response(status == Store::WriteStatus::Unavailable ? 503 : 404);
 }
 
 }  // namespace stalemate::sim::swift

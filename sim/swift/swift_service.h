@@ -4,14 +4,17 @@
 // (swift_account.cpp), containers (swift_container.cpp), listings
 // (swift_listing.cpp), objects (swift_objects.cpp), server-side copy
 // (swift_copy.cpp), DLO (dlo.cpp) and bulk delete (bulk_delete.cpp).
-// Only the Store's public API is used.
+// Only the Store's public API is used. Every client request is bracketed with
+// Store::begin_request/end_request; the model's RequestContext goes with every
+// store call made for it, and its request-level faults (FAIL, CUT, EXPIRE)
+// are applied here.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -30,25 +33,31 @@ struct SwiftPath {
   std::string object;
 };
 
-struct RequestContext {
+// One storage request being served.
+struct SwiftContext {
   const HttpRequest& req;
   SwiftPath path;
-  std::int64_t now = 0;              // wall clock, microseconds
+  std::int64_t now = 0;              // wall clock of the model, microseconds since the epoch
+  RequestContext* model = nullptr;   // the store's context for this client request
   bool tempurl = false;              // authorised by a TempURL signature
   std::int64_t tempurl_expires = 0;  // seconds since the epoch
 };
 
-// TempAuth's issued tokens. All issued tokens stay valid; the set is the seam
-// where token expiry (fault injection) will plug in.
+// TempAuth's issued tokens with the store time they were issued at. A token
+// is void once the store's auth epoch (EXPIRE, /__stalemate/expire) moved
+// past it; the client then gets 401 and must log in again.
 class TokenStore {
  public:
-  void add(const std::string& token);
-  bool valid(const std::string& token) const;
-  void revoke_all();
+  void add(const std::string& token, std::int64_t issued_us, std::int64_t epoch_us);
+  bool valid(const std::string& token, std::int64_t epoch_now_us) const;
 
  private:
+  struct Issued {
+    std::int64_t at_us = 0;     // store time of issue
+    std::int64_t epoch_us = 0;  // the auth epoch then
+  };
   mutable std::mutex mu_;
-  std::set<std::string> tokens_;
+  std::map<std::string, Issued> tokens_;
 };
 
 // Thread-safe random hex for tokens and transaction ids.
@@ -72,17 +81,23 @@ class SwiftService {
   std::string storage_url() const;
 
  private:
-  using Ctx = RequestContext;
+  using Ctx = SwiftContext;
 
-  HttpResponse route(const HttpRequest& req, std::int64_t now);
-  HttpResponse route_storage(const HttpRequest& req, std::int64_t now);
+  // The model's wall clock: the store's time since it started, on the wall
+  // clock of its start (so virtual time moves it too).
+  std::int64_t now_wall() const;
+  RequestInfo request_info(const HttpRequest& req) const;
+  HttpResponse route(const HttpRequest& req, std::int64_t now, RequestContext& model);
+  HttpResponse route_storage(const HttpRequest& req, std::int64_t now, RequestContext& model);
   void finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now);
 
   // tempauth.cpp
   HttpResponse handle_auth(const HttpRequest& req);
   // nullopt when the request's token may act on `account`; else 401/403.
-  std::optional<HttpResponse> check_token(const HttpRequest& req, const std::string& account) const;
-  int token_status(const HttpRequest& req, const std::string& account) const;  // 0, 401 or 403
+  std::optional<HttpResponse> check_token(const HttpRequest& req, const std::string& account,
+                                          const RequestContext& model) const;
+  int token_status(const HttpRequest& req, const std::string& account,
+                   const RequestContext& model) const;  // 0, 401 or 403
 
   // tempurl.cpp
   bool has_tempurl_query(const HttpRequest& req) const;
@@ -95,6 +110,7 @@ class SwiftService {
   // swift_account.cpp
   HttpResponse handle_account(const Ctx& ctx);
   std::optional<AccountStats> account_stats(const std::string& account);
+  static HttpResponse write_failure(Store::WriteStatus status);  // 404 or 503
   void add_account_headers(HttpResponse& res, const AccountStats& stats) const;
 
   // swift_container.cpp
@@ -109,7 +125,8 @@ class SwiftService {
   HttpResponse object_get_or_head(const Ctx& ctx);
   HttpResponse object_put(const Ctx& ctx);
   HttpResponse object_post(const Ctx& ctx);
-  int delete_object_status(const std::string& account, const std::string& container, const std::string& object);
+  int delete_object_status(const std::string& account, const std::string& container, const std::string& object,
+                           RequestContext* model);
   void add_object_headers(HttpResponse& res, const ObjectVersion& v) const;
 
   // swift_copy.cpp
@@ -118,14 +135,15 @@ class SwiftService {
                            const std::string& dst_container, const std::string& dst_object);
 
   // dlo.cpp
-  DloListing list_dlo_segments(const std::string& account, const std::string& manifest) const;
+  DloListing list_dlo_segments(const std::string& account, const std::string& manifest,
+                               RequestContext* model) const;
   DloBody read_dlo_segments(const std::string& account, const DloListing& listing, std::uint64_t start,
-                            std::uint64_t end, std::int64_t now) const;
+                            std::uint64_t end, std::int64_t now, RequestContext* model) const;
   HttpResponse dlo_get_or_head(const Ctx& ctx, const ObjectVersion& manifest_version);
 
   // bulk_delete.cpp
   bool is_bulk_delete(const HttpRequest& req) const;
-  HttpResponse handle_bulk_delete(const HttpRequest& req, const std::string& account);
+  HttpResponse handle_bulk_delete(const HttpRequest& req, const std::string& account, RequestContext& model);
 
   Store& store_;
   const SwiftConfig config_;
@@ -133,6 +151,7 @@ class SwiftService {
   mutable RandomHex random_;
   mutable std::mutex mu_;
   std::string base_url_ = "http://127.0.0.1:8080";
+  std::int64_t wall_at_store_start_us_ = 0;
 };
 
 // ---- helpers shared by several handlers (swift_objects.cpp)

@@ -1,25 +1,25 @@
 // TempAuth v1: GET /auth/v1.0 with X-Auth-User/X-Auth-Key hands out
 // "AUTH_tk<32 hex>" tokens; /v1 requests need one (X-Auth-Token or
-// X-Storage-Token). Unknown or missing token: 401; a token used on an account
-// its user does not own: 403.
+// X-Storage-Token). Unknown, missing or expired token: 401; a token used on
+// an account its user does not own: 403. Tokens expire when the store's auth
+// epoch moves past them (EXPIRE rules, the control endpoint).
 #include "sim/swift/swift_service.h"
 #include "sim/swift/swift_util.h"
 
 namespace stalemate::sim::swift {
 
-void TokenStore::add(const std::string& token) {
+void TokenStore::add(const std::string& token, std::int64_t issued_us, std::int64_t epoch_us) {
   std::lock_guard lock(mu_);
-  tokens_.insert(token);
+  tokens_[token] = Issued{issued_us, epoch_us};
 }
 
-bool TokenStore::valid(const std::string& token) const {
+bool TokenStore::valid(const std::string& token, std::int64_t epoch_now_us) const {
   std::lock_guard lock(mu_);
-  return tokens_.count(token) > 0;
-}
-
-void TokenStore::revoke_all() {
-  std::lock_guard lock(mu_);
-  tokens_.clear();
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return false;
+  // Issued after the last expiry, or no expiry since it was issued (under
+  // virtual time both can happen at the same store time).
+  return it->second.at_us > epoch_now_us || it->second.epoch_us == epoch_now_us;
 }
 
 namespace {
@@ -43,7 +43,7 @@ HttpResponse SwiftService::handle_auth(const HttpRequest& req) {
   if (user.empty() || key.empty() || user != config_.user || key != config_.key) return unauthorized("unknown");
 
   const std::string token = "AUTH_tk" + random_.hex(32);
-  tokens_.add(token);
+  tokens_.add(token, store_.now_us(), store_.auth_epoch_us());
   HttpResponse r;
   r.status = 200;
   r.headers["X-Storage-Url"] = storage_url();
@@ -53,16 +53,18 @@ HttpResponse SwiftService::handle_auth(const HttpRequest& req) {
   return r;
 }
 
-int SwiftService::token_status(const HttpRequest& req, const std::string& account) const {
+int SwiftService::token_status(const HttpRequest& req, const std::string& account,
+                               const RequestContext& model) const {
   std::string token = req.header("X-Auth-Token");
   if (token.empty()) token = req.header("X-Storage-Token");
-  if (token.empty() || !tokens_.valid(token)) return 401;
+  if (model.credentials_expired || token.empty() || !tokens_.valid(token, store_.auth_epoch_us())) return 401;
   if (account != config_.account) return 403;
   return 0;
 }
 
-std::optional<HttpResponse> SwiftService::check_token(const HttpRequest& req, const std::string& account) const {
-  switch (token_status(req, account)) {
+std::optional<HttpResponse> SwiftService::check_token(const HttpRequest& req, const std::string& account,
+                                                      const RequestContext& model) const {
+  switch (token_status(req, account, model)) {
     case 0: return std::nullopt;
     case 403: return error_response(403);
     default: return unauthorized(account);

@@ -81,7 +81,7 @@ std::optional<HttpResponse> SwiftService::check_tempurl(Ctx& ctx) const {
 
   std::vector<std::string> keys;
   if (auto account = store_.account(ctx.path.account)) add_keys(account->metadata, "X-Account-Meta-", keys);
-  if (auto container = store_.container(ctx.path.account, ctx.path.container))
+  if (auto container = store_.container(ctx.path.account, ctx.path.container, ctx.model))
     add_keys(container->metadata, "X-Container-Meta-", keys);
   if (keys.empty()) return invalid(req);
 

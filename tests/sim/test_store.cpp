@@ -147,5 +147,10 @@ TEST_CASE("select_listing: prefix, delimiter, marker, end_marker, limit") {
   CHECK(names(select_listing(rows, {.end_marker = "c"})) == std::vector<std::string>{"a", "b/1", "b/2", "b/3/x"});
   CHECK(names(select_listing(rows, {.limit = 2})) == std::vector<std::string>{"a", "b/1"});
   CHECK(select_listing(rows, {.prefix = "zzz"}).empty());
+  // a marker at or past the last row ends paging, with or without a prefix
+  CHECK(select_listing(rows, {.prefix = "b/", .marker = "b/3/x"}).empty());
+  CHECK(select_listing(rows, {.prefix = "b/", .marker = "zz"}).empty());
+  CHECK(select_listing(rows, {.marker = "dz"}).empty());
+  CHECK(names(select_listing(rows, {.prefix = "b/", .marker = "a"})) == std::vector<std::string>{"b/1", "b/2", "b/3/x"});
   CHECK(select_listing(rows, {.limit = 0}).empty());
 }

@@ -1,0 +1,140 @@
+// stalemate_bench: throughput and memory figures (not a test). Shared
+// declarations of the benchmark's options, measurement helpers and phases.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace stalemate::bench {
+
+constexpr double kMB = 1e6;          // throughput unit: 1 MB = 10^6 bytes
+constexpr double kMiB = 1048576.0;   // sizes and RSS
+
+// Exit codes: 0 figures printed, 1 a transfer failed / a hash or invariant
+// broke, 2 bad command line, 3 infrastructure (registry would not start...).
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInfra = 3;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A transfer that did not succeed, a digest mismatch, an invariant violation.
+struct BenchFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Options {
+  std::uint64_t raw_size = 256ull << 20;
+  std::uint64_t image_size = 512ull << 20;
+  int image_layers = 4;
+  int raw_runs = 3;
+  int pull_runs = 3;  // pulls are repeatable (a second push would skip every blob): best of N
+  std::string registry = "/usr/bin/docker-registry";
+  std::optional<std::filesystem::path> out;   // unset: a temp dir, removed at the end
+  std::optional<std::filesystem::path> json;  // where to write the figures as JSON
+  bool run_raw = true;
+  bool run_registry = true;
+};
+
+Options parse_options(int argc, char** argv);  // throws UsageError
+extern const char* const kUsage;
+
+// ---- measurement helpers (bench_support.cpp)
+
+class Stopwatch {
+ public:
+  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+double peak_rss_mib();     // getrusage(RUSAGE_SELF).ru_maxrss
+double current_rss_mib();  // VmRSS from /proc/self/status (0 if unreadable)
+double mb_per_s(std::uint64_t bytes, double seconds);
+std::string fmt(double value, int decimals);
+std::string human_size(std::uint64_t bytes);  // "256 MiB", "1.5 GiB", "123456 B"
+std::string filesystem_type(const std::filesystem::path& p);  // "ext4", "tmpfs", ...
+int online_cpus();
+bool cpu_has_flag(const std::string& flag);  // from /proc/cpuinfo
+
+// In-process ceilings (no network): how fast the LayerContent generator
+// fills and SHA-256 hashes, in the same 256 KiB pieces the HTTP client uses,
+// and how fast MD5 runs (the fake hashes every object PUT body with it).
+struct ClientCeilings {
+  double fill_mbps = 0;
+  double sha256_mbps = 0;
+  double md5_mbps = 0;  // what the fake spends per object PUT on the ETag
+  std::uint64_t bytes = 0;
+};
+ClientCeilings measure_client_ceilings(std::uint64_t bytes);
+
+// ---- phase (a): raw PUT/GET on the fake Swift (bench_raw.cpp)
+
+struct RawResult {
+  std::uint64_t size = 0;
+  int runs = 0;
+  std::vector<double> put_seconds, get_seconds;
+  double put_best_mbps = 0, get_best_mbps = 0;
+  double digest_seconds = 0;      // client-side SHA-256 of the content (untimed for PUT/GET)
+  std::uint64_t replica_refs = 0;  // store references to the stored body buffer
+  int replicas_present = 0;       // object replicas holding the newest version
+  std::uint64_t logical_bytes = 0;   // replicas x size: what 3 independent copies would take
+  std::uint64_t physical_bytes = 0;  // distinct payload bytes actually held
+  std::uint64_t backend_requests = 0;
+  double rss_peak_mib = 0, rss_now_mib = 0;  // right after the phase (backend still alive)
+  nlohmann::json to_json() const;
+};
+RawResult run_raw(const Options& options);  // throws BenchFailure
+
+// ---- phase (b): registry push/pull, fake Swift vs filesystem (bench_registry.cpp)
+
+struct OperationTotal {
+  std::uint64_t count = 0;
+  double seconds = 0;
+  std::uint64_t bytes_sent = 0, bytes_received = 0;
+};
+
+struct BackendRun {
+  std::string name;  // "fake-swift", "filesystem"
+  double push_seconds = 0, pull_seconds = 0;  // pull: the best run
+  std::vector<double> pull_runs_seconds;
+  double push_mbps = 0, pull_mbps = 0;
+  std::uint64_t client_requests = 0;
+  std::uint64_t backend_requests = 0;  // requests the fake served (fake only)
+  std::size_t violations = 0;
+  std::string log_path;
+  std::vector<std::pair<std::string, OperationTotal>> by_operation;  // from the History
+  double rss_peak_mib = 0, rss_now_mib = 0;
+  nlohmann::json to_json() const;
+};
+
+struct RegistryResult {
+  std::string registry_version;
+  std::uint64_t image_bytes = 0;  // layer bytes (config and manifest are a few hundred bytes)
+  std::uint64_t layer_size = 0;
+  int layers = 0;
+  std::uint64_t chunksize = 0;
+  std::string fs_root, fs_type;
+  double digest_seconds = 0;  // pre-computing the layer digests (excluded from push time)
+  BackendRun fake, filesystem;
+  double push_ratio = 0, pull_ratio = 0;  // fake / filesystem
+  nlohmann::json to_json() const;
+};
+// work_dir: registry logs and configs; the filesystem driver's root goes in
+// work_dir/fs-root (removed by the caller). Throws BenchFailure or
+// harness::InfrastructureError.
+RegistryResult run_registry(const Options& options, const std::filesystem::path& work_dir);
+
+}  // namespace stalemate::bench

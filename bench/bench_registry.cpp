@@ -1,0 +1,201 @@
+// Phase (b): push and pull of one image through the real registry, once on
+// the fake Swift and once on the same binary's filesystem driver.
+#include <algorithm>
+#include <iostream>
+#include <map>
+
+#include "bench/bench.h"
+#include "harness/fake_backend.h"
+#include "harness/history.h"
+#include "harness/manifest.h"
+#include "harness/registry_client.h"
+#include "harness/registry_process.h"
+
+namespace stalemate::bench {
+
+using namespace stalemate::harness;
+
+namespace {
+
+constexpr std::uint64_t kLayerSeedBase = 0x1A7E2000;
+constexpr std::uint64_t kConfigSeed = 0xC0F1;
+constexpr auto kClientTimeout = std::chrono::seconds(600);
+
+ImageSpec make_image(const Options& options, const std::string& repository) {
+  ImageSpec image;
+  image.repository = repository;
+  image.tag = "bench";
+  image.config_seed = kConfigSeed;
+  image.format = ManifestFormat::DockerV2;
+  const std::uint64_t layer = options.image_size / static_cast<std::uint64_t>(options.image_layers);
+  for (int i = 0; i < options.image_layers; ++i) image.layers.push_back({layer, kLayerSeedBase + static_cast<std::uint64_t>(i)});
+  return image;
+}
+
+std::string first_violation(const History& history) {
+  const auto v = history.violations();
+  if (v.empty()) return "";
+  return v.front().invariant + ": " + v.front().message;
+}
+
+// Pushes then pulls (by digest) `image` through the registry at `launch`.
+BackendRun push_pull(const std::string& name, const RegistryLaunch& launch, const ImageSpec& image,
+                     std::uint64_t image_bytes, FakeBackend* fake, int options_pull_runs) {
+  BackendRun run;
+  run.name = name;
+  History history;
+  RegistryProcess registry(launch);  // throws InfrastructureError
+  run.log_path = registry.log_path().string();
+  RegistryClient client(registry.base_url(), history, HttpClient(kClientTimeout));
+
+  PushOptions push_options;
+  push_options.mode = PushMode::Monolithic;
+  {
+    Stopwatch sw;
+    const auto pushed = client.push(image, push_options);
+    run.push_seconds = sw.seconds();
+    if (!pushed.ok)
+      throw BenchFailure(name + ": push failed: " + pushed.error + " (registry log: " + run.log_path + ")");
+  }
+  run.push_mbps = mb_per_s(image_bytes, run.push_seconds);
+  std::cout << "  " << name << " push: " << fmt(run.push_seconds, 3) << " s  " << fmt(run.push_mbps, 1) << " MB/s"
+            << std::endl;
+  for (int i = 0; i < options_pull_runs; ++i) {
+    Stopwatch sw;
+    const auto pulled = client.pull(image, PullBy::Digest);
+    const double s = sw.seconds();
+    if (!pulled.ok) {
+      const std::string why = pulled.error.empty() ? first_violation(history) : pulled.error;
+      throw BenchFailure(name + ": pull by digest failed: " + why + " (registry log: " + run.log_path + ")");
+    }
+    run.pull_runs_seconds.push_back(s);
+    std::cout << "  " << name << " pull run " << i + 1 << ": " << fmt(s, 3) << " s  " << fmt(mb_per_s(image_bytes, s), 1)
+              << " MB/s  (every blob sha256-checked)" << std::endl;
+  }
+  run.pull_seconds = *std::min_element(run.pull_runs_seconds.begin(), run.pull_runs_seconds.end());
+  run.pull_mbps = mb_per_s(image_bytes, run.pull_seconds);
+
+  run.violations = history.violation_count();
+  if (run.violations != 0)
+    throw BenchFailure(name + ": " + std::to_string(run.violations) +
+                       " invariant violation(s), first: " + first_violation(history));
+
+  const auto requests = history.requests();
+  run.client_requests = requests.size();
+  std::map<std::string, OperationTotal> totals;
+  std::vector<std::string> order;
+  for (const auto& r : requests) {
+    auto [it, inserted] = totals.try_emplace(r.operation);
+    if (inserted) order.push_back(r.operation);
+    it->second.count += 1;
+    it->second.seconds += static_cast<double>(r.end_us - r.start_us) / 1e6;
+    it->second.bytes_sent += r.bytes_sent;
+    it->second.bytes_received += r.bytes_received;
+  }
+  for (const auto& op : order) run.by_operation.emplace_back(op, totals[op]);
+  if (fake) run.backend_requests = fake->requests_served();
+  run.rss_peak_mib = peak_rss_mib();
+  run.rss_now_mib = current_rss_mib();
+  registry.stop();
+  return run;
+}
+
+}  // namespace
+
+nlohmann::json BackendRun::to_json() const {
+  nlohmann::json ops = nlohmann::json::object();
+  for (const auto& [op, t] : by_operation)
+    ops[op] = {{"count", t.count}, {"seconds", t.seconds}, {"bytes_sent", t.bytes_sent},
+               {"bytes_received", t.bytes_received}};
+  nlohmann::json j = {
+      {"push_seconds", push_seconds},
+      {"pull_seconds", pull_seconds},
+      {"pull_runs_seconds", pull_runs_seconds},
+      {"push_mb_per_s", push_mbps},
+      {"pull_mb_per_s", pull_mbps},
+      {"push_mib_per_s", push_mbps * kMB / kMiB},
+      {"pull_mib_per_s", pull_mbps * kMB / kMiB},
+      {"client_requests", client_requests},
+      {"violations", violations},
+      {"registry_log", log_path},
+      {"client_time_by_operation", ops},
+      {"rss_peak_mib_after_phase", rss_peak_mib},
+      {"rss_now_mib_after_phase", rss_now_mib},
+  };
+  if (backend_requests) j["backend_requests"] = backend_requests;
+  return j;
+}
+
+nlohmann::json RegistryResult::to_json() const {
+  return {
+      {"registry_version", registry_version},
+      {"image_layer_bytes", image_bytes},
+      {"layers", layers},
+      {"layer_bytes", layer_size},
+      {"push_mode", "monolithic"},
+      {"pull_by", "digest"},
+      {"push_runs", 1},
+      {"pull_runs", fake.pull_runs_seconds.size()},
+      {"swift_chunksize", chunksize},
+      {"redirect", false},
+      {"filesystem_root", fs_root},
+      {"filesystem_type", fs_type},
+      {"layer_digest_precompute_seconds", digest_seconds},
+      {"fake_swift", fake.to_json()},
+      {"filesystem", filesystem.to_json()},
+      {"ratio_fake_over_filesystem", {{"push", push_ratio}, {"pull", pull_ratio}}},
+  };
+}
+
+RegistryResult run_registry(const Options& options, const std::filesystem::path& work_dir) {
+  RegistryResult res;
+  res.registry_version = RegistryProcess::version_of(options.registry);
+  res.layers = options.image_layers;
+  res.layer_size = options.image_size / static_cast<std::uint64_t>(options.image_layers);
+  res.image_bytes = res.layer_size * static_cast<std::uint64_t>(options.image_layers);
+
+  const ImageSpec fake_image = make_image(options, "bench/fake-swift");
+  const ImageSpec fs_image = make_image(options, "bench/filesystem");
+  {
+    // The layer digests are cached process-wide by (seed, size): computing
+    // them here keeps client-side hashing out of both timed pushes alike.
+    Stopwatch sw;
+    build_image(fake_image);
+    res.digest_seconds = sw.seconds();
+  }
+
+  // Fake Swift first, then filesystem; each backend is torn down before the next.
+  {
+    BackendSpec spec;
+    FakeBackend backend(spec);
+    RegistrySpec rspec;
+    rspec.binary = options.registry;
+    rspec.chunksize = 20ull << 20;
+    rspec.redirect = false;
+    res.chunksize = rspec.chunksize;
+    RegistryLaunch launch;
+    launch.binary = options.registry;
+    launch.storage = backend.registry_storage(rspec);
+    launch.work_dir = work_dir;
+    launch.name = "registry-fake-swift";
+    res.fake = push_pull("registry/fake swift", launch, fake_image, res.image_bytes, &backend, options.pull_runs);
+    backend.stop();
+  }
+  {
+    const auto root = work_dir / "fs-root";
+    std::filesystem::create_directories(root);
+    res.fs_root = root.string();
+    res.fs_type = filesystem_type(root);
+    RegistryLaunch launch;
+    launch.binary = options.registry;
+    launch.storage = {{"filesystem", {{"rootdirectory", root.string()}}}};
+    launch.work_dir = work_dir;
+    launch.name = "registry-filesystem";
+    res.filesystem = push_pull("registry/filesystem", launch, fs_image, res.image_bytes, nullptr, options.pull_runs);
+  }
+  res.push_ratio = res.filesystem.push_mbps > 0 ? res.fake.push_mbps / res.filesystem.push_mbps : 0;
+  res.pull_ratio = res.filesystem.pull_mbps > 0 ? res.fake.pull_mbps / res.filesystem.pull_mbps : 0;
+  return res;
+}
+
+}  // namespace stalemate::bench

@@ -1,0 +1,190 @@
+// Options and measurement helpers of stalemate_bench.
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "bench/bench.h"
+#include "common/crypto.h"
+#include "common/json_reader.h"
+#include "harness/layer_content.h"
+
+namespace stalemate::bench {
+
+const char* const kUsage =
+    "usage: stalemate_bench [--raw-size SIZE] [--image-size SIZE] [--registry PATH]\n"
+    "                       [--out DIR] [--json PATH] [--only raw|registry]\n"
+    "  --raw-size SIZE    object for the raw PUT/GET on the fake Swift (default 256MiB)\n"
+    "  --image-size SIZE  image pushed/pulled through the registry, as 4 equal layers (default 512MiB)\n"
+    "  --registry PATH    registry binary (default /usr/bin/docker-registry)\n"
+    "  --out DIR          registry configs and logs (default: a temp dir, removed at the end;\n"
+    "                     the filesystem driver's blobs go to DIR/fs-root and are always removed)\n"
+    "  --json PATH        also write the figures as JSON to PATH\n"
+    "  --only raw|registry  run one phase only\n"
+    "SIZE: 1048576, 256MiB, 1.5GiB, 100MB (decimal units too).\n"
+    "Throughput is in MB/s with 1 MB = 10^6 bytes; sizes and RSS in MiB.\n";
+
+namespace {
+
+std::uint64_t parse_size(const std::string& option, const std::string& text) {
+  try {
+    // Numbers without a unit arrive as strings; JsonReader takes "" as bytes.
+    const auto v = JsonReader(nlohmann::json(text), option).as_size();
+    if (v == 0) throw UsageError(option + ": the size must be positive");
+    return v;
+  } catch (const InputError&) {
+    throw UsageError(option + ": expected a size such as 256MiB, 1GiB or 1048576, got \"" + text + "\"");
+  }
+}
+
+}  // namespace
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw UsageError("option " + arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--raw-size") {
+      o.raw_size = parse_size(arg, value());
+    } else if (arg == "--image-size") {
+      o.image_size = parse_size(arg, value());
+    } else if (arg == "--registry") {
+      o.registry = value();
+    } else if (arg == "--out") {
+      o.out = value();
+    } else if (arg == "--json") {
+      o.json = value();
+    } else if (arg == "--only") {
+      const std::string v = value();
+      if (v == "raw") {
+        o.run_registry = false;
+      } else if (v == "registry") {
+        o.run_raw = false;
+      } else {
+        throw UsageError("--only: expected raw or registry, got \"" + v + "\"");
+      }
+    } else if (arg == "--help" || arg == "-h") {
+      throw UsageError("");
+    } else {
+      throw UsageError("unknown argument " + arg);
+    }
+  }
+  if (o.run_registry && o.image_size < static_cast<std::uint64_t>(o.image_layers))
+    throw UsageError("--image-size: at least " + std::to_string(o.image_layers) + " bytes (one per layer)");
+  return o;
+}
+
+double peak_rss_mib() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) * 1024.0 / kMiB;  // Linux: KiB
+}
+
+double current_rss_mib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      std::istringstream s(line.substr(6));
+      double kib = 0;
+      s >> kib;
+      return kib * 1024.0 / kMiB;
+    }
+  }
+  return 0;
+}
+
+double mb_per_s(std::uint64_t bytes, double seconds) {
+  return seconds > 0 ? static_cast<double>(bytes) / kMB / seconds : 0;
+}
+
+std::string fmt(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  return buf;
+}
+
+std::string human_size(std::uint64_t bytes) {
+  const double mib = static_cast<double>(bytes) / kMiB;
+  if (bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+  if (bytes % (1ull << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (mib >= 1) return fmt(mib, 2) + " MiB";
+  return std::to_string(bytes) + " B";
+}
+
+std::string filesystem_type(const std::filesystem::path& p) {
+  struct statfs s {};
+  if (::statfs(p.c_str(), &s) != 0) return "unknown";
+  switch (static_cast<unsigned long>(s.f_type)) {
+    case 0xEF53: return "ext2/3/4";
+    case 0x01021994: return "tmpfs";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0x794C7630: return "overlayfs";
+    case 0x6969: return "nfs";
+    case 0x65735546: return "fuse";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
+      return buf;
+    }
+  }
+}
+
+int online_cpus() { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }
+
+bool cpu_has_flag(const std::string& flag) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) == 0) {
+      std::istringstream s(line);
+      std::string word;
+      while (s >> word)
+        if (word == flag) return true;
+      return false;
+    }
+  }
+  return false;
+}
+
+ClientCeilings measure_client_ceilings(std::uint64_t bytes) {
+  constexpr std::size_t kPiece = 256u << 10;  // the HTTP client's piece size
+  harness::LayerContent content(0xCE11, bytes);
+  std::vector<char> buf(kPiece);
+  ClientCeilings c;
+  c.bytes = bytes;
+  {
+    Stopwatch sw;
+    for (std::uint64_t off = 0; off < bytes; off += kPiece)
+      content.fill(off, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, bytes - off)));
+    c.fill_mbps = mb_per_s(bytes, sw.seconds());
+  }
+  {
+    StreamingDigest sha("sha256");
+    Stopwatch sw;
+    for (std::uint64_t off = 0; off < bytes; off += kPiece)
+      sha.update(buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, bytes - off)));
+    sha.hex_final();
+    c.sha256_mbps = mb_per_s(bytes, sw.seconds());
+  }
+  {
+    StreamingDigest md5("md5");
+    Stopwatch sw;
+    for (std::uint64_t off = 0; off < bytes; off += kPiece)
+      md5.update(buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, bytes - off)));
+    md5.hex_final();
+    c.md5_mbps = mb_per_s(bytes, sw.seconds());
+  }
+  return c;
+}
+
+}  // namespace stalemate::bench
