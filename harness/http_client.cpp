@@ -136,6 +136,10 @@ ClientResponse HttpClient::send(const ClientRequest& request, const BodySink& si
       response.error = describe("connect", ec);
       return response;
     }
+    {
+      beast::error_code ignored;  // small requests must not wait for delayed ACKs
+      stream.socket().set_option(tcp::no_delay(true), ignored);
+    }
 
     const auto verb = http::string_to_verb(request.method);
     std::string write_error;
