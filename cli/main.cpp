@@ -12,6 +12,7 @@
 #include "common/json_reader.h"
 #include "harness/registry_process.h"
 #include "harness/runner.h"
+#include "harness/suite.h"
 #include "reports/run_report.h"
 
 using namespace stalemate;
@@ -21,16 +22,22 @@ namespace {
 
 const char* kUsage =
     "usage:\n"
-    "  stalemate run SCENARIO.json [--out DIR] [--registry PATH] [--seed N]\n"
+    "  stalemate run SCENARIO.json [--out DIR] [--registry PATH] [--seed N] [--control]\n"
     "      run one scenario against a real registry; exit 0 all invariants held,\n"
-    "      1 a violation (or a failed operation), 2 bad input, 3 infrastructure failure\n"
+    "      1 a violation (or a failed operation), 2 bad input, 3 infrastructure failure;\n"
+    "      --control runs it as its negative control (no faults, no lag, X-Newest reads)\n"
+    "  stalemate suite DIR [--registry PATH] [--baseline PATH] [--junit FILE] [--out DIR]\n"
+    "                      [--seeds N] [--controls]\n"
+    "      every scenario under DIR against a registry (and a baseline); stochastic scenarios\n"
+    "      over seeds 1..N; exit 1 when the candidate breaks an invariant\n"
     "  stalemate serve --swift 127.0.0.1:PORT\n"
     "      serve the fake Swift alone until SIGINT/SIGTERM\n"
     "  stalemate version\n";
 
 struct Args {
   std::vector<std::string> positional;
-  std::optional<std::string> out, registry, seed, swift;
+  std::optional<std::string> out, registry, seed, swift, baseline, junit, seeds;
+  bool control = false, controls = false;
 };
 
 Args parse_args(int argc, char** argv, int first) {
@@ -49,6 +56,16 @@ Args parse_args(int argc, char** argv, int first) {
       value(a.seed);
     else if (arg == "--swift")
       value(a.swift);
+    else if (arg == "--baseline")
+      value(a.baseline);
+    else if (arg == "--junit")
+      value(a.junit);
+    else if (arg == "--seeds")
+      value(a.seeds);
+    else if (arg == "--control")
+      a.control = true;
+    else if (arg == "--controls")
+      a.controls = true;
     else if (arg.rfind("--", 0) == 0)
       throw InputError("unknown option " + arg);
     else
@@ -57,21 +74,43 @@ Args parse_args(int argc, char** argv, int first) {
   return a;
 }
 
+std::uint64_t parse_number(const std::string& option, const std::string& text) {
+  try {
+    std::size_t pos = 0;
+    const auto n = std::stoull(text, &pos);
+    if (pos != text.size() || text.empty() || text[0] == '-') throw std::invalid_argument("not a number");
+    return n;
+  } catch (const std::exception&) {
+    throw InputError(option + ": expected a non-negative integer, got \"" + text + "\"");
+  }
+}
+
+int cmd_suite(const Args& args) {
+  if (args.positional.size() != 1) throw InputError("suite takes exactly one scenario folder");
+  install_child_reaper();
+  SuiteOptions options;
+  options.dir = args.positional[0];
+  if (args.registry) options.registry = *args.registry;
+  options.baseline = args.baseline;
+  if (args.junit) options.junit = *args.junit;
+  if (args.out) options.out_dir = *args.out;
+  if (args.seeds) {
+    const auto n = parse_number("--seeds", *args.seeds);
+    if (n < 1 || n > 1000) throw InputError("--seeds: 1 to 1000");
+    options.seeds = static_cast<unsigned>(n);
+  }
+  options.controls = args.controls;
+  return run_suite(options);
+}
+
 int cmd_run(const Args& args) {
   if (args.positional.size() != 1) throw InputError("run takes exactly one scenario file");
   install_child_reaper();
   RunOptions options;
   if (args.out) options.out_dir = *args.out;
   if (args.registry) options.registry_binary = *args.registry;
-  if (args.seed) {
-    try {
-      std::size_t pos = 0;
-      options.seed = std::stoull(*args.seed, &pos);
-      if (pos != args.seed->size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw InputError("--seed: expected a non-negative integer, got \"" + *args.seed + "\"");
-    }
-  }
+  if (args.seed) options.seed = parse_number("--seed", *args.seed);
+  options.control = args.control;
   Scenario scenario = load_scenario(args.positional[0]);
   auto outcome = run_scenario(std::move(scenario), options);
   std::cout << reports::render_summary(outcome.report);
@@ -123,6 +162,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "run") return cmd_run(parse_args(argc, argv, 2));
     if (command == "serve") return cmd_serve(parse_args(argc, argv, 2));
+    if (command == "suite") return cmd_suite(parse_args(argc, argv, 2));
     if (command == "version" || command == "--version") {
       std::cout << "stalemate " << STALEMATE_VERSION << "\n";
       return 0;
@@ -134,7 +174,7 @@ int main(int argc, char** argv) {
     throw InputError("unknown command \"" + command + "\"");
   } catch (const InputError& e) {
     std::cerr << "stalemate: bad input: " << e.what() << "\n";
-    if (command != "run" && command != "serve") std::cerr << kUsage;
+    if (command != "run" && command != "serve" && command != "suite") std::cerr << kUsage;
     return kExitBadInput;
   } catch (const InfrastructureError& e) {
     std::cerr << "stalemate: infrastructure failure: " << e.what() << "\n";

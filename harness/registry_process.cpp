@@ -205,7 +205,7 @@ struct RegistryProcess::Impl {
   // One attempt: returns true when /v2/ answered 200, false when the port was
   // taken (the caller retries); throws otherwise.
   bool start_once(bool may_retry) {
-    port = pick_free_port();
+    port = launch.port ? launch.port : pick_free_port();
     config = make_config(launch, port);
     {
       std::ofstream out(config_path, std::ios::trunc);

@@ -28,6 +28,7 @@ struct RegistryLaunch {
   nlohmann::json overrides = nlohmann::json::object();
   std::filesystem::path work_dir;  // config.yml and registry.log go here (created if missing)
   std::string name = "registry";   // file name stem: <name>.yml, <name>.log
+  unsigned short port = 0;         // 0: a free port (a restart passes the old one)
   std::chrono::seconds start_timeout{30};
 };
 

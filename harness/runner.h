@@ -16,6 +16,9 @@ struct RunOptions {
   std::string out_dir;                         // "" = stalemate-out/<scenario name>
   std::optional<std::string> registry_binary;  // overrides the scenario's
   std::optional<std::uint64_t> seed;           // overrides the scenario's
+  // The negative control: no fault rules, no phases, no lag, and X-Newest on
+  // every object read — the same workload must then hold every invariant.
+  bool control = false;
 };
 
 enum ExitCode { kExitPass = 0, kExitViolation = 1, kExitBadInput = 2, kExitInfrastructure = 3 };
@@ -24,6 +27,7 @@ struct RunOutcome {
   int exit_code = kExitPass;
   nlohmann::json report;
   std::string report_path;
+  bool reproduced = false;  // every expected invariant broke (scenarios with "expect")
 };
 
 // Throws InputError (bad scenario) or InfrastructureError (registry would not

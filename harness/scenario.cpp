@@ -1,6 +1,9 @@
 #include "harness/scenario.h"
 
+#include <regex>
+
 #include "common/json_reader.h"
+#include "harness/manifest.h"
 
 namespace stalemate::harness {
 
@@ -23,7 +26,10 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
   }
   if (r.has("consistency")) b.model.consistency = sim::parse_consistency(r.at("consistency"));
   if (r.has("phases")) b.model.phases = sim::parse_phases(r.at("phases"));
-  if (r.has("faults")) b.model.rules = sim::parse_fault_rules(r.at("faults"));
+  if (r.has("faults")) {
+    b.faults_source = r.at("faults").value();
+    b.model.rules = sim::parse_fault_rules(r.at("faults"));  // validated now; placeholders resolved at run time
+  }
   if (r.has("swift")) {
     auto s = r.at("swift");
     s.expect_object({"version", "tempurl", "bulk_delete", "max_deletes_per_request", "account", "user", "key"});
@@ -39,8 +45,11 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
 }
 
 void parse_registry(const JsonReader& r, RegistrySpec& reg) {
-  r.expect_object({"binary", "chunksize", "redirect", "config"});
+  r.expect_object({"binary", "chunksize", "redirect", "config", "instances", "routing"});
   reg.binary = r.get_string("binary", reg.binary);
+  reg.instances = static_cast<int>(r.get_uint("instances", 1));
+  if (reg.instances < 1 || reg.instances > 4) r.at("instances").fail("1 to 4 registry instances");
+  if (r.has("routing")) reg.round_robin = r.at("routing").as_enum({"round-robin", "active-passive"}) == "round-robin";
   reg.chunksize = r.get_size("chunksize", reg.chunksize);
   if (reg.chunksize < (1u << 20)) r.at("chunksize").fail("the swift driver requires chunksize >= 1MiB");
   reg.redirect = r.get_bool("redirect", reg.redirect);
@@ -87,8 +96,86 @@ ImageWorkload parse_image(const JsonReader& r, const PushOptions& default_push, 
   return w;
 }
 
-void parse_workload(const JsonReader& r, WorkloadSpec& w) {
-  r.expect_object({"images", "push", "pull", "verify_acknowledged", "converge_check"});
+std::size_t parse_image_ref(const JsonReader& r, const std::vector<ImageWorkload>& images) {
+  if (r.value().is_string()) {
+    const auto name = r.as_string();
+    for (std::size_t i = 0; i < images.size(); ++i)
+      if (images[i].image.repository == name) return i;
+    r.fail("no image with repository \"" + name + "\"");
+  }
+  const auto index = r.as_uint();
+  if (index >= images.size()) r.fail("image index out of range (the workload has " + std::to_string(images.size()) + ")");
+  return static_cast<std::size_t>(index);
+}
+
+Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, int instances) {
+  Step st;
+  st.where = r.pointer();
+  auto via = [&]() {
+    if (!r.has("via")) return -1;
+    const auto v = r.at("via").as_uint();
+    if (v >= static_cast<std::uint64_t>(instances)) r.at("via").fail("no such registry instance (numbered from 0)");
+    return static_cast<int>(v);
+  };
+  if (r.has("push")) {
+    r.expect_object({"push", "client", "via"});
+    st.kind = Step::Kind::Push;
+    st.image = parse_image_ref(r.at("push"), images);
+    st.client = r.has("client") ? r.at("client").as_enum({"single", "dockerd", "buildkit"}) : "single";
+    st.via = via();
+  } else if (r.has("pull")) {
+    r.expect_object({"pull", "by", "client", "slice_size", "via"});
+    st.kind = Step::Kind::Pull;
+    st.image = parse_image_ref(r.at("pull"), images);
+    st.by_digest = r.has("by") && r.at("by").as_enum({"tag", "digest"}) == "digest";
+    st.client = r.has("client") ? r.at("client").as_enum({"plain", "docker", "containerd", "slices"}) : "plain";
+    st.slice_size = r.get_size("slice_size", st.slice_size);
+    if (st.slice_size == 0) r.at("slice_size").fail("must be > 0");
+    st.via = via();
+  } else if (r.has("restart")) {
+    r.expect_object({"restart"});
+    st.kind = Step::Kind::Restart;
+    const auto& v = r.at("restart").value();
+    if (v.is_string() && v.get<std::string>() == "all") {
+      st.instance = -1;
+    } else {
+      const auto i = r.at("restart").as_uint();
+      if (i >= static_cast<std::uint64_t>(instances)) r.at("restart").fail("no such registry instance (numbered from 0)");
+      st.instance = static_cast<int>(i);
+    }
+  } else if (r.has("wait")) {
+    r.expect_object({"wait"});
+    st.kind = Step::Kind::Wait;
+    st.duration_us = r.at("wait").as_duration_us();
+    if (st.duration_us > 600'000'000) r.at("wait").fail("waits are bounded to 10 minutes");
+  } else if (r.has("clock")) {
+    r.expect_object({"clock"});
+    st.kind = Step::Kind::Clock;
+    st.duration_us = r.at("clock").as_duration_us();
+  } else if (r.has("heal")) {
+    r.expect_object({"heal"});
+    st.kind = Step::Kind::Heal;
+  } else if (r.has("quiesce")) {
+    r.expect_object({"quiesce"});
+    st.kind = Step::Kind::Quiesce;
+  } else if (r.has("faults")) {
+    r.expect_object({"faults"});
+    st.kind = Step::Kind::Faults;
+    sim::parse_fault_rules(r.at("faults"));  // validate now
+    st.json = r.at("faults").value();
+  } else if (r.has("consistency")) {
+    r.expect_object({"consistency"});
+    st.kind = Step::Kind::Consistency;
+    sim::parse_consistency(r.at("consistency"));
+    st.json = r.at("consistency").value();
+  } else {
+    r.fail("a step is one of push, pull, restart, wait, clock, heal, quiesce, faults, consistency");
+  }
+  return st;
+}
+
+void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances) {
+  r.expect_object({"images", "push", "pull", "verify_acknowledged", "converge_check", "steps"});
   PushOptions default_push;
   if (r.has("push")) default_push = parse_push(r.at("push"), default_push);
   auto images = r.at("images");
@@ -105,6 +192,10 @@ void parse_workload(const JsonReader& r, WorkloadSpec& w) {
       else
         w.pull_by_digest = true;
     }
+  }
+  if (r.has("steps")) {
+    auto steps = r.at("steps");
+    for (std::size_t i = 0; i < steps.size(); ++i) w.steps.push_back(parse_step(steps.at(i), w.images, instances));
   }
   w.verify_acknowledged = r.get_bool("verify_acknowledged", true);
   w.converge_check = r.get_bool("converge_check", true);
@@ -124,7 +215,8 @@ void parse_debug(const JsonReader& r, DebugSpec& d) {
 
 Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   JsonReader r(json, file);
-  r.expect_object({"name", "description", "seed", "backend", "registry", "workload", "debug", "fail_on_errors"});
+  r.expect_object({"name", "description", "kind", "seed", "backend", "registry", "workload", "debug", "fail_on_errors",
+                   "expect"});
   Scenario s;
   s.file = file;
   s.source = json;
@@ -135,10 +227,68 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   s.backend.model.seed = s.seed;
   if (r.has("backend")) parse_backend(r.at("backend"), s.backend);
   if (r.has("registry")) parse_registry(r.at("registry"), s.registry);
-  parse_workload(r.at("workload"), s.workload);
+  parse_workload(r.at("workload"), s.workload, s.registry.instances);
   if (r.has("debug")) parse_debug(r.at("debug"), s.debug);
   s.fail_on_errors = r.get_bool("fail_on_errors", true);
+  s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic"}) : "check";
+  if (r.has("expect")) {
+    auto e = r.at("expect");
+    e.expect_object({"violations", "errors"});
+    if (e.has("violations")) {
+      auto v = e.at("violations");
+      for (std::size_t i = 0; i < v.size(); ++i)
+        s.expect_violations.push_back(v.at(i).as_enum({"blob-digest", "blob-length", "content-length", "range-bytes",
+                                                       "docker-content-digest", "head-size", "manifest-digest",
+                                                       "acknowledged-readable"}));
+    }
+    s.expect_errors = e.get_bool("errors", false);
+  }
+  // Placeholders must name images and layers that exist.
+  try {
+    resolve_placeholders(json, s.workload.images);
+  } catch (const InputError& e) {
+    r.fail(e.what());
+  }
   return s;
+}
+
+nlohmann::json resolve_placeholders(const nlohmann::json& json, const std::vector<ImageWorkload>& images) {
+  if (json.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [k, v] : json.items()) out[k] = resolve_placeholders(v, images);
+    return out;
+  }
+  if (json.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : json) out.push_back(resolve_placeholders(v, images));
+    return out;
+  }
+  if (!json.is_string()) return json;
+  static const std::regex pattern(R"(\{\{(layer|layer-path|config):(\d+)(?::(\d+))?\}\})");
+  const std::string text = json.get<std::string>();
+  std::string out;
+  std::size_t last = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), pattern); it != std::sregex_iterator(); ++it) {
+    const auto& m = *it;
+    out += text.substr(last, static_cast<std::size_t>(m.position()) - last);
+    last = static_cast<std::size_t>(m.position() + m.length());
+    const std::string kind = m[1];
+    const std::size_t image = std::stoul(m[2]);
+    if (image >= images.size()) throw InputError("placeholder " + m.str() + ": no image " + std::to_string(image));
+    std::string hex;
+    if (kind == "config") {
+      hex = build_image(images[image].image).config_descriptor.digest.substr(7);
+    } else {
+      if (!m[3].matched) throw InputError("placeholder " + m.str() + " needs {{" + kind + ":IMAGE:LAYER}}");
+      const std::size_t layer = std::stoul(m[3]);
+      const auto& layers = images[image].image.layers;
+      if (layer >= layers.size()) throw InputError("placeholder " + m.str() + ": image " + std::to_string(image) + " has " + std::to_string(layers.size()) + " layers");
+      hex = LayerContent(layers[layer].seed, layers[layer].size).digest().substr(7);
+    }
+    out += kind == "layer-path" ? "files/docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data" : hex;
+  }
+  out += text.substr(last);
+  return out;
 }
 
 Scenario load_scenario(const std::string& path) { return parse_scenario(read_json_file(path), path); }

@@ -18,12 +18,15 @@ namespace stalemate::harness {
 struct BackendSpec {
   std::string type = "swift";  // "swift" (S3 comes later)
   sim::ModelConfig model;      // topology, consistency knobs, phases, fault rules; seed = the scenario's
+  nlohmann::json faults_source = nlohmann::json::array();  // rules as written (placeholders unresolved)
   sim::SwiftConfig swift;
   std::string container = "registry";  // the registry's storage container
 };
 
 struct RegistrySpec {
   std::string binary = "/usr/bin/docker-registry";
+  int instances = 1;             // registry processes sharing the store
+  bool round_robin = true;       // front: round-robin over the instances, else active/passive
   std::uint64_t chunksize = 20ull << 20;  // storage.swift.chunksize (driver minimum 1 MiB)
   bool redirect = false;                  // storage.redirect.disable = !redirect
   nlohmann::json config = nlohmann::json::object();  // merge patch onto the generated config
@@ -34,8 +37,25 @@ struct ImageWorkload {
   PushOptions push;
 };
 
+// One action of a scripted workload. Without "steps" a scenario pushes every
+// image, then pulls each by tag and by digest.
+struct Step {
+  enum class Kind { Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock };
+  Kind kind = Kind::Push;
+  std::string where;             // JSON pointer of the step, for messages
+  std::size_t image = 0;         // Push, Pull
+  std::string client;            // Push: single|dockerd|buildkit; Pull: plain|docker|containerd|slices
+  bool by_digest = false;        // Pull
+  std::uint64_t slice_size = 1u << 20;  // Pull with slices
+  int via = -1;                  // Push/Pull through this registry instance only (-1: the front)
+  int instance = -1;             // Restart: this instance (-1: all)
+  std::int64_t duration_us = 0;  // Wait, Clock
+  nlohmann::json json;           // Faults: rule list (placeholders resolved when run); Consistency: patch
+};
+
 struct WorkloadSpec {
   std::vector<ImageWorkload> images;
+  std::vector<Step> steps;  // empty: push all, then pull all (pull_by_*)
   bool pull_by_tag = true;
   bool pull_by_digest = true;
   bool verify_acknowledged = true;  // re-read every 201'd blob and manifest at the end
@@ -61,8 +81,19 @@ struct Scenario {
   WorkloadSpec workload;
   DebugSpec debug;
   bool fail_on_errors = true;  // a failed push/pull (non-2xx) also fails the run
+  // What the stock registry is known to break here (reproductions): the
+  // invariants expected among the violations, and whether failed operations
+  // are expected. Reported next to what was seen.
+  std::vector<std::string> expect_violations;
+  bool expect_errors = false;
+  std::string kind = "check";  // "check", "targeted", "stochastic" (informational; the suite groups by it)
   nlohmann::json source;       // the file as read
 };
+
+// Replaces {{layer:I:J}} (hex digest of image I's layer J), {{config:I}} (hex
+// digest of image I's config blob) and {{layer-path:I:J}} (its storage path
+// under the swift driver) in every string of `json`.
+nlohmann::json resolve_placeholders(const nlohmann::json& json, const std::vector<ImageWorkload>& images);
 
 // Throws InputError naming the file and the JSON path of the bad field.
 Scenario load_scenario(const std::string& path);

@@ -5,10 +5,16 @@
 
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
 namespace stalemate::reports {
+
+std::string shorten_hex(const std::string& text) {
+  static const std::regex hex("([0-9a-f]{8})[0-9a-f]{16,}");
+  return std::regex_replace(text, hex, "$1…");
+}
 
 std::filesystem::path write_json_file(const std::filesystem::path& dir, const std::string& name,
                                       const nlohmann::json& document) {
@@ -53,13 +59,32 @@ std::string render_summary(const nlohmann::json& report) {
   const std::size_t shown = std::min<std::size_t>(violations.size(), 5);
   for (std::size_t i = 0; i < shown; ++i) {
     const auto& v = violations[i];
-    out << "  [" << str(v, "invariant") << "] " << str(v, "message") << "\n";
-    out << "      request #" << str(v, "request_index") << ": " << str(v, "method") << " " << str(v, "url") << "\n";
+    out << "  [" << str(v, "invariant") << "] " << shorten_hex(str(v, "message")) << "\n";
+    out << "      request #" << str(v, "request_index") << ": " << str(v, "method") << " " << shorten_hex(str(v, "url"))
+        << "\n";
+    // The witness: what the store decided for the storage requests behind it.
+    const auto evidence = v.value("evidence", nlohmann::json::object());
+    std::size_t lines = 0;
+    for (const auto& s : evidence.value("storage_requests", nlohmann::json::array())) {
+      for (const auto& d : s.value("decisions", nlohmann::json::array())) {
+        if (lines++ >= 3) break;
+        out << "      storage " << str(s, "method") << " (" << str(s, "status") << "): "
+            << shorten_hex(d.get<std::string>()) << "\n";
+      }
+    }
+    for (const auto& d : evidence.value("decisions", nlohmann::json::array())) {
+      if (lines++ >= 4) break;
+      out << "      earlier " << str(d, "method") << ": " << shorten_hex(str(d, "text")) << "\n";
+    }
   }
   if (violations.size() > shown) out << "  … and " << violations.size() - shown << " more (see the JSON report)\n";
   const auto& errors = report.value("errors", nlohmann::json::array());
   for (std::size_t i = 0; i < std::min<std::size_t>(errors.size(), 3); ++i)
     out << "  error: " << errors[i].get<std::string>() << "\n";
+  if (report.contains("expectation") && report["expectation"].value("reproduced", false))
+    out << "expected  " << report["expectation"]["expected_violations"].dump() << " — reproduced\n";
+  else if (report.contains("expectation") && !report["expectation"]["expected_violations"].empty())
+    out << "expected  " << report["expectation"]["expected_violations"].dump() << " — NOT reproduced\n";
   out << "report    " << str(report, "report_path") << "\n";
   out << "VERDICT   " << str(report, "verdict") << "\n";
   return out.str();

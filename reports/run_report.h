@@ -18,4 +18,7 @@ std::filesystem::path write_json_file(const std::filesystem::path& dir, const st
 // violations the request that saw them and what it saw.
 std::string render_summary(const nlohmann::json& report);
 
+// Long hex runs (digests, segment names) cut to 8 characters, for people.
+std::string shorten_hex(const std::string& text);
+
 }  // namespace stalemate::reports

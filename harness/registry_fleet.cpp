@@ -1,0 +1,56 @@
+#include "harness/registry_fleet.h"
+
+namespace stalemate::harness {
+
+RegistryFleet::RegistryFleet(RegistryLaunch launch, int instances) : launch_(std::move(launch)), count_(instances) {
+  for (int i = 0; i < instances; ++i) {
+    instances_.push_back(std::make_unique<RegistryProcess>(launch_for(static_cast<std::size_t>(i))));
+    restarts_.push_back(0);
+  }
+}
+
+RegistryFleet::~RegistryFleet() { stop(); }
+
+RegistryLaunch RegistryFleet::launch_for(std::size_t i) const {
+  RegistryLaunch l = launch_;
+  if (count_ > 1) l.name = launch_.name + "-" + std::to_string(i);
+  return l;
+}
+
+std::vector<std::string> RegistryFleet::base_urls() const {
+  std::vector<std::string> urls;
+  for (const auto& p : instances_) urls.push_back(p->base_url());
+  return urls;
+}
+
+std::string RegistryFleet::base_url(std::size_t i) const { return instances_.at(i)->base_url(); }
+
+void RegistryFleet::restart(int which) {
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    if (which >= 0 && static_cast<std::size_t>(which) != i) continue;
+    RegistryLaunch l = launch_for(i);
+    l.port = instances_[i]->port();
+    instances_[i]->stop();
+    instances_[i].reset();
+    instances_[i] = std::make_unique<RegistryProcess>(l);
+    ++restarts_[i];
+  }
+}
+
+void RegistryFleet::stop() {
+  for (auto& p : instances_)
+    if (p) p->stop();
+}
+
+nlohmann::json RegistryFleet::describe() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    out.push_back({{"url", instances_[i]->base_url()},
+                   {"config", instances_[i]->config_path().string()},
+                   {"log", instances_[i]->log_path().string()},
+                   {"restarts", restarts_[i]}});
+  }
+  return out;
+}
+
+}  // namespace stalemate::harness
