@@ -42,6 +42,7 @@ nlohmann::json FakeBackend::registry_storage(const RegistrySpec& registry) const
       {"chunksize", registry.chunksize},
   };
   storage["redirect"] = {{"disable", !registry.redirect}};
+  storage["cache"] = {{"blobdescriptor", registry.cache}};
   return storage;
 }
 

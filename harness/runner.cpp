@@ -10,6 +10,7 @@
 #include "harness/evidence.h"
 #include "harness/fake_backend.h"
 #include "harness/history.h"
+#include "harness/redis_process.h"
 #include "harness/registry_client.h"
 #include "harness/registry_fleet.h"
 #include "reports/run_report.h"
@@ -83,6 +84,7 @@ struct RunState {
   Scenario& scenario;
   FakeBackend& backend;
   RegistryFleet& fleet;
+  RedisProcess* redis;
   History& history;
   nlohmann::json& errors;
   nlohmann::json& notes;
@@ -122,6 +124,10 @@ struct RunState {
       case Step::Kind::Wait: std::this_thread::sleep_for(std::chrono::microseconds(step.duration_us)); break;
       case Step::Kind::Clock: backend.store().advance_clock(step.duration_us); break;
       case Step::Kind::Heal: backend.store().heal(); break;
+      case Step::Kind::FlushCache:
+        redis->flush_all();
+        notes.push_back("flushed the Redis descriptor cache");
+        break;
       case Step::Kind::Quiesce: backend.store().quiesce(); break;
       case Step::Kind::Faults:
         backend.store().add_rules(rules_from(step.json, scenario.workload.images, scenario.file + step.where));
@@ -217,6 +223,15 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
 
   std::vector<std::string> registry_logs;
   try {
+    // A shared descriptor cache outlives registry restarts (mechanism M3).
+    std::unique_ptr<RedisProcess> redis;
+    if (scenario.registry.cache == "redis") {
+      redis = std::make_unique<RedisProcess>(out_dir);
+      launch.overrides = nlohmann::json::object();
+      launch.overrides["redis"] = {{"addr", redis->address()}, {"db", 0}};
+      launch.overrides.merge_patch(scenario.registry.config);
+      report["registry"]["redis"] = {{"address", redis->address()}, {"log", redis->log_path().string()}};
+    }
     RegistryFleet fleet(launch, scenario.registry.instances);
     report["registry"]["instances"] = fleet.describe();
     report["registry"]["config"] = RegistryProcess::make_config(launch, 0);
@@ -224,6 +239,7 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
     RunState state{scenario,
                    backend,
                    fleet,
+                   redis.get(),
                    history,
                    errors,
                    notes,

@@ -45,7 +45,8 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
 }
 
 void parse_registry(const JsonReader& r, RegistrySpec& reg) {
-  r.expect_object({"binary", "chunksize", "redirect", "config", "instances", "routing"});
+  r.expect_object({"binary", "chunksize", "redirect", "config", "instances", "routing", "cache"});
+  if (r.has("cache")) reg.cache = r.at("cache").as_enum({"inmemory", "redis"});
   reg.binary = r.get_string("binary", reg.binary);
   reg.instances = static_cast<int>(r.get_uint("instances", 1));
   if (reg.instances < 1 || reg.instances > 4) r.at("instances").fail("1 to 4 registry instances");
@@ -152,6 +153,9 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
     r.expect_object({"clock"});
     st.kind = Step::Kind::Clock;
     st.duration_us = r.at("clock").as_duration_us();
+  } else if (r.has("flush_cache")) {
+    r.expect_object({"flush_cache"});
+    st.kind = Step::Kind::FlushCache;
   } else if (r.has("heal")) {
     r.expect_object({"heal"});
     st.kind = Step::Kind::Heal;
@@ -169,7 +173,7 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
     sim::parse_consistency(r.at("consistency"));
     st.json = r.at("consistency").value();
   } else {
-    r.fail("a step is one of push, pull, restart, wait, clock, heal, quiesce, faults, consistency");
+    r.fail("a step is one of push, pull, restart, wait, clock, heal, quiesce, faults, consistency, flush_cache");
   }
   return st;
 }
@@ -228,6 +232,9 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   if (r.has("backend")) parse_backend(r.at("backend"), s.backend);
   if (r.has("registry")) parse_registry(r.at("registry"), s.registry);
   parse_workload(r.at("workload"), s.workload, s.registry.instances);
+  for (const auto& st : s.workload.steps)
+    if (st.kind == Step::Kind::FlushCache && s.registry.cache != "redis")
+      JsonReader(json, file, st.where).fail("flush_cache needs \"registry\": {\"cache\": \"redis\"}");
   if (r.has("debug")) parse_debug(r.at("debug"), s.debug);
   s.fail_on_errors = r.get_bool("fail_on_errors", true);
   s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic"}) : "check";

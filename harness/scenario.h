@@ -27,6 +27,7 @@ struct RegistrySpec {
   std::string binary = "/usr/bin/docker-registry";
   int instances = 1;             // registry processes sharing the store
   bool round_robin = true;       // front: round-robin over the instances, else active/passive
+  std::string cache = "inmemory";  // blob descriptor cache: "inmemory" or "redis" (a redis-server the harness runs)
   std::uint64_t chunksize = 20ull << 20;  // storage.swift.chunksize (driver minimum 1 MiB)
   bool redirect = false;                  // storage.redirect.disable = !redirect
   nlohmann::json config = nlohmann::json::object();  // merge patch onto the generated config
@@ -40,7 +41,7 @@ struct ImageWorkload {
 // One action of a scripted workload. Without "steps" a scenario pushes every
 // image, then pulls each by tag and by digest.
 struct Step {
-  enum class Kind { Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock };
+  enum class Kind { Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock, FlushCache };
   Kind kind = Kind::Push;
   std::string where;             // JSON pointer of the step, for messages
   std::size_t image = 0;         // Push, Pull

@@ -81,10 +81,15 @@ std::string render_summary(const nlohmann::json& report) {
   const auto& errors = report.value("errors", nlohmann::json::array());
   for (std::size_t i = 0; i < std::min<std::size_t>(errors.size(), 3); ++i)
     out << "  error: " << errors[i].get<std::string>() << "\n";
-  if (report.contains("expectation") && report["expectation"].value("reproduced", false))
-    out << "expected  " << report["expectation"]["expected_violations"].dump() << " — reproduced\n";
-  else if (report.contains("expectation") && !report["expectation"]["expected_violations"].empty())
-    out << "expected  " << report["expectation"]["expected_violations"].dump() << " — NOT reproduced\n";
+  if (report.contains("expectation")) {
+    const auto& e = report["expectation"];
+    std::string expected;
+    for (const auto& v : e.value("expected_violations", nlohmann::json::array()))
+      expected += (expected.empty() ? "" : ", ") + v.get<std::string>();
+    if (e.value("expected_errors", false)) expected += std::string(expected.empty() ? "" : ", ") + "failed operations";
+    if (!expected.empty())
+      out << "expected  " << expected << (e.value("reproduced", false) ? " — reproduced\n" : " — NOT reproduced\n");
+  }
   out << "report    " << str(report, "report_path") << "\n";
   out << "VERDICT   " << str(report, "verdict") << "\n";
   return out.str();

@@ -10,6 +10,7 @@ packages=(
   catch2 librapidcheck-dev          # unit and property tests
   docker-registry                   # the real peer: distribution 2.8.2 with swift and s3-aws drivers
   skopeo                            # a real registry client
+  redis-server                      # the registry's shared descriptor cache (mechanism M3)
 )
 missing=()
 for p in "${packages[@]}"; do
