@@ -26,9 +26,10 @@ const char* kUsage =
     "      run one scenario against a real registry; exit 0 all invariants held,\n"
     "      1 a violation (or a failed operation), 2 bad input, 3 infrastructure failure;\n"
     "      --control runs it as its negative control (no faults, no lag, X-Newest reads)\n"
-    "  stalemate suite DIR [--registry PATH] [--baseline PATH] [--junit FILE] [--out DIR]\n"
-    "                      [--seeds N] [--controls]\n"
-    "      every scenario under DIR against a registry (and a baseline); stochastic scenarios\n"
+    "  stalemate suite DIR|FILE... [--registry PATH] [--baseline PATH] [--junit FILE]\n"
+    "                      [--out DIR] [--seeds N] [--controls]\n"
+    "      every scenario given (folders searched for *.json) against a registry (and a\n"
+    "      baseline); stochastic scenarios over seeds 1..N; --controls adds each negative control;\n"
     "      over seeds 1..N; exit 1 when the candidate breaks an invariant\n"
     "  stalemate serve --swift 127.0.0.1:PORT\n"
     "      serve the fake Swift alone until SIGINT/SIGTERM\n"
@@ -86,10 +87,10 @@ std::uint64_t parse_number(const std::string& option, const std::string& text) {
 }
 
 int cmd_suite(const Args& args) {
-  if (args.positional.size() != 1) throw InputError("suite takes exactly one scenario folder");
+  if (args.positional.empty()) throw InputError("suite takes scenario files or folders");
   install_child_reaper();
   SuiteOptions options;
-  options.dir = args.positional[0];
+  options.paths = args.positional;
   if (args.registry) options.registry = *args.registry;
   options.baseline = args.baseline;
   if (args.junit) options.junit = *args.junit;

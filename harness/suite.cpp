@@ -86,11 +86,20 @@ reports::JunitCase junit_case(const CaseResult& r, const std::string& binary_pat
 
 int run_suite(const SuiteOptions& options) {
   std::vector<std::string> files;
-  if (!std::filesystem::is_directory(options.dir)) throw InputError(options.dir + ": not a folder of scenarios");
-  for (const auto& e : std::filesystem::recursive_directory_iterator(options.dir))
-    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
-  if (files.empty()) throw InputError(options.dir + ": no *.json scenario files");
+  for (const auto& path : options.paths) {
+    if (std::filesystem::is_regular_file(path)) {
+      files.push_back(path);
+      continue;
+    }
+    if (!std::filesystem::is_directory(path)) throw InputError(path + ": no such scenario file or folder");
+    std::vector<std::string> found;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(path))
+      if (e.is_regular_file() && e.path().extension() == ".json") found.push_back(e.path().string());
+    if (found.empty()) throw InputError(path + ": no *.json scenario files");
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  if (files.empty()) throw InputError("suite: name at least one scenario file or folder");
   std::vector<Scenario> scenarios;
   for (const auto& f : files) scenarios.push_back(load_scenario(f));  // all validated before anything runs
 

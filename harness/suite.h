@@ -6,11 +6,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace stalemate::harness {
 
 struct SuiteOptions {
-  std::string dir;                     // scenario folder (searched recursively for *.json)
+  std::vector<std::string> paths;      // scenario files, or folders searched recursively for *.json
   std::string registry = "/usr/bin/docker-registry";
   std::optional<std::string> baseline;
   std::string junit;                   // "" = no JUnit file

@@ -5,10 +5,15 @@
 namespace stalemate::sim {
 
 ConsistencyParams parse_consistency(const JsonReader& r, ConsistencyParams p) {
-  r.expect_object({"write_quorum", "replication_delay", "listing_delay", "read_order", "read_tries", "listing_replica",
+  r.expect_object({"write_quorum", "replication_delay", "replica_lag_probability", "listing_delay", "read_order", "read_tries", "listing_replica",
                    "always_newest"});
   if (r.has("write_quorum")) p.write_quorum = static_cast<int>(r.at("write_quorum").as_uint());
   if (r.has("replication_delay")) p.replication_delay = parse_delay(r.at("replication_delay"));
+  if (r.has("replica_lag_probability")) {
+    p.replica_lag_probability = r.at("replica_lag_probability").as_number();
+    if (p.replica_lag_probability < 0 || p.replica_lag_probability > 1)
+      r.at("replica_lag_probability").fail("a probability is between 0 and 1");
+  }
   if (r.has("listing_delay")) p.listing_delay = parse_delay(r.at("listing_delay"));
   if (r.has("read_order")) p.shuffle_reads = r.at("read_order").as_enum({"shuffled", "fixed"}) == "shuffled";
   if (r.has("read_tries")) p.read_tries = static_cast<int>(r.at("read_tries").as_uint());
@@ -29,6 +34,7 @@ ConsistencyParams parse_consistency(const JsonReader& r, ConsistencyParams p) {
 nlohmann::json consistency_to_json(const ConsistencyParams& p) {
   return {{"write_quorum", p.write_quorum},
           {"replication_delay", delay_to_json(p.replication_delay)},
+          {"replica_lag_probability", p.replica_lag_probability},
           {"listing_delay", delay_to_json(p.listing_delay)},
           {"read_order", p.shuffle_reads ? "shuffled" : "fixed"},
           {"read_tries", p.read_tries},

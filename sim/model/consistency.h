@@ -21,6 +21,11 @@ struct ConsistencyParams {
   int write_quorum = 0;
   // When the other object replicas apply it.
   Delay replication_delay;
+  // The chance that a replica outside the quorum misses the proxy's
+  // concurrent write and only gets it through replication (after
+  // replication_delay). 1: always (the harshest case); Swift's proxy writes
+  // every replica at once, so on a healthy cluster this is small.
+  double replica_lag_probability = 1.0;
   // When each container-listing replica applies the row change of a write
   // (Swift's async container updates / async pendings).
   Delay listing_delay;

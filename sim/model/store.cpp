@@ -518,7 +518,8 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
     if (auto h = object_holds.find(i); h != object_holds.end()) {
       delay = h->second->hold.sample(rng_.uniform("object-hold", identity, static_cast<std::uint64_t>(i)));
       cause = "held back by rule " + h->second->id + " (OBJ)";
-    } else if (synchronous >= quorum) {
+    } else if (synchronous >= quorum &&
+               rng_.uniform("replica-lags", identity, static_cast<std::uint64_t>(i)) < params.replica_lag_probability) {
       delay = params.replication_delay.sample(rng_.uniform("replication", identity, static_cast<std::uint64_t>(i)));
       cause = "replication lag";
     }
