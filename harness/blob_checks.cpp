@@ -44,6 +44,8 @@ std::string cl_text(const std::optional<std::uint64_t>& cl) { return cl ? std::t
 
 }  // namespace
 
+std::string short_hex_of(std::string_view digest) { return short_hex(digest); }
+
 std::string short_digest(std::string_view digest) {
   const auto colon = digest.find(':');
   const std::string algo = colon == std::string_view::npos ? "" : std::string(digest.substr(0, colon + 1));
@@ -75,8 +77,11 @@ BlobObservation observe(std::string method, std::string url, int status, const H
 }
 
 std::string describe_response(const BlobObservation& seen) {
-  std::string s = seen.method + " " + display_path(seen.url) + " returned " + std::to_string(seen.status) +
-                  " with Content-Length " + cl_text(seen.content_length);
+  std::string s = seen.method + " " + display_path(seen.url);
+  if (!seen.range.empty()) s += " (Range " + seen.range + ")";
+  s += " returned " + std::to_string(seen.status);
+  if (!seen.content_range.empty()) s += " " + seen.content_range;
+  s += " with Content-Length " + cl_text(seen.content_length);
   if (seen.method == "HEAD") return s;
   s += " and " + std::to_string(seen.bytes_received) + " bytes";
   if (!seen.complete) s += " (body cut short)";
@@ -107,6 +112,55 @@ std::vector<Finding> check_blob_get(const BlobExpectation& expected, const BlobO
   }
   if (seen.bytes_received == expected.size && !seen.seen_digest.empty() && seen.seen_digest != expected.digest)
     out.push_back({"blob-digest", what + " (expected " + short_hex(expected.digest) + ")"});
+  check_docker_content_digest(expected.digest, seen, out, "the requested digest");
+  return out;
+}
+
+std::optional<ContentRange> parse_content_range(std::string_view v) {
+  auto number = [](std::string_view t, std::uint64_t& out) {
+    if (t.empty()) return false;
+    const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+    return ec == std::errc() && ptr == t.data() + t.size();
+  };
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.substr(0, 6) != "bytes ") return std::nullopt;
+  v.remove_prefix(6);
+  const auto dash = v.find('-');
+  const auto slash = v.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) return std::nullopt;
+  ContentRange cr;
+  if (!number(v.substr(0, dash), cr.first) || !number(v.substr(dash + 1, slash - dash - 1), cr.last) ||
+      cr.last < cr.first)
+    return std::nullopt;
+  const auto total = v.substr(slash + 1);
+  if (total != "*") {
+    std::uint64_t t = 0;
+    if (!number(total, t)) return std::nullopt;
+    cr.total = t;
+  }
+  return cr;
+}
+
+std::vector<Finding> check_blob_range(const BlobExpectation& expected, const BlobObservation& seen) {
+  std::vector<Finding> out;
+  if (seen.status != 206) return out;
+  const std::string what = describe_response(seen);
+  const auto cr = parse_content_range(seen.content_range);
+  if (cr && cr->total && *cr->total != expected.size)
+    out.push_back({"content-length", what + "; the Content-Range total " + std::to_string(*cr->total) +
+                                         " is not the descriptor size " + std::to_string(expected.size)});
+  if (cr && seen.content_length && *seen.content_length != cr->length())
+    out.push_back({"content-length", what + "; Content-Length " + std::to_string(*seen.content_length) +
+                                         " is not the length " + std::to_string(cr->length()) + " of the Content-Range"});
+  std::optional<std::uint64_t> framed = seen.content_length;
+  if (!framed && cr) framed = cr->length();
+  if (!seen.complete || (framed && seen.bytes_received != *framed)) {
+    std::string m = what + "; expected " + (framed ? std::to_string(*framed) : std::string("more")) + " bytes";
+    if (cr) m += ", the body stopped at offset " + std::to_string(cr->first + seen.bytes_received);
+    if (!seen.complete) m += " (ended early)";
+    out.push_back({"blob-length", m});
+  }
   check_docker_content_digest(expected.digest, seen, out, "the requested digest");
   return out;
 }

@@ -27,6 +27,8 @@ struct BlobObservation {
   std::uint64_t bytes_received = 0;
   bool complete = false;    // the body ended where the framing said
   std::string seen_digest;  // "sha256:<hex>" of the bytes received; "" when not computed
+  std::string range;          // the Range header sent ("" for a plain GET)
+  std::string content_range;  // the Content-Range header received ("" when absent)
 };
 
 struct Finding {
@@ -63,8 +65,30 @@ std::vector<Finding> check_blob_head(const BlobExpectation& expected, const Blob
 // is not the body's digest is "docker-content-digest".
 std::vector<Finding> check_manifest_get(const BlobExpectation& expected, bool by_digest, const BlobObservation& seen);
 
+// A Content-Range value "bytes first-last/total" (total "*" = unknown).
+struct ContentRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::optional<std::uint64_t> total;  // nullopt for "*"
+  std::uint64_t length() const { return last - first + 1; }
+};
+// nullopt when absent or malformed (also when last < first).
+std::optional<ContentRange> parse_content_range(std::string_view value);
+
+// A 206 answer to a Range GET of a blob (I2, I4):
+//  - content-length: the Content-Range total is not the descriptor size, or
+//    Content-Length is not the length of the Content-Range;
+//  - blob-length: the body is incomplete, or bytes != Content-Length (or !=
+//    the Content-Range length when there is no Content-Length);
+//  - docker-content-digest as for GET.
+// Whether the bytes are the true bytes at those offsets (range-bytes, I3) is
+// judged while streaming, not here. Other statuses: no findings.
+std::vector<Finding> check_blob_range(const BlobExpectation& expected, const BlobObservation& seen);
+
 // "sha256:0123456789ab…" for messages.
 std::string short_digest(std::string_view digest);
+// "0123456789ab…": the hex part only, shortened.
+std::string short_hex_of(std::string_view digest);
 // "GET /v2/x/blobs/sha256:0123456789ab… returned 200 with Content-Length 10 and 10 bytes whose sha256 is …"
 std::string describe_response(const BlobObservation& seen);
 

@@ -16,7 +16,8 @@ namespace stalemate::harness {
 struct RequestRecord {
   std::int64_t start_us = 0;  // wall clock, microseconds since the epoch
   std::int64_t end_us = 0;
-  std::string operation;      // what the client was doing: "push-blob", "pull-manifest", ...
+  std::string operation;      // what the client was doing: "push-blob", "pull-manifest", "pull-blob",
+                              // "pull-blob-resume", "pull-blob-slice", "pull-blob-retry", "push-retry", ...
   std::string method;
   std::string url;            // as sent (absolute)
   std::string range;          // Range header sent, "" when none
@@ -29,7 +30,8 @@ struct RequestRecord {
 
 struct Violation {
   std::string invariant;  // "blob-digest", "blob-length", "content-length", "docker-content-digest",
-                          // "head-size", "manifest-digest", "acknowledged-readable"
+                          // "head-size", "manifest-digest", "acknowledged-readable", "range-bytes"
+                          // (a 206 whose bytes are not the true bytes at the offsets it claims)
   std::string message;    // one line a person can read
   std::size_t request_index = 0;  // index into History::requests()
   std::string method;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -204,7 +205,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct HttpServer::Impl {
   net::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // The acceptor lives on its own strand: its accept handlers (re-arming
+  // accept) and stop()'s close must never run on two threads at once.
+  tcp::acceptor acceptor{net::make_strand(ioc)};
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
   std::vector<std::thread> threads;
   unsigned short port = 0;
@@ -252,10 +255,15 @@ HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::stop() {
   if (impl_->stopped.exchange(true)) return;
-  net::post(impl_->ioc, [this] {
+  // Close the acceptor on its strand and wait for that, so no accept handler
+  // is running or re-arming when the io_context stops.
+  std::promise<void> closed;
+  net::post(impl_->acceptor.get_executor(), [this, &closed] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    closed.set_value();
   });
+  closed.get_future().wait();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     if (t.joinable()) t.join();

@@ -118,3 +118,43 @@ TEST_CASE("messages shorten digests and drop queries", "[harness][checks]") {
   o.complete = true;
   CHECK(describe_response(o) == "GET /v1/AUTH_x/c/o returned 200 with Content-Length 5 and 5 bytes");
 }
+
+TEST_CASE("Content-Range parsing", "[harness][checks]") {
+  const auto cr = parse_content_range("bytes 1048576-1572863/3670016");
+  REQUIRE(cr);
+  CHECK(cr->first == 1048576);
+  CHECK(cr->last == 1572863);
+  CHECK(cr->total == 3670016u);
+  CHECK(cr->length() == 524288);
+  const auto star = parse_content_range("bytes 0-9/*");
+  REQUIRE(star);
+  CHECK_FALSE(star->total);
+  for (const char* bad : {"", "bytes */100", "bytes 5-4/10", "items 0-1/2", "bytes 0-1", "bytes a-1/2", "bytes 0-1/x"})
+    CHECK_FALSE(parse_content_range(bad));
+}
+
+TEST_CASE("a 206 is checked against the range it claims and the descriptor size", "[harness][checks]") {
+  auto seen_206 = [](const std::string& content_range, std::uint64_t cl, std::uint64_t bytes, bool complete) {
+    Headers h = headers_for(cl);
+    h["Content-Range"] = content_range;
+    auto o = observe("GET", kUrl, 206, h, kLayer.bytes(1000, bytes), complete);
+    o.range = "bytes=1000-";
+    o.content_range = content_range;
+    o.seen_digest.clear();
+    return o;
+  };
+  CHECK(check_blob_range(kExpected, seen_206("bytes 1000-2999/3000", 2000, 2000, true)).empty());
+  {
+    const auto f = check_blob_range(kExpected, seen_206("bytes 1000-2999/3000", 2000, 500, false));
+    REQUIRE(invariants(f) == std::vector<std::string>{"blob-length"});
+    CHECK(f[0].message.find("(Range bytes=1000-) returned 206 bytes 1000-2999/3000 with Content-Length 2000 and 500 "
+                            "bytes (body cut short)") != std::string::npos);
+    CHECK(f[0].message.find("stopped at offset 1500") != std::string::npos);
+  }
+  CHECK(invariants(check_blob_range(kExpected, seen_206("bytes 1000-2999/4000", 2000, 2000, true))) ==
+        std::vector<std::string>{"content-length"});
+  CHECK(invariants(check_blob_range(kExpected, seen_206("bytes 1000-2999/3000", 1999, 1999, true))) ==
+        std::vector<std::string>{"content-length"});
+  // Not a 206: nothing to say here.
+  CHECK(check_blob_range(kExpected, observe("GET", kUrl, 200, headers_for(3000), kLayer.bytes(0, 10), false)).empty());
+}
