@@ -83,19 +83,28 @@ double JsonReader::as_number() const {
   return value_.get<double>();
 }
 
-std::uint64_t JsonReader::as_size() const {
-  if (value_.is_number()) return as_uint();
-  if (!value_.is_string()) fail("expected a size such as 1048576 or \"4MiB\", got " + type_name(value_));
-  const std::string s = value_.get<std::string>();
+namespace {
+// Splits "1.5GiB" / "150 ms" into a number and a unit; fails with `expected`.
+std::pair<double, std::string> number_and_unit(const JsonReader& r, const std::string& expected) {
+  const std::string s = r.value().get<std::string>();
   std::size_t pos = 0;
   double number = 0;
   try {
     number = std::stod(s, &pos);
   } catch (const std::exception&) {
-    fail("expected a size such as 1048576 or \"4MiB\", got \"" + s + "\"");
+    r.fail("expected " + expected + ", got \"" + s + "\"");
   }
   std::string unit = s.substr(pos);
   unit.erase(0, unit.find_first_not_of(' '));
+  return {number, unit};
+}
+}  // namespace
+
+std::uint64_t JsonReader::as_size() const {
+  if (value_.is_number()) return as_uint();
+  if (!value_.is_string()) fail("expected a size such as 1048576 or \"4MiB\", got " + type_name(value_));
+  const std::string s = value_.get<std::string>();
+  const auto [number, unit] = number_and_unit(*this, "a size such as 1048576 or \"4MiB\"");
   static const std::pair<const char*, double> units[] = {
       {"", 1},         {"B", 1},         {"KiB", 1024.0},  {"MiB", 1048576.0}, {"GiB", 1073741824.0},
       {"KB", 1000.0},  {"MB", 1e6},      {"GB", 1e9},      {"kB", 1000.0}};
@@ -128,14 +137,7 @@ std::int64_t JsonReader::as_duration_us() const {
   }
   if (!value_.is_string()) fail("expected a duration such as 2.5, \"150ms\" or \"2s\", got " + type_name(value_));
   const std::string s = value_.get<std::string>();
-  std::size_t pos = 0;
-  double number = 0;
-  try {
-    number = std::stod(s, &pos);
-  } catch (const std::exception&) {
-    fail("expected a duration such as \"150ms\" or \"2s\", got \"" + s + "\"");
-  }
-  const std::string unit = s.substr(pos);
+  const auto [number, unit] = number_and_unit(*this, "a duration such as \"150ms\" or \"2s\"");
   static const std::pair<const char*, double> units[] = {{"us", 1}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {"h", 3600e6}};
   for (const auto& [name, factor] : units) {
     if (unit == name) {

@@ -149,6 +149,15 @@ struct RegistryClient::Impl::Assembly {
 
   explicit Assembly(std::uint64_t n) : size(n) {}
 
+  // The blob-digest finding for an assembled body of the right length.
+  std::string digest_mismatch(const std::string& body, const std::string& seen_digest,
+                              const std::string& expected_digest) const {
+    std::string m = body + " has the right length and sha256 " + short_hex_of(seen_digest) + " (expected " +
+                    short_hex_of(expected_digest) + ")";
+    if (first_diff) m += "; " + first_diff_text;
+    return m;
+  }
+
   void accept(const Piece& p, std::string description, std::size_t index, const std::string& url,
               const Headers& headers, const std::string& diff_text) {
     hash = p.hash;
@@ -475,10 +484,7 @@ RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_resuming(const std::
       failure = docker ? "filesystem layer verification failed for digest " + d.digest
                        : "unexpected commit size " + std::to_string(a.offset) + ", expected " + std::to_string(d.size);
     } else if (seen.seen_digest != d.digest) {
-      std::string m = body + " has the right length and sha256 " + short_hex_of(seen.seen_digest) + " (expected " +
-                      short_hex_of(d.digest) + ")";
-      if (a.first_diff) m += "; " + a.first_diff_text;
-      const Finding f{"blob-digest", m};
+      const Finding f{"blob-digest", a.digest_mismatch(body, seen.seen_digest, d.digest)};
       add_violation(f, a.last_index, seen, a.last_headers, expected);
       notes.error(f.message);
       failure = docker ? "filesystem layer verification failed for digest " + d.digest
@@ -598,10 +604,7 @@ RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_slices(const std::st
     return out;
   }
   if (seen.seen_digest != d.digest) {
-    std::string m = body + " has the right length and sha256 " + short_hex_of(seen.seen_digest) + " (expected " +
-                    short_hex_of(d.digest) + ")";
-    if (a.first_diff) m += "; " + a.first_diff_text;
-    const Finding f{"blob-digest", m};
+    const Finding f{"blob-digest", a.digest_mismatch(body, seen.seen_digest, d.digest)};
     add_violation(f, a.last_index, seen, a.last_headers, expected);
     notes.error(f.message);
     out.client_error = "digest mismatch: assembled " + seen.seen_digest + ", expected " + d.digest;

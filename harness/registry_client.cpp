@@ -327,6 +327,26 @@ struct PullTally {
     return result;
   }
 };
+
+// HEAD, then GET of one blob the way options.profile says, tallied.
+// (A template only because RegistryClient::Impl is private to the class.)
+template <class ClientImpl>
+void pull_blob(ClientImpl& impl, PullTally& tally, const std::string& repo, const BlobSource& src,
+               const PullOptions& options) {
+  const auto head = impl.head_blob("pull-blob-head", repo, src.descriptor);
+  tally.note(head.error);
+  if (options.profile == PullProfile::Plain) {
+    const auto err = impl.get_blob("pull-blob", repo, src.descriptor).error;
+    tally.note(err);
+    if (!err.empty()) tally.client_failure(err);
+    return;
+  }
+  const auto f = impl.fetch_blob(repo, src, options, head.size);
+  tally.note(f.error);
+  if (!f.client_ok) tally.client_failure(f.client_error.empty() ? f.error : f.client_error);
+  tally.result.resumes += f.resumes;
+  tally.result.retries += f.retries;
+}
 }  // namespace
 
 PullResult RegistryClient::Impl::pull(const ImageSpec& image, PullBy by, const PullOptions& options) {
@@ -339,21 +359,7 @@ PullResult RegistryClient::Impl::pull(const ImageSpec& image, PullBy by, const P
   if (!manifest.error.empty()) tally.client_failure(manifest.error);
   // The blobs are checked against the descriptors of the image as built
   // (its true bytes), even when the manifest read went wrong.
-  for (const auto& src : sources_of(*b)) {
-    const auto head = head_blob("pull-blob-head", image.repository, src.descriptor);
-    tally.note(head.error);
-    if (options.profile == PullProfile::Plain) {
-      const auto err = get_blob("pull-blob", image.repository, src.descriptor).error;
-      tally.note(err);
-      if (!err.empty()) tally.client_failure(err);
-      continue;
-    }
-    const auto f = fetch_blob(image.repository, src, options, head.size);
-    tally.note(f.error);
-    if (!f.client_ok) tally.client_failure(f.client_error.empty() ? f.error : f.client_error);
-    tally.result.resumes += f.resumes;
-    tally.result.retries += f.retries;
-  }
+  for (const auto& src : sources_of(*b)) pull_blob(*this, tally, image.repository, src, options);
   return tally.finish();
 }
 
@@ -365,20 +371,7 @@ PullResult RegistryClient::Impl::pull_layer(const ImageSpec& image, std::size_t 
     tally.client_failure(tally.result.error);
     return tally.finish();
   }
-  const BlobSource src{b->layers[layer], b->layer_contents[layer], {}};
-  const auto head = head_blob("pull-blob-head", image.repository, src.descriptor);
-  tally.note(head.error);
-  if (options.profile == PullProfile::Plain) {
-    const auto err = get_blob("pull-blob", image.repository, src.descriptor).error;
-    tally.note(err);
-    if (!err.empty()) tally.client_failure(err);
-    return tally.finish();
-  }
-  const auto f = fetch_blob(image.repository, src, options, head.size);
-  tally.note(f.error);
-  if (!f.client_ok) tally.client_failure(f.client_error.empty() ? f.error : f.client_error);
-  tally.result.resumes += f.resumes;
-  tally.result.retries += f.retries;
+  pull_blob(*this, tally, image.repository, BlobSource{b->layers[layer], b->layer_contents[layer], {}}, options);
   return tally.finish();
 }
 

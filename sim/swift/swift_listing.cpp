@@ -1,5 +1,7 @@
 #include "sim/swift/swift_listing.h"
 
+#include <functional>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -123,25 +125,28 @@ HttpResponse finish(std::string body, ListingFormat format, bool empty) {
 }
 }  // namespace
 
+// A JSON array of listing entries: subdirs as {"subdir": …}, rows as `row`.
+std::string json_listing(const std::vector<ListItem>& items, const std::function<std::string(const ListItem&)>& row) {
+  std::string body = "[";
+  bool first = true;
+  for (const auto& it : items) {
+    if (!first) body += ", ";
+    first = false;
+    body += it.subdir ? "{\"subdir\": " + json_quote(it.name) + "}" : row(it);
+  }
+  return body + "]";
+}
+
 HttpResponse render_container_listing(const std::string& container, const std::vector<ListItem>& items,
                                       ListingFormat format) {
   std::string body;
   if (format == ListingFormat::Json) {
-    body = "[";
-    bool first = true;
-    for (const auto& it : items) {
-      if (!first) body += ", ";
-      first = false;
-      if (it.subdir) {
-        body += "{\"subdir\": " + json_quote(it.name) + "}";
-      } else {
-        body += "{\"name\": " + json_quote(it.name) + ", \"hash\": " + json_quote(it.row.etag) +
-                ", \"bytes\": " + std::to_string(it.row.bytes) + ", \"content_type\": " +
-                json_quote(it.row.content_type) + ", \"last_modified\": " +
-                json_quote(swift_listing_time(it.row.last_modified)) + "}";
-      }
-    }
-    body += "]";
+    body = json_listing(items, [](const ListItem& it) {
+      return "{\"name\": " + json_quote(it.name) + ", \"hash\": " + json_quote(it.row.etag) +
+             ", \"bytes\": " + std::to_string(it.row.bytes) + ", \"content_type\": " +
+             json_quote(it.row.content_type) + ", \"last_modified\": " +
+             json_quote(swift_listing_time(it.row.last_modified)) + "}";
+    });
   } else if (format == ListingFormat::Xml) {
     body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<container name=\"" + xml_escape(container) + "\">";
     for (const auto& it : items) {
@@ -165,20 +170,11 @@ HttpResponse render_account_listing(const std::string& account, const std::vecto
                                     ListingFormat format) {
   std::string body;
   if (format == ListingFormat::Json) {
-    body = "[";
-    bool first = true;
-    for (const auto& it : items) {
-      if (!first) body += ", ";
-      first = false;
-      if (it.subdir) {
-        body += "{\"subdir\": " + json_quote(it.name) + "}";
-      } else {
-        body += "{\"name\": " + json_quote(it.name) + ", \"count\": " + std::to_string(it.row.count) +
-                ", \"bytes\": " + std::to_string(it.row.bytes) + ", \"last_modified\": " +
-                json_quote(swift_listing_time(it.row.last_modified)) + "}";
-      }
-    }
-    body += "]";
+    body = json_listing(items, [](const ListItem& it) {
+      return "{\"name\": " + json_quote(it.name) + ", \"count\": " + std::to_string(it.row.count) +
+             ", \"bytes\": " + std::to_string(it.row.bytes) + ", \"last_modified\": " +
+             json_quote(swift_listing_time(it.row.last_modified)) + "}";
+    });
   } else if (format == ListingFormat::Xml) {
     body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<account name=\"" + xml_escape(account) + "\">";
     for (const auto& it : items) {
