@@ -181,7 +181,7 @@ TEST_CASE("the real registry serving corrupted storage is caught", "[harness][e2
 }
 
 TEST_CASE("relative Location headers (http.relativeurls) are resolved", "[harness][e2e]") {
-  if (::access(kRegistry, X_OK) != 0) return;
+  REQUIRE(::access(kRegistry, X_OK) == 0);  // the real registry is part of the test
   TempDir dir;
   auto launch = filesystem_launch(dir);
   launch.overrides = {{"http", {{"relativeurls", true}}}};
@@ -204,7 +204,7 @@ TEST_CASE("relative Location headers (http.relativeurls) are resolved", "[harnes
 }
 
 TEST_CASE("push/pull throughput against the real registry", "[harness][e2e][.bench]") {
-  if (::access(kRegistry, X_OK) != 0) return;
+  REQUIRE(::access(kRegistry, X_OK) == 0);  // the real registry is part of the test
   TempDir dir;
   RegistryProcess registry(filesystem_launch(dir));
   History history;

@@ -15,6 +15,7 @@
 #include "test_support.h"
 
 using namespace stalemate::harness;
+using stalemate::test::describe;
 using stalemate::test::RawServer;
 
 namespace {
@@ -122,14 +123,6 @@ std::vector<std::string> ops(const History& h) {
   return out;
 }
 
-std::string describe(const History& h) {
-  std::string s;
-  for (const auto& r : h.requests())
-    s += r.operation + " " + r.method + " " + r.url + " [" + r.range + "] " + std::to_string(r.status) + " " +
-         std::to_string(r.bytes_received) + " " + r.verdict + " " + r.note + "\n";
-  for (const auto& v : h.violations()) s += v.invariant + ": " + v.message + "\n";
-  return s;
-}
 
 PullOptions profile(PullProfile p, std::uint64_t hint = 0) {
   PullOptions o;

@@ -19,6 +19,7 @@
 
 using namespace stalemate;
 using namespace stalemate::harness;
+using stalemate::test::describe;
 using stalemate::test::TempDir;
 
 namespace {
@@ -84,14 +85,6 @@ std::map<std::string, int> by_invariant(const History& h) {
   return m;
 }
 
-std::string describe(const History& h) {
-  std::string s;
-  for (const auto& r : h.requests())
-    s += r.operation + " " + r.method + " " + r.url + " [" + r.range + "] " + std::to_string(r.status) + " " +
-         std::to_string(r.bytes_received) + " " + r.verdict + " " + r.note + "\n";
-  for (const auto& v : h.violations()) s += v.invariant + ": " + v.message + "\n";
-  return s;
-}
 
 PullOptions profile(PullProfile p) {
   PullOptions o;
@@ -162,7 +155,7 @@ TEST_CASE("swift e2e: a cut DLO stream; Plain reports it, Docker and containerd 
 
 TEST_CASE("swift e2e: M1 (listing gap on the first GET, then a resume) splices a right-length wrong-hash body",
           "[harness][e2e][swift][profiles]") {
-  if (::access(kRegistry, X_OK) != 0) return;
+  REQUIRE(::access(kRegistry, X_OK) == 0);  // the real registry is part of the test
   const auto t0 = std::chrono::steady_clock::now();
   SwiftRig rig;
   rig.listings_from_c1();
@@ -225,7 +218,7 @@ TEST_CASE("swift e2e: M1 (listing gap on the first GET, then a resume) splices a
 
 TEST_CASE("swift e2e: M1c (listing gap on every GET) gives well-formed 206s with other bytes",
           "[harness][e2e][swift][profiles]") {
-  if (::access(kRegistry, X_OK) != 0) return;
+  REQUIRE(::access(kRegistry, X_OK) == 0);  // the real registry is part of the test
   const auto t0 = std::chrono::steady_clock::now();
   SwiftRig rig;
   rig.listings_from_c1();
@@ -303,7 +296,7 @@ TEST_CASE("swift e2e: M1c (listing gap on every GET) gives well-formed 206s with
 
 TEST_CASE("swift e2e: a failed segment PUT during a push: dockerd retries, buildkit fails",
           "[harness][e2e][swift][profiles]") {
-  if (::access(kRegistry, X_OK) != 0) return;
+  REQUIRE(::access(kRegistry, X_OK) == 0);  // the real registry is part of the test
   const auto t0 = std::chrono::steady_clock::now();
   SwiftRig rig;
   const auto fail_second_segment = R"({"kind":"FAIL","status":503,"match":{"method":"PUT","object_regex":"segments/","nth":2}})";
@@ -341,7 +334,7 @@ TEST_CASE("swift e2e: a failed segment PUT during a push: dockerd retries, build
 
 TEST_CASE("swift e2e: two registry instances on one store behind a round-robin or active/passive front",
           "[harness][e2e][swift][profiles]") {
-  if (::access(kRegistry, X_OK) != 0) return;
+  REQUIRE(::access(kRegistry, X_OK) == 0);  // the real registry is part of the test
   SwiftRig rig(2);
   const auto image = layer_image("e2e/lb", 505);
   {

@@ -7,7 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "harness/history.h"
+
 #include <atomic>
+#include <string>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -168,6 +171,16 @@ inline std::string dechunk(const std::string& body) {
 inline std::string body_of(const std::string& raw) {
   const auto p = raw.find("\r\n\r\n");
   return p == std::string::npos ? std::string() : raw.substr(p + 4);
+}
+
+// Every request and violation of a history, one per line, for failure messages.
+inline std::string describe(const stalemate::harness::History& h) {
+  std::string s;
+  for (const auto& r : h.requests())
+    s += r.operation + " " + r.method + " " + r.url + " [" + r.range + "] " + std::to_string(r.status) + " " +
+         std::to_string(r.bytes_received) + " " + r.verdict + " " + r.note + "\n";
+  for (const auto& v : h.violations()) s += v.invariant + ": " + v.message + "\n";
+  return s;
 }
 
 }  // namespace stalemate::test
