@@ -31,13 +31,13 @@ const char* kUsage =
     "      every scenario given (folders searched for *.json) against a registry (and a\n"
     "      baseline); stochastic scenarios over seeds 1..N; --controls adds each negative control;\n"
     "      over seeds 1..N; exit 1 when the candidate breaks an invariant\n"
-    "  stalemate serve --swift 127.0.0.1:PORT\n"
-    "      serve the fake Swift alone until SIGINT/SIGTERM\n"
+    "  stalemate serve --swift 127.0.0.1:PORT | --s3 127.0.0.1:PORT\n"
+    "      serve the fake Swift (or S3) alone until SIGINT/SIGTERM, printing endpoint and credentials\n"
     "  stalemate version\n";
 
 struct Args {
   std::vector<std::string> positional;
-  std::optional<std::string> out, registry, seed, swift, baseline, junit, seeds;
+  std::optional<std::string> out, registry, seed, swift, s3, baseline, junit, seeds;
   bool control = false, controls = false;
 };
 
@@ -57,6 +57,8 @@ Args parse_args(int argc, char** argv, int first) {
       value(a.seed);
     else if (arg == "--swift")
       value(a.swift);
+    else if (arg == "--s3")
+      value(a.s3);
     else if (arg == "--baseline")
       value(a.baseline);
     else if (arg == "--junit")
@@ -119,17 +121,14 @@ int cmd_run(const Args& args) {
 }
 
 int cmd_serve(const Args& args) {
-  if (!args.swift) throw InputError("serve needs --swift 127.0.0.1:PORT");
-  const auto colon = args.swift->rfind(':');
-  if (colon == std::string::npos) throw InputError("--swift: expected ADDRESS:PORT, got \"" + *args.swift + "\"");
-  const std::string address = args.swift->substr(0, colon);
-  unsigned long port = 0;
-  try {
-    port = std::stoul(args.swift->substr(colon + 1));
-  } catch (const std::exception&) {
-    throw InputError("--swift: bad port in \"" + *args.swift + "\"");
-  }
-  if (port > 65535) throw InputError("--swift: port out of range");
+  if (!args.swift == !args.s3) throw InputError("serve needs one of --swift 127.0.0.1:PORT or --s3 127.0.0.1:PORT");
+  const std::string option = args.swift ? "--swift" : "--s3";
+  const std::string where = args.swift ? *args.swift : *args.s3;
+  const auto colon = where.rfind(':');
+  if (colon == std::string::npos) throw InputError(option + ": expected ADDRESS:PORT, got \"" + where + "\"");
+  const std::string address = where.substr(0, colon);
+  const auto port = parse_number(option + " port", where.substr(colon + 1));
+  if (port > 65535) throw InputError(option + ": port out of range");
   // Block the stop signals before any server thread exists, then wait for one.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -137,6 +136,7 @@ int cmd_serve(const Args& args) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   BackendSpec spec;
+  if (args.s3) spec.type = "s3";
   std::unique_ptr<FakeBackend> backend;
   try {
     backend = std::make_unique<FakeBackend>(spec, address, static_cast<unsigned short>(port));

@@ -8,19 +8,27 @@ FakeBackend::FakeBackend(const BackendSpec& spec, const std::string& address, un
                          const std::string& event_log)
     : spec_(spec), store_(spec.model) {
   if (!event_log.empty()) store_.events().open_file(event_log);
-  store_.create_account(spec.swift.account);
-  swift_ = std::make_unique<sim::SwiftFrontend>(store_, spec.swift);
+  if (spec.type == "s3") {
+    store_.create_account(spec.s3.account);
+    store_.put_container(spec.s3.account, spec.container, {});  // the registry expects its bucket
+    s3_ = std::make_unique<sim::S3Frontend>(store_, spec.s3);
+  } else {
+    store_.create_account(spec.swift.account);
+    swift_ = std::make_unique<sim::SwiftFrontend>(store_, spec.swift);
+  }
   sim::HttpServerOptions options;
   options.address = address;
   options.port = port;
   server_ = std::make_unique<sim::HttpServer>(
       [this](const HttpRequest& r) {
-        if (sim::is_control_request(r)) return sim::handle_control(store_, spec_.swift.account, r);
-        return swift_->handle(r);
+        if (sim::is_control_request(r)) return sim::handle_control(store_, account(), r);
+        return s3_ ? s3_->handle(r) : swift_->handle(r);
       },
       options);
-  swift_->set_base_url(server_->base_url());
+  if (swift_) swift_->set_base_url(server_->base_url());
 }
+
+const std::string& FakeBackend::account() const { return s3_ ? spec_.s3.account : spec_.swift.account; }
 
 FakeBackend::~FakeBackend() { stop(); }
 
@@ -33,28 +41,36 @@ std::uint64_t FakeBackend::requests_served() const { return server_->requests_se
 
 nlohmann::json FakeBackend::registry_storage(const RegistrySpec& registry) const {
   nlohmann::json storage;
-  storage["swift"] = {
-      {"authurl", swift_->auth_url()},
-      {"username", spec_.swift.user},
-      {"password", spec_.swift.key},
-      {"authversion", 1},
-      {"container", spec_.container},
-      {"chunksize", registry.chunksize},
-  };
+  if (s3_) {
+    storage["s3"] = {
+        {"accesskey", spec_.s3.access_key},
+        {"secretkey", spec_.s3.secret_key},
+        {"region", spec_.s3.region},
+        {"regionendpoint", base_url()},  // turns on path-style addressing
+        {"bucket", spec_.container},
+        {"secure", false},
+        {"v4auth", true},
+        {"chunksize", registry.chunksize},
+    };
+  } else {
+    storage["swift"] = {
+        {"authurl", swift_->auth_url()},
+        {"username", spec_.swift.user},
+        {"password", spec_.swift.key},
+        {"authversion", 1},
+        {"container", spec_.container},
+        {"chunksize", registry.chunksize},
+    };
+  }
   storage["redirect"] = {{"disable", !registry.redirect}};
   storage["cache"] = {{"blobdescriptor", registry.cache}};
   return storage;
 }
 
 nlohmann::json FakeBackend::describe() const {
-  return {
+  nlohmann::json d = {
       {"protocol", spec_.type},
       {"endpoint", base_url()},
-      {"auth_url", swift_->auth_url()},
-      {"storage_url", swift_->storage_url()},
-      {"user", spec_.swift.user},
-      {"key", spec_.swift.key},
-      {"swift_version", spec_.swift.version},
       {"control", base_url() + "/__stalemate/"},
       {"seed", spec_.model.seed},
       {"object_replicas", spec_.model.topology.object_replicas},
@@ -62,6 +78,19 @@ nlohmann::json FakeBackend::describe() const {
       {"consistency", sim::consistency_to_json(store_.params_now())},
       {"rules", store_.rules_json()},
   };
+  if (s3_) {
+    d["region"] = spec_.s3.region;
+    d["access_key"] = spec_.s3.access_key;
+    d["secret_key"] = spec_.s3.secret_key;
+    d["bucket"] = spec_.container;
+  } else {
+    d["auth_url"] = swift_->auth_url();
+    d["storage_url"] = swift_->storage_url();
+    d["user"] = spec_.swift.user;
+    d["key"] = spec_.swift.key;
+    d["swift_version"] = spec_.swift.version;
+  }
+  return d;
 }
 
 }  // namespace stalemate::harness

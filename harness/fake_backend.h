@@ -9,6 +9,7 @@
 
 #include "harness/scenario.h"
 #include "sim/model/store.h"
+#include "sim/s3/s3_frontend.h"
 #include "sim/server/http_server.h"
 #include "sim/swift/swift_frontend.h"
 
@@ -23,7 +24,8 @@ class FakeBackend {
   ~FakeBackend();
 
   sim::Store& store() { return store_; }
-  sim::SwiftFrontend& swift() { return *swift_; }
+  // The account holding the registry's container (Swift account or S3 "account").
+  const std::string& account() const;
   const BackendSpec& spec() const { return spec_; }
   std::string base_url() const;
   std::uint64_t requests_served() const;
@@ -37,7 +39,8 @@ class FakeBackend {
  private:
   BackendSpec spec_;
   sim::Store store_;
-  std::unique_ptr<sim::SwiftFrontend> swift_;
+  std::unique_ptr<sim::SwiftFrontend> swift_;  // exactly one of these serves
+  std::unique_ptr<sim::S3Frontend> s3_;
   std::unique_ptr<sim::HttpServer> server_;
 };
 

@@ -31,7 +31,7 @@ namespace {
 // enough; returns its name or "".
 std::string apply_flip_byte(FakeBackend& backend, const DebugSpec& debug) {
   auto& store = backend.store();
-  const auto& acct = backend.spec().swift.account;
+  const auto& acct = backend.account();
   const auto& cont = backend.spec().container;
   for (const auto& name : store.debug_object_names(acct, cont, *debug.flip_byte_prefix)) {
     if (store.debug_flip_byte(acct, cont, name, debug.flip_byte_offset)) return name;
@@ -292,7 +292,7 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
   sources.store_wall_start_us = store_wall_start;
   sources.registry_log_paths = registry_logs;
   sources.segment_prefix = [&](const std::string& blob_path) {
-    const auto r = backend.store().read_object(backend.spec().swift.account, backend.spec().container, blob_path,
+    const auto r = backend.store().read_object(backend.account(), backend.spec().container, blob_path,
                                                {.newest = true});
     if (!r.version) return std::string();
     const std::string manifest = r.version->manifest();

@@ -1,5 +1,6 @@
 #include "harness/scenario.h"
 
+#include <algorithm>
 #include <regex>
 
 #include "common/json_reader.h"
@@ -10,8 +11,15 @@ namespace stalemate::harness {
 namespace {
 
 void parse_backend(const JsonReader& r, BackendSpec& b) {
-  r.expect_object({"type", "container", "replicas", "swift", "consistency", "phases", "faults"});
-  b.type = r.has("type") ? r.at("type").as_enum({"swift"}) : "swift";
+  r.expect_object({"type", "container", "replicas", "swift", "s3", "consistency", "phases", "faults"});
+  b.type = r.has("type") ? r.at("type").as_enum({"swift", "s3"}) : "swift";
+  if (r.has("s3")) {
+    auto s = r.at("s3");
+    s.expect_object({"access_key", "secret_key", "region"});
+    b.s3.access_key = s.get_string("access_key", b.s3.access_key);
+    b.s3.secret_key = s.get_string("secret_key", b.s3.secret_key);
+    b.s3.region = s.get_string("region", b.s3.region);
+  }
   b.container = r.get_string("container", b.container);
   if (b.container.empty() || b.container.find('/') != std::string::npos)
     r.at("container").fail("container name must be non-empty and contain no '/'");
@@ -44,7 +52,7 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
   }
 }
 
-void parse_registry(const JsonReader& r, RegistrySpec& reg) {
+void parse_registry(const JsonReader& r, RegistrySpec& reg, const std::string& backend_type) {
   r.expect_object({"binary", "chunksize", "redirect", "config", "instances", "routing", "cache"});
   if (r.has("cache")) reg.cache = r.at("cache").as_enum({"inmemory", "redis"});
   reg.binary = r.get_string("binary", reg.binary);
@@ -53,6 +61,8 @@ void parse_registry(const JsonReader& r, RegistrySpec& reg) {
   if (r.has("routing")) reg.round_robin = r.at("routing").as_enum({"round-robin", "active-passive"}) == "round-robin";
   reg.chunksize = r.get_size("chunksize", reg.chunksize);
   if (reg.chunksize < (1u << 20)) r.at("chunksize").fail("the swift driver requires chunksize >= 1MiB");
+  if (backend_type == "s3" && reg.chunksize < (5u << 20))
+    r.at("chunksize").fail("the s3 driver requires chunksize >= 5MiB (the S3 minimum part size)");
   reg.redirect = r.get_bool("redirect", reg.redirect);
   if (r.has("config")) {
     auto c = r.at("config");
@@ -230,7 +240,8 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   s.seed = r.get_uint("seed", 1);
   s.backend.model.seed = s.seed;
   if (r.has("backend")) parse_backend(r.at("backend"), s.backend);
-  if (r.has("registry")) parse_registry(r.at("registry"), s.registry);
+  if (r.has("registry")) parse_registry(r.at("registry"), s.registry, s.backend.type);
+  if (s.backend.type == "s3" && !r.has("registry")) s.registry.chunksize = std::max<std::uint64_t>(s.registry.chunksize, 10u << 20);
   parse_workload(r.at("workload"), s.workload, s.registry.instances);
   for (const auto& st : s.workload.steps)
     if (st.kind == Step::Kind::FlushCache && s.registry.cache != "redis")

@@ -11,16 +11,18 @@
 
 #include "harness/registry_client.h"
 #include "sim/model/store.h"
+#include "sim/s3/s3_frontend.h"
 #include "sim/swift/swift_frontend.h"
 
 namespace stalemate::harness {
 
 struct BackendSpec {
-  std::string type = "swift";  // "swift" (S3 comes later)
+  std::string type = "swift";  // "swift" or "s3": which front-end serves the store
   sim::ModelConfig model;      // topology, consistency knobs, phases, fault rules; seed = the scenario's
   nlohmann::json faults_source = nlohmann::json::array();  // rules as written (placeholders unresolved)
   sim::SwiftConfig swift;
-  std::string container = "registry";  // the registry's storage container
+  sim::S3Config s3;
+  std::string container = "registry";  // the registry's storage container (S3: its bucket)
 };
 
 struct RegistrySpec {

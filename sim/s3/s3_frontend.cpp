@@ -1,0 +1,214 @@
+// S3Frontend (the pimpl shell) and the request router: bucket/key from the
+// path or the virtual host, the operation from method and sub-resources,
+// request bracketing with the store and its request-level faults (FAIL,
+// CUT, EXPIRE), the headers every response carries and the never-throw
+// guarantee.
+#include "sim/s3/s3_frontend.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/crypto.h"
+#include "common/time_format.h"
+#include "sim/s3/s3_service.h"
+#include "sim/s3/s3_xml.h"
+
+namespace stalemate::sim {
+
+struct S3Frontend::Impl {
+  Impl(Store& store, const S3Config& config) : service(store, config) {}
+  s3::S3Service service;
+};
+
+S3Frontend::S3Frontend(Store& store, S3Config config) : impl_(std::make_unique<Impl>(store, config)) {}
+S3Frontend::~S3Frontend() = default;
+HttpResponse S3Frontend::handle(const HttpRequest& request) { return impl_->service.handle(request); }
+const S3Config& S3Frontend::config() const { return impl_->service.config(); }
+
+}  // namespace stalemate::sim
+
+namespace stalemate::sim::s3 {
+
+namespace {
+// Sub-resources S3 has and this fake does not implement: 501.
+constexpr const char* kUnsupported[] = {
+    "acl",       "tagging",     "versioning", "policy",          "lifecycle",     "cors",
+    "website",   "logging",     "notification", "replication",   "encryption",    "versions",
+    "torrent",   "restore",     "select",     "object-lock",     "retention",     "legal-hold",
+    "accelerate", "requestPayment", "analytics", "inventory",    "metrics",       "intelligent-tiering",
+    "ownershipControls", "publicAccessBlock", "policyStatus", "attributes", "versionId"};
+
+S3Error fault_error(int status, bool object) {
+  switch (status) {
+    case 500: return {500, "InternalError", "We encountered an internal error. Please try again."};
+    case 503: return {503, "SlowDown", "Please reduce your request rate."};
+    case 429: return {429, "SlowDown", "Please reduce your request rate."};
+    case 404:
+      return object ? S3Error{404, "NoSuchKey", "The specified key does not exist."}
+                    : S3Error{404, "NoSuchBucket", "The specified bucket does not exist"};
+    case 403: return {403, "AccessDenied", "Access Denied"};
+    case 400: return {400, "InvalidRequest", "Invalid Request"};
+    case 409: return {409, "OperationAborted", "A conflicting conditional operation is currently in progress."};
+    case 501: return {501, "NotImplemented", "A header you provided implies functionality that is not implemented"};
+    default: {
+      std::string code = reason_phrase(status);
+      code.erase(std::remove(code.begin(), code.end(), ' '), code.end());
+      return {status, code.empty() ? "InternalError" : code, reason_phrase(status)};
+    }
+  }
+}
+}  // namespace
+
+S3Service::S3Service(Store& store, const S3Config& config) : store_(store), config_(config) {
+  store_.create_account(config_.account);
+  wall_at_store_start_us_ = now_micros() - store_.now_us();
+}
+
+std::int64_t S3Service::now_wall() const { return wall_at_store_start_us_ + store_.now_us(); }
+
+S3Service::Target S3Service::parse_target(const HttpRequest& req) const {
+  Target t;
+  std::string host = req.has_header("Host") ? req.header("Host") : req.host;
+  if (const auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
+    host.resize(colon);
+  host = to_lower(host);
+  std::string_view path(req.path);
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  const std::string suffix = "." + to_lower(config_.domain);
+  if (!config_.domain.empty() && host.size() > suffix.size() &&
+      host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    t.bucket = host.substr(0, host.size() - suffix.size());
+    t.key = std::string(path);
+    return t;
+  }
+  const auto slash = path.find('/');
+  t.bucket = std::string(path.substr(0, slash));
+  if (slash != std::string_view::npos) t.key = std::string(path.substr(slash + 1));
+  return t;
+}
+
+RequestInfo S3Service::request_info(const HttpRequest& req, const Target& t) const {
+  RequestInfo info;
+  info.protocol = "s3";
+  info.method = req.method;
+  info.account = config_.account;
+  info.container = t.bucket;
+  info.object = t.key;
+  if (req.method == "GET" && !t.bucket.empty()) {
+    if (t.key.empty() && !req.has_query("location")) {
+      info.is_listing = true;  // ListObjects v1/v2, ListMultipartUploads
+      info.listing_prefix = req.query_value("prefix");
+    } else if (!t.key.empty() && req.has_query("uploadId")) {
+      info.is_listing = true;  // ListParts
+    }
+  }
+  return info;
+}
+
+HttpResponse S3Service::handle(const HttpRequest& in) {
+  HttpResponse res;
+  std::int64_t now = 0;
+  std::optional<RequestContext> model;
+  std::string request_id = "0000000000000000";
+  try {
+    now = now_wall();
+    const Target target = parse_target(in);
+    model.emplace(store_.begin_request(request_info(in, target)));
+    char id[32];
+    std::snprintf(id, sizeof id, "%016llX",
+                  static_cast<unsigned long long>(model->seq * 0x9E3779B97F4A7C15ull ^ store_.seed()));
+    request_id = id;
+    try {
+      if (model->fail_status && !model->fail_applied) {
+        throw fault_error(*model->fail_status, !target.key.empty());  // FAIL: the store is not touched
+      }
+      HttpRequest req = in;  // bodies are shared, not copied
+      authenticate(req, *model, now);
+      Ctx ctx{req, target.bucket, target.key, now, &*model, request_id};
+      res = route(ctx);
+      if (model->fail_status) throw fault_error(*model->fail_status, !target.key.empty());  // applied anyway
+    } catch (const S3Error& e) {
+      res = xml_response(error_document(e.code, e.message, in.path, request_id), e.status);
+    }
+    if (model->cut_after) res.cut_after = std::min(res.cut_after.value_or(UINT64_MAX), *model->cut_after);
+  } catch (const std::exception& e) {
+    res = xml_response(error_document("InternalError", std::string("We encountered an internal error: ") + e.what(),
+                                      in.path, request_id),
+                       500);
+  } catch (...) {
+    res = xml_response(error_document("InternalError", "We encountered an internal error.", in.path, request_id),
+                       500);
+  }
+  try {
+    finalize(in, res, request_id, now ? now : now_micros());
+    if (model) store_.end_request(*model, res.status, res.deliverable_bytes());
+  } catch (...) {
+    // Headers and the event log are best effort; the response itself stands.
+  }
+  return res;
+}
+
+void S3Service::finalize(const HttpRequest& req, HttpResponse& res, const std::string& request_id,
+                         std::int64_t now) const {
+  res.headers["x-amz-request-id"] = request_id;
+  res.headers["x-amz-id-2"] = base64_encode(sha256_raw(request_id + "/" + config_.account));
+  res.headers["Date"] = http_date(now);
+  res.headers["Server"] = "AmazonS3";
+  if (req.method == "HEAD" && !res.head) {
+    // No body for HEAD: a success announces the length GET would have had;
+    // an error has no body at all.
+    if (res.status < 300) res.declared_length = res.content_length();
+    else res.declared_length = 0;
+    res.body.clear();
+    res.head = true;
+  }
+  if (res.status == 204 || res.status == 304) {
+    res.body.clear();
+    res.declared_length.reset();
+  }
+}
+
+HttpResponse S3Service::route(Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  const std::string& m = req.method;
+  for (const char* sub : kUnsupported)
+    if (req.has_query(sub)) fail(501, "NotImplemented", std::string("The ") + sub + " sub-resource is not implemented");
+
+  if (ctx.bucket.empty()) {
+    if (m == "GET") return list_buckets(ctx);
+    fail(501, "NotImplemented", "This operation is not implemented on the service");
+  }
+  if (is_hidden_container(ctx.bucket)) {  // the multipart containers are not buckets
+    if (m == "PUT" && ctx.key.empty()) fail(400, "InvalidBucketName", "The specified bucket is not valid.");
+    fail(404, "NoSuchBucket", "The specified bucket does not exist");
+  }
+
+  if (ctx.key.empty()) {
+    if (m == "PUT") return put_bucket(ctx);
+    if (m == "HEAD") return head_bucket(ctx);
+    if (m == "DELETE") return delete_bucket(ctx);
+    if (m == "GET") {
+      if (req.has_query("uploads")) return list_uploads(ctx);
+      if (req.has_query("location")) return bucket_location(ctx);
+      return list_objects(ctx);
+    }
+    if (m == "POST" && req.has_query("delete")) return delete_objects(ctx);
+    fail(501, "NotImplemented", "This bucket operation is not implemented");
+  }
+
+  if (m == "PUT") {
+    if (req.has_query("uploadId") || req.has_query("partNumber")) return upload_part(ctx);
+    if (req.has_header("x-amz-copy-source")) return copy_object(ctx);
+    return put_object(ctx);
+  }
+  if (m == "GET" && req.has_query("uploadId")) return list_parts(ctx);
+  if (m == "GET" || m == "HEAD") return get_object(ctx);
+  if (m == "DELETE") return req.has_query("uploadId") ? abort_upload(ctx) : delete_object(ctx);
+  if (m == "POST") {
+    if (req.has_query("uploads")) return create_upload(ctx);
+    if (req.has_query("uploadId")) return complete_upload(ctx);
+  }
+  fail(501, "NotImplemented", "This object operation is not implemented");
+}
+
+}  // namespace stalemate::sim::s3

@@ -1,0 +1,341 @@
+// Multipart uploads, with their state kept in the store so that replication
+// and listing lag apply to it:
+//  - each open upload is a 0-byte object "<key>\n<uploadId>" in the hidden
+//    container "<bucket>+uploads" (its metadata: Initiated, and the
+//    Content-Type and x-amz-meta-* the completed object will carry);
+//  - each part is an object "<uploadId>/<%05d part number>" in "<bucket>+parts";
+//  - ListParts and ListMultipartUploads are store listings of those
+//    containers (a lagging listing replica hides a part or an upload);
+//  - Complete reads the parts through the object read path, writes their
+//    concatenation as the object, then deletes the parts and the marker.
+#include <cstdio>
+#include <set>
+
+#include "common/crypto.h"
+#include "common/time_format.h"
+#include "common/url.h"
+#include "sim/s3/s3_service.h"
+#include "sim/s3/s3_xml.h"
+
+namespace stalemate::sim::s3 {
+
+namespace {
+std::string part_name(const std::string& upload_id, std::uint64_t number) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%05llu", static_cast<unsigned long long>(number));
+  return upload_id + "/" + buf;
+}
+
+std::string marker_name(const std::string& key, const std::string& upload_id) { return key + "\n" + upload_id; }
+
+std::string hex_to_raw(std::string_view hex) {
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>((nibble(hex[i]) << 4) | nibble(hex[i + 1])));
+  return out;
+}
+
+[[noreturn]] void no_such_upload() {
+  fail(404, "NoSuchUpload",
+       "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or "
+       "completed.");
+}
+
+[[noreturn]] void write_failure(Store::WriteStatus status) {
+  if (status == Store::WriteStatus::NoContainer) fail(404, "NoSuchBucket", "The specified bucket does not exist");
+  fail(503, "ServiceUnavailable", "Please reduce your request rate.");
+}
+
+[[noreturn]] void malformed_xml() {
+  fail(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+}
+
+std::uint64_t limit_param(const HttpRequest& req, const char* name, const char* what) {
+  if (!req.has_query(name)) return 1000;
+  const auto n = parse_uint(req.query_value(name));
+  if (!n) fail(400, "InvalidArgument", std::string("Provided ") + what + " not an integer or within integer range");
+  return std::min<std::uint64_t>(*n, 1000);
+}
+
+std::string owner_xml(const std::string& account, const char* element) {
+  return std::string("<") + element + ">" + xml_element("ID", account) + xml_element("DisplayName", account) + "</" +
+         element + ">";
+}
+}  // namespace
+
+ObjectVersion S3Service::require_upload(const Ctx& ctx, const std::string& upload_id) const {
+  if (upload_id.empty()) no_such_upload();
+  const auto read = store_.read_object(config_.account, uploads_container(ctx.bucket), marker_name(ctx.key, upload_id),
+                                       {}, ctx.model);
+  if (!read.version) {
+    require_bucket(ctx);
+    no_such_upload();
+  }
+  return *read.version;
+}
+
+HttpResponse S3Service::create_upload(const Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  require_bucket(ctx);
+  store_.put_container(config_.account, uploads_container(ctx.bucket), {});
+  store_.put_container(config_.account, parts_container(ctx.bucket), {});
+  // Deterministic for a given seed and request sequence (it is an object name).
+  const std::string upload_id =
+      sha256_hex(ctx.bucket + "\n" + ctx.key + "\n" + std::to_string(ctx.model->seq) + "\n" +
+                 std::to_string(store_.seed()))
+          .substr(0, 40);
+  ObjectVersion v;
+  if (req.has_header("Content-Type")) v.content_type = req.header("Content-Type");
+  v.metadata = object_metadata(req);
+  v.metadata["Initiated"] = iso8601_millis(ctx.now);
+  const auto w = store_.put_object(config_.account, uploads_container(ctx.bucket), marker_name(ctx.key, upload_id),
+                                   std::move(v), ctx.model);
+  if (w.status != Store::WriteStatus::Ok) write_failure(w.status);
+  return xml_response(xml_document("InitiateMultipartUploadResult", xml_element("Bucket", ctx.bucket) +
+                                                                        xml_element("Key", ctx.key) +
+                                                                        xml_element("UploadId", upload_id)));
+}
+
+HttpResponse S3Service::upload_part(const Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  if (!req.has_query("uploadId") || !req.has_query("partNumber"))
+    fail(400, "InvalidRequest", "An UploadPart request needs both partNumber and uploadId");
+  const auto number = parse_uint(req.query_value("partNumber"));
+  if (!number || *number < 1 || *number > kMaxPartNumber)
+    fail(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+  const std::string upload_id = req.query_value("uploadId");
+  require_upload(ctx, upload_id);
+
+  const bool copy = req.has_header("x-amz-copy-source");
+  ObjectVersion part;
+  if (copy) {
+    const auto [src_bucket, src_key] = parse_copy_source(req.header("x-amz-copy-source"));
+    if (is_hidden_container(src_bucket)) fail(404, "NoSuchBucket", "The specified bucket does not exist");
+    const auto read = store_.read_object(config_.account, src_bucket, src_key, {}, ctx.model);
+    if (!read.version) {
+      if (!store_.container(config_.account, src_bucket, ctx.model))
+        fail(404, "NoSuchBucket", "The specified bucket does not exist");
+      fail(404, "NoSuchKey", "The specified key does not exist.");
+    }
+    const ObjectVersion& src = *read.version;
+    if (req.has_header("x-amz-copy-source-range")) {
+      const std::string range = req.header("x-amz-copy-source-range");
+      const auto dash = range.find('-');
+      std::optional<std::uint64_t> first, last;
+      if (range.rfind("bytes=", 0) == 0 && dash != std::string::npos) {
+        first = parse_uint(std::string_view(range).substr(6, dash - 6));
+        last = parse_uint(std::string_view(range).substr(dash + 1));
+      }
+      if (!first || !last || *last < *first)
+        fail(400, "InvalidArgument",
+             "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the "
+             "zero-based offsets of the first and last bytes to copy");
+      if (*last >= src.size())
+        fail(400, "InvalidRange", "Range specified is not valid for source object of size: " + std::to_string(src.size()));
+      part.body = make_payload(src.body->substr(*first, *last - *first + 1));
+    } else {
+      part.body = src.body;
+    }
+  } else {
+    check_content_md5(req);
+    part.body = req.body;
+  }
+  if (part.body->size() > kMaxPutSize)
+    fail(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+  part.etag = md5_hex(*part.body);
+  const std::string etag = part.etag;
+  const std::string name = part_name(upload_id, *number);
+  auto w = store_.put_object(config_.account, parts_container(ctx.bucket), name, part, ctx.model);
+  if (w.status == Store::WriteStatus::NoContainer) {  // created on demand
+    store_.put_container(config_.account, parts_container(ctx.bucket), {});
+    w = store_.put_object(config_.account, parts_container(ctx.bucket), name, std::move(part), ctx.model);
+  }
+  if (w.status != Store::WriteStatus::Ok) write_failure(w.status);
+  if (copy)
+    return xml_response(xml_document("CopyPartResult", xml_element("LastModified", iso8601_millis(w.ts)) +
+                                                           xml_element("ETag", quote_etag(etag))));
+  HttpResponse r;
+  r.headers["ETag"] = quote_etag(etag);
+  return r;
+}
+
+HttpResponse S3Service::complete_upload(const Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  const std::string upload_id = req.query_value("uploadId");
+  const ObjectVersion marker = require_upload(ctx, upload_id);
+
+  const std::string_view doc(*req.body);
+  const auto parts = xml_elements(doc, "Part");
+  if (!parts || parts->empty() || doc.find("<CompleteMultipartUpload") == std::string_view::npos) malformed_xml();
+  struct Wanted {
+    std::uint64_t number;
+    std::string etag;
+  };
+  std::vector<Wanted> wanted;
+  for (std::string_view p : *parts) {
+    const auto numbers = xml_elements(p, "PartNumber");
+    const auto etags = xml_elements(p, "ETag");
+    if (!numbers || !etags || numbers->size() != 1 || etags->size() != 1) malformed_xml();
+    const auto n = parse_uint((*numbers)[0]);
+    const auto e = xml_unescape((*etags)[0]);
+    if (!n || !e) malformed_xml();
+    if (*n < 1 || *n > kMaxPartNumber)
+      fail(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+    wanted.push_back({*n, unquote_etag(*e)});
+  }
+  for (std::size_t i = 1; i < wanted.size(); ++i)
+    if (wanted[i].number <= wanted[i - 1].number)
+      fail(400, "InvalidPartOrder",
+           "The list of parts was not in ascending order. The parts list must be specified in order by part number.");
+
+  std::vector<ObjectVersion> found;
+  std::vector<std::string> names;
+  for (const auto& w : wanted) {
+    names.push_back(part_name(upload_id, w.number));
+    const auto read = store_.read_object(config_.account, parts_container(ctx.bucket), names.back(), {}, ctx.model);
+    if (!read.version || read.version->etag != w.etag)
+      fail(400, "InvalidPart",
+           "One or more of the specified parts could not be found. The part may not have been uploaded, or the "
+           "specified entity tag may not have matched the part's entity tag.");
+    found.push_back(*read.version);
+  }
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    if (i + 1 < found.size() && found[i].size() < kMinPartSize)
+      fail(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size");
+    total += found[i].size();
+  }
+  if (total > (5ull << 40)) fail(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+
+  std::string body, md5s;
+  body.reserve(total);
+  for (const auto& p : found) {
+    body.append(*p.body);
+    md5s += hex_to_raw(p.etag);
+  }
+  ObjectVersion obj;
+  obj.body = make_payload(std::move(body));
+  obj.etag = md5_hex(md5s) + "-" + std::to_string(found.size());
+  obj.content_type = marker.content_type;
+  obj.metadata = marker.metadata;
+  obj.metadata.erase("Initiated");
+  const std::string etag = obj.etag;
+  const auto w = store_.put_object(config_.account, ctx.bucket, ctx.key, std::move(obj), ctx.model);
+  if (w.status != Store::WriteStatus::Ok) write_failure(w.status);
+  delete_upload_state(ctx, upload_id, names);
+
+  const std::string host = req.has_header("Host") ? req.header("Host") : req.host;
+  const std::string location = "http://" + host + "/" + ctx.bucket + "/" + percent_encode(ctx.key, true);
+  return xml_response(xml_document("CompleteMultipartUploadResult",
+                                   xml_element("Location", location) + xml_element("Bucket", ctx.bucket) +
+                                       xml_element("Key", ctx.key) + xml_element("ETag", quote_etag(etag))));
+}
+
+void S3Service::delete_upload_state(const Ctx& ctx, const std::string& upload_id,
+                                    const std::vector<std::string>& part_names) {
+  std::set<std::string> names(part_names.begin(), part_names.end());
+  ListQuery q;
+  q.prefix = upload_id + "/";
+  while (true) {
+    const auto rows = store_.list_objects(config_.account, parts_container(ctx.bucket), q, ctx.model);
+    if (!rows || rows->empty()) break;
+    for (const auto& it : *rows) names.insert(it.name);
+    q.marker = rows->back().name;
+    if (rows->size() < q.limit) break;
+  }
+  for (const auto& name : names) store_.delete_object(config_.account, parts_container(ctx.bucket), name, ctx.model);
+  store_.delete_object(config_.account, uploads_container(ctx.bucket), marker_name(ctx.key, upload_id), ctx.model);
+}
+
+HttpResponse S3Service::abort_upload(const Ctx& ctx) {
+  const std::string upload_id = ctx.req.query_value("uploadId");
+  require_upload(ctx, upload_id);
+  delete_upload_state(ctx, upload_id, {});
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+HttpResponse S3Service::list_parts(const Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  const std::string upload_id = req.query_value("uploadId");
+  require_upload(ctx, upload_id);
+  const std::uint64_t max_parts = limit_param(req, "max-parts", "max-parts");
+  std::uint64_t marker = 0;
+  if (req.has_query("part-number-marker")) {
+    const auto m = parse_uint(req.query_value("part-number-marker"));
+    if (!m) fail(400, "InvalidArgument", "Provided part-number-marker not an integer or within integer range");
+    marker = std::min<std::uint64_t>(*m, kMaxPartNumber);
+  }
+  ListQuery q;
+  q.prefix = upload_id + "/";
+  if (marker > 0) q.marker = part_name(upload_id, marker);
+  q.limit = static_cast<std::size_t>(max_parts) + 1;
+  std::vector<ListItem> items;
+  if (max_parts > 0) {
+    auto rows = store_.list_objects(config_.account, parts_container(ctx.bucket), q, ctx.model);
+    if (rows) items = std::move(*rows);
+  }
+  const bool truncated = items.size() > max_parts;
+  if (truncated) items.resize(static_cast<std::size_t>(max_parts));
+
+  std::string parts;
+  std::uint64_t next = marker;
+  for (const auto& it : items) {
+    const std::uint64_t number = parse_uint(std::string_view(it.name).substr(q.prefix.size())).value_or(0);
+    next = number;
+    parts += "<Part>" + xml_element("PartNumber", std::to_string(number)) +
+             xml_element("LastModified", iso8601_millis(it.row.last_modified)) +
+             xml_element("ETag", quote_etag(it.row.etag)) + xml_element("Size", std::to_string(it.row.bytes)) +
+             "</Part>";
+  }
+  std::string body = xml_element("Bucket", ctx.bucket) + xml_element("Key", ctx.key) +
+                     xml_element("UploadId", upload_id) + owner_xml(config_.account, "Initiator") +
+                     owner_xml(config_.account, "Owner") + "<StorageClass>STANDARD</StorageClass>" +
+                     xml_element("PartNumberMarker", std::to_string(marker)) +
+                     xml_element("NextPartNumberMarker", std::to_string(next)) +
+                     xml_element("MaxParts", std::to_string(max_parts)) +
+                     xml_element("IsTruncated", truncated ? "true" : "false") + parts;
+  return xml_response(xml_document("ListPartsResult", body));
+}
+
+HttpResponse S3Service::list_uploads(const Ctx& ctx) {
+  const HttpRequest& req = ctx.req;
+  require_bucket(ctx);
+  const std::uint64_t max_uploads = limit_param(req, "max-uploads", "max-uploads");
+  const std::string key_marker = req.query_value("key-marker");
+  const std::string id_marker = req.query_value("upload-id-marker");
+  ListQuery q;
+  q.prefix = req.query_value("prefix");
+  if (!key_marker.empty()) q.marker = id_marker.empty() ? key_marker + "\n\x7f" : marker_name(key_marker, id_marker);
+  q.limit = static_cast<std::size_t>(max_uploads) + 1;
+  std::vector<ListItem> items;
+  if (max_uploads > 0) {
+    auto rows = store_.list_objects(config_.account, uploads_container(ctx.bucket), q, ctx.model);
+    if (rows) items = std::move(*rows);
+  }
+  const bool truncated = items.size() > max_uploads;
+  if (truncated) items.resize(static_cast<std::size_t>(max_uploads));
+
+  std::string uploads, next_key, next_id;
+  for (const auto& it : items) {
+    const auto nl = it.name.rfind('\n');
+    if (nl == std::string::npos) continue;
+    next_key = it.name.substr(0, nl);
+    next_id = it.name.substr(nl + 1);
+    uploads += "<Upload>" + xml_element("Key", next_key) + xml_element("UploadId", next_id) +
+               owner_xml(config_.account, "Initiator") + owner_xml(config_.account, "Owner") +
+               "<StorageClass>STANDARD</StorageClass>" +
+               xml_element("Initiated", iso8601_millis(it.row.last_modified)) + "</Upload>";
+  }
+  std::string body = xml_element("Bucket", ctx.bucket) + xml_element("KeyMarker", key_marker) +
+                     xml_element("UploadIdMarker", id_marker) + xml_element("NextKeyMarker", next_key) +
+                     xml_element("NextUploadIdMarker", next_id);
+  if (req.has_query("prefix")) body += xml_element("Prefix", q.prefix);
+  body += xml_element("MaxUploads", std::to_string(max_uploads)) +
+          xml_element("IsTruncated", truncated ? "true" : "false") + uploads;
+  return xml_response(xml_document("ListMultipartUploadsResult", body));
+}
+
+}  // namespace stalemate::sim::s3

@@ -1,0 +1,135 @@
+// The S3 front-end's engine behind S3Frontend's pimpl. One file per job:
+// routing and the common response headers (s3_frontend.cpp), SigV4
+// authentication (s3_auth.cpp over sigv4.cpp), buckets and the service
+// listing (s3_buckets.cpp), ListObjects v1/v2 (s3_listing.cpp), objects,
+// CopyObject and DeleteObjects (s3_objects.cpp), multipart uploads
+// (s3_multipart.cpp). Only the Store's public API is used; every client
+// request is bracketed with begin_request/end_request and its RequestContext
+// goes with every store call made for it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/http_types.h"
+#include "sim/model/store.h"
+#include "sim/s3/s3_frontend.h"
+
+namespace stalemate::sim::s3 {
+
+inline constexpr std::uint64_t kMaxPutSize = 5ull << 30;       // single PUT / copy source / part
+inline constexpr std::uint64_t kMinPartSize = 5ull << 20;      // every part but the last
+inline constexpr int kMaxPartNumber = 10000;
+inline constexpr const char* kXmlType = "application/xml";
+inline constexpr const char* kPartsSuffix = "+parts";
+inline constexpr const char* kUploadsSuffix = "+uploads";
+
+// A failed operation: thrown by handlers, turned into the XML error response
+// (with the request's resource and id) by S3Service::handle.
+struct S3Error {
+  int status = 500;
+  std::string code;
+  std::string message;
+};
+[[noreturn]] void fail(int status, std::string code, std::string message);
+
+// One request being served.
+struct S3Ctx {
+  const HttpRequest& req;  // body already de-chunked (aws-chunked)
+  std::string bucket;      // "" for the service
+  std::string key;         // "" for bucket requests
+  std::int64_t now = 0;    // model wall clock, microseconds since the epoch
+  RequestContext* model = nullptr;
+  std::string request_id;
+};
+
+class S3Service {
+ public:
+  S3Service(Store& store, const S3Config& config);
+  HttpResponse handle(const HttpRequest& req);
+  const S3Config& config() const { return config_; }
+
+ private:
+  using Ctx = S3Ctx;
+  struct Target {
+    std::string bucket, key;
+  };
+
+  std::int64_t now_wall() const;
+  Target parse_target(const HttpRequest& req) const;
+  RequestInfo request_info(const HttpRequest& req, const Target& t) const;
+  HttpResponse route(Ctx& ctx);
+  void finalize(const HttpRequest& req, HttpResponse& res, const std::string& request_id, std::int64_t now) const;
+
+  // s3_auth.cpp: throws S3Error when the request is not authentic; may
+  // replace `req.body` (aws-chunked bodies are decoded).
+  void authenticate(HttpRequest& req, const RequestContext& model, std::int64_t now) const;
+
+  // s3_buckets.cpp
+  HttpResponse list_buckets(const Ctx& ctx);
+  HttpResponse put_bucket(const Ctx& ctx);
+  HttpResponse head_bucket(const Ctx& ctx);
+  HttpResponse delete_bucket(const Ctx& ctx);
+  HttpResponse bucket_location(const Ctx& ctx);
+  void require_bucket(const Ctx& ctx) const;  // NoSuchBucket
+
+  // s3_listing.cpp
+  HttpResponse list_objects(const Ctx& ctx);
+
+  // s3_objects.cpp
+  HttpResponse get_object(const Ctx& ctx);
+  HttpResponse put_object(const Ctx& ctx);
+  HttpResponse delete_object(const Ctx& ctx);
+  HttpResponse copy_object(const Ctx& ctx);
+  HttpResponse delete_objects(const Ctx& ctx);
+
+  // s3_multipart.cpp
+  HttpResponse create_upload(const Ctx& ctx);
+  HttpResponse upload_part(const Ctx& ctx);
+  HttpResponse complete_upload(const Ctx& ctx);
+  HttpResponse abort_upload(const Ctx& ctx);
+  HttpResponse list_parts(const Ctx& ctx);
+  HttpResponse list_uploads(const Ctx& ctx);
+  // The upload's marker object (its metadata: Initiated, Content-Type, x-amz-meta-*); NoSuchUpload.
+  ObjectVersion require_upload(const Ctx& ctx, const std::string& upload_id) const;
+  void delete_upload_state(const Ctx& ctx, const std::string& upload_id, const std::vector<std::string>& part_names);
+
+  Store& store_;
+  const S3Config config_;
+  std::int64_t wall_at_store_start_us_ = 0;
+};
+
+// ---- helpers (s3_util.cpp)
+
+// Store-backed bucket names: the hidden containers of a bucket.
+inline std::string parts_container(const std::string& bucket) { return bucket + kPartsSuffix; }
+inline std::string uploads_container(const std::string& bucket) { return bucket + kUploadsSuffix; }
+bool is_hidden_container(std::string_view name);
+bool valid_bucket_name(std::string_view name);
+
+std::string quote_etag(std::string_view etag);          // abc -> "abc"
+std::string unquote_etag(std::string_view etag);        // "abc" / abc -> abc
+std::optional<std::uint64_t> parse_uint(std::string_view s);
+std::optional<std::string> base64_decode(std::string_view in);
+bool istarts_with(std::string_view s, std::string_view prefix);
+std::string to_lower(std::string_view s);
+
+// Content-MD5 check of a body: 400 InvalidDigest / BadDigest.
+void check_content_md5(const HttpRequest& req);
+// A successful XML response.
+HttpResponse xml_response(std::string body, int status = 200);
+// x-amz-meta-*, Content-Type and the other stored headers of a write.
+Headers object_metadata(const HttpRequest& req);
+// x-amz-copy-source: "/bucket/key" or "bucket/key", URL-encoded; 400 InvalidArgument.
+std::pair<std::string, std::string> parse_copy_source(const std::string& value);
+
+// A single "bytes=a-b" / "bytes=a-" / "bytes=-n" range over `length` bytes.
+struct ByteRange {
+  enum Kind { Full, Partial, Unsatisfiable } kind = Full;
+  std::uint64_t start = 0, end = 0;  // Partial: [start, end)
+};
+ByteRange resolve_range(std::string_view header, std::uint64_t length);
+
+}  // namespace stalemate::sim::s3
