@@ -15,11 +15,16 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
   b.type = r.has("type") ? r.at("type").as_enum({"swift", "s3"}) : "swift";
   if (r.has("s3")) {
     auto s = r.at("s3");
-    s.expect_object({"access_key", "secret_key", "region"});
+    s.expect_object({"access_key", "secret_key", "region", "consistency"});
+    if (b.type != "s3") s.fail("an \"s3\" section needs \"type\": \"s3\"");
+    if (s.has("consistency"))
+      b.model.consistency = sim::s3_consistency_preset(s.at("consistency").as_enum({"strong", "legacy", "multisite"}));
     b.s3.access_key = s.get_string("access_key", b.s3.access_key);
     b.s3.secret_key = s.get_string("secret_key", b.s3.secret_key);
     b.s3.region = s.get_string("region", b.s3.region);
   }
+  // Explicit knobs refine the preset a consistency mode chose.
+  if (r.has("consistency")) b.model.consistency = sim::parse_consistency(r.at("consistency"), b.model.consistency);
   b.container = r.get_string("container", b.container);
   if (b.container.empty() || b.container.find('/') != std::string::npos)
     r.at("container").fail("container name must be non-empty and contain no '/'");
@@ -32,7 +37,7 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
     if (b.model.topology.container_replicas < 1 || b.model.topology.container_replicas > 16)
       rep.at("containers").fail("must be 1..16");
   }
-  if (r.has("consistency")) b.model.consistency = sim::parse_consistency(r.at("consistency"));
+
   if (r.has("phases")) b.model.phases = sim::parse_phases(r.at("phases"));
   if (r.has("faults")) {
     b.faults_source = r.at("faults").value();

@@ -6,7 +6,7 @@ namespace stalemate::sim {
 
 ConsistencyParams parse_consistency(const JsonReader& r, ConsistencyParams p) {
   r.expect_object({"write_quorum", "replication_delay", "replica_lag_probability", "listing_delay", "read_order", "read_tries", "listing_replica",
-                   "always_newest"});
+                   "always_newest", "negative_cache"});
   if (r.has("write_quorum")) p.write_quorum = static_cast<int>(r.at("write_quorum").as_uint());
   if (r.has("replication_delay")) p.replication_delay = parse_delay(r.at("replication_delay"));
   if (r.has("replica_lag_probability")) {
@@ -28,6 +28,7 @@ ConsistencyParams parse_consistency(const JsonReader& r, ConsistencyParams p) {
     }
   }
   if (r.has("always_newest")) p.always_newest = r.at("always_newest").as_bool();
+  if (r.has("negative_cache")) p.negative_cache = parse_delay(r.at("negative_cache"));
   return p;
 }
 
@@ -39,7 +40,22 @@ nlohmann::json consistency_to_json(const ConsistencyParams& p) {
           {"read_order", p.shuffle_reads ? "shuffled" : "fixed"},
           {"read_tries", p.read_tries},
           {"listing_replica", p.listing_replica < 0 ? nlohmann::json("shuffled") : nlohmann::json(p.listing_replica + 1)},
-          {"always_newest", p.always_newest}};
+          {"always_newest", p.always_newest},
+          {"negative_cache", delay_to_json(p.negative_cache)}};
+}
+
+ConsistencyParams s3_consistency_preset(const std::string& mode) {
+  ConsistencyParams p;
+  if (mode == "legacy") {
+    p.replication_delay = {Delay::Kind::LogNormal, 20'000, 1'000'000};  // overwrites and deletes
+    p.listing_delay = {Delay::Kind::LogNormal, 50'000, 2'000'000};      // every LIST, uploads and parts too
+    p.negative_cache = {Delay::Kind::LogNormal, 500'000, 3'000'000};
+  } else if (mode == "multisite") {
+    p.write_quorum = 1;  // the local zone acknowledges
+    p.replication_delay = {Delay::Kind::LogNormal, 200'000, 5'000'000};
+    p.listing_delay = {Delay::Kind::LogNormal, 200'000, 5'000'000};
+  }
+  return p;  // "strong": no lag at all
 }
 
 std::vector<Phase> parse_phases(const JsonReader& r) {

@@ -40,12 +40,21 @@ struct ConsistencyParams {
   int listing_replica = -1;
   // Treat every object read as X-Newest (a negative control).
   bool always_newest = false;
+  // Negative caching (legacy AWS S3): a read that answered 404 makes reads of
+  // the same key answer 404 for this long, even once the key is written.
+  Delay negative_cache;
 };
 
 // Parses an object of the keys above (durations and delays as in delay.h),
 // starting from `base`; unknown keys are errors.
 ConsistencyParams parse_consistency(const JsonReader& r, ConsistencyParams base = {});
 nlohmann::json consistency_to_json(const ConsistencyParams& p);
+
+// Named presets for S3-compatible stores: "strong" (AWS since December 2020),
+// "legacy" (AWS before: read-after-write for new keys unless a 404 was read
+// first, eventual overwrites, deletes and listings), "multisite" (Ceph RGW
+// zones replicating asynchronously, requests balanced across zones).
+ConsistencyParams s3_consistency_preset(const std::string& mode);
 
 struct Phase {
   std::int64_t from_us = 0;

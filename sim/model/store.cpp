@@ -231,6 +231,7 @@ std::size_t Store::heal() {
     base_params_ = ConsistencyParams{};
     base_params_.write_quorum = quorum;
     phases_.clear();
+    negative_cache_.clear();
   }
   return quiesce();
 }
@@ -605,7 +606,7 @@ Store::WriteResult Store::delete_object(const std::string& account, const std::s
   if (!c) return {WriteStatus::NoContainer, 0};
   // The proxy sends the DELETE to every replica; the answer is 404 when the
   // newest state any replica has is already deleted.
-  const bool existed = read_locked(*c, name, {.newest = true}, nullptr).version.has_value();
+  const bool existed = read_locked(account + "/" + container, *c, name, {.newest = true}, nullptr).version.has_value();
   ObjectVersion tombstone;
   tombstone.ts = next_timestamp_locked();
   tombstone.tombstone = true;
@@ -621,7 +622,7 @@ Store::WriteResult Store::post_object(const std::string& account, const std::str
   settle_locked();
   const Container* c = find_container_locked(account, container);
   if (!c) return {WriteStatus::NoContainer, 0};
-  auto current = read_locked(*c, name, {.newest = true}, nullptr).version;
+  auto current = read_locked(account + "/" + container, *c, name, {.newest = true}, nullptr).version;
   if (!current) return {WriteStatus::NotFound, 0};
   ObjectVersion v = *current;
   // Fast-POST replaces user metadata wholesale; system headers stay.
@@ -639,9 +640,21 @@ Store::WriteResult Store::post_object(const std::string& account, const std::str
 
 // ---- objects: reads
 
-ReadResult Store::read_locked(const Container& c, const std::string& name, ReadOptions options,
-                              RequestContext* ctx) const {
+ReadResult Store::read_locked(const std::string& where, const Container& c, const std::string& name,
+                              ReadOptions options, RequestContext* ctx) const {
   const ConsistencyParams params = params_locked();
+  // Negative caching answers before any replica is asked.
+  const std::string cache_key = where + "/" + name;
+  const std::int64_t now = time_locked();
+  if (ctx && !params.negative_cache.is_zero()) {
+    auto cached = negative_cache_.find(cache_key);
+    if (cached != negative_cache_.end() && cached->second > now) {
+      ctx->note({{"op", "read"}, {"name", name}, {"replica", nullptr},
+                 {"text", "read " + name + " answered 404 from the negative cache (a 404 was read " +
+                              "before; cached for " + seconds_text(cached->second - now) + " more)"}});
+      return {};
+    }
+  }
   const int n = static_cast<int>(c.object_replicas.size());
   auto lookup = [&](int i) -> const ObjectVersion* {
     auto it = c.object_replicas[static_cast<std::size_t>(i)].find(name);
@@ -700,6 +713,10 @@ ReadResult Store::read_locked(const Container& c, const std::string& name, ReadO
       break;
     }
   }
+  if (ctx && !result.version && !params.negative_cache.is_zero() && !negative_cache_.count(cache_key)) {
+    const auto ttl = params.negative_cache.sample(rng_.uniform("negative-cache", ctx->identity, ctx->inner));
+    negative_cache_[cache_key] = ttl == kForever ? kForever : now + ttl;
+  }
   if (ctx) {
     nlohmann::json d = {{"op", "read"}, {"name", name}, {"how", how}};
     if (!tried.empty()) d["tried"] = tried;
@@ -729,7 +746,7 @@ ReadResult Store::read_object(const std::string& account, const std::string& con
   settle_locked();
   const Container* c = find_container_locked(account, container);
   if (!c) return {};
-  return read_locked(*c, name, options, ctx);
+  return read_locked(account + "/" + container, *c, name, options, ctx);
 }
 
 void Store::note_listing_evidence_locked(const std::string& account, const std::string& container,

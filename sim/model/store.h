@@ -227,7 +227,7 @@ class Store {
   WriteResult write_locked(const std::string& account, const std::string& container, const std::string& name,
                            ObjectVersion version, const std::string& change, RequestContext* ctx);
   void enqueue_locked(Pending p);
-  ReadResult read_locked(const Container& c, const std::string& name, ReadOptions options,
+  ReadResult read_locked(const std::string& where, const Container& c, const std::string& name, ReadOptions options,
                          RequestContext* ctx) const;
   int choose_listing_replica_locked(const Container& c, RequestContext* ctx, const char* purpose) const;
   void note_listing_evidence_locked(const std::string& account, const std::string& container, const Container& c,
@@ -252,6 +252,7 @@ class Store {
   std::vector<Phase> phases_;
   std::vector<std::shared_ptr<FaultRule>> rules_;
   mutable std::multimap<std::int64_t, Pending> pending_;  // by due time; mutable: reads settle lazily
+  mutable std::map<std::string, std::int64_t> negative_cache_;  // "account/container/name" -> 404 until
   // Accounts are mutable so that const reads can apply due replication first.
   mutable std::map<std::string, Account> accounts_;
   EventLog events_;

@@ -263,3 +263,35 @@ TEST_CASE("bad rules are refused with the JSON path") {
   CHECK_THROWS_WITH(rule_from(R"({"kind":"CUT","after_bytes":1,"match":{"object_regex":"("}})"),
                     Catch::Contains("/match/object_regex"));
 }
+
+TEST_CASE("negative caching: a 404 read before the write keeps answering 404 for a while (legacy S3)") {
+  ModelConfig config;
+  config.virtual_time = true;
+  config.consistency.negative_cache = Delay::fixed(2'000'000);
+  Cluster cl(config);
+  CHECK_FALSE(cl.get("k"));  // read before creation: cached
+  cl.put("k", "v");
+  CHECK_FALSE(cl.get("k"));  // still 404 although every replica holds it
+  CHECK(cl.get("k", true) == std::nullopt);  // X-Newest does not bypass a proxy's cache either
+  const auto events = cl.store.events().since(0);
+  CHECK(events.back()["decisions"].back()["text"].get<std::string>().find("negative cache") != std::string::npos);
+  cl.store.advance_clock(2'000'001);
+  CHECK(cl.get("k") == std::optional<std::string>("v"));
+  // a key never read before its write is read-after-write
+  cl.put("fresh", "x");
+  CHECK(cl.get("fresh") == std::optional<std::string>("x"));
+}
+
+TEST_CASE("S3 consistency presets: strong has no lag, legacy lags listings and caches 404s, multisite acks on one zone") {
+  const auto strong = s3_consistency_preset("strong");
+  CHECK(strong.listing_delay.is_zero());
+  CHECK(strong.replication_delay.is_zero());
+  CHECK(strong.negative_cache.is_zero());
+  const auto legacy = s3_consistency_preset("legacy");
+  CHECK_FALSE(legacy.listing_delay.is_zero());
+  CHECK_FALSE(legacy.negative_cache.is_zero());
+  const auto multisite = s3_consistency_preset("multisite");
+  CHECK(multisite.write_quorum == 1);
+  CHECK_FALSE(multisite.replication_delay.is_zero());
+  CHECK(multisite.negative_cache.is_zero());
+}
