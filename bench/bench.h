@@ -42,6 +42,8 @@ struct Options {
   std::optional<std::filesystem::path> json;  // where to write the figures as JSON
   bool run_raw = true;
   bool run_registry = true;
+  bool run_swift = true;  // --fake: which fake backends get rows
+  bool run_s3 = true;
 };
 
 Options parse_options(int argc, char** argv);  // throws UsageError
@@ -80,9 +82,10 @@ struct ClientCeilings {
 };
 ClientCeilings measure_client_ceilings(std::uint64_t bytes);
 
-// ---- phase (a): raw PUT/GET on the fake Swift (bench_raw.cpp)
+// ---- phase (a): raw PUT/GET on the fake Swift and the fake S3 (bench_raw.cpp)
 
 struct RawResult {
+  std::string backend;  // "fake-swift", "fake-s3"
   std::uint64_t size = 0;
   int runs = 0;
   std::vector<double> put_seconds, get_seconds;
@@ -96,7 +99,9 @@ struct RawResult {
   double rss_peak_mib = 0, rss_now_mib = 0;  // right after the phase (backend still alive)
   nlohmann::json to_json() const;
 };
-RawResult run_raw(const Options& options);  // throws BenchFailure
+// type: "swift" (TempAuth) or "s3" (SigV4; the PUT body is UNSIGNED-PAYLOAD,
+// the bucket is created first). Throws BenchFailure.
+RawResult run_raw(const Options& options, const std::string& type);
 
 // ---- phase (b): registry push/pull, fake Swift vs filesystem (bench_registry.cpp)
 
@@ -107,7 +112,7 @@ struct OperationTotal {
 };
 
 struct BackendRun {
-  std::string name;  // "fake-swift", "filesystem"
+  std::string name;  // "registry/fake swift", "registry/fake s3", "registry/filesystem"
   double push_seconds = 0, pull_seconds = 0;  // pull: the best run
   std::vector<double> pull_runs_seconds;
   double push_mbps = 0, pull_mbps = 0;
@@ -128,8 +133,12 @@ struct RegistryResult {
   std::uint64_t chunksize = 0;
   std::string fs_root, fs_type;
   double digest_seconds = 0;  // pre-computing the layer digests (excluded from push time)
-  BackendRun fake, filesystem;
-  double push_ratio = 0, pull_ratio = 0;  // fake / filesystem
+  std::uint64_t s3_chunksize = 0;
+  std::optional<BackendRun> fake;     // fake Swift (unless --fake s3)
+  std::optional<BackendRun> fake_s3;  // fake S3 (unless --fake swift)
+  BackendRun filesystem;              // shared by both ratios
+  double push_ratio = 0, pull_ratio = 0;        // fake Swift / filesystem
+  double s3_push_ratio = 0, s3_pull_ratio = 0;  // fake S3 / filesystem
   nlohmann::json to_json() const;
 };
 // work_dir: registry logs and configs; the filesystem driver's root goes in

@@ -1,5 +1,6 @@
-// stalemate_bench: throughput and memory figures for the fake Swift and for
-// the real registry on it versus the same registry on its filesystem driver.
+// stalemate_bench: throughput and memory figures for the fake Swift and the
+// fake S3, and for the real registry on each versus the same registry on its
+// filesystem driver.
 // Not a test: it prints figures and ratios (and optionally writes them as
 // JSON). It still fails (exit 1) when a transfer fails, a body hashes wrong or
 // the registry client records an invariant violation, since figures from a
@@ -56,23 +57,33 @@ void print_raw(const RawResult& r, const ClientCeilings& c) {
 }
 
 void print_registry(const RegistryResult& r) {
-  std::cout << "\n  " << pad("backend", 22) << lpad("push s", 9) << lpad("push MB/s", 11) << lpad("pull s", 9)
+  std::vector<const BackendRun*> runs;
+  if (r.fake) runs.push_back(&*r.fake);
+  if (r.fake_s3) runs.push_back(&*r.fake_s3);
+  runs.push_back(&r.filesystem);
+  std::cout << "\n  " << pad("backend", 26) << lpad("push s", 9) << lpad("push MB/s", 11) << lpad("pull s", 9)
             << lpad("pull MB/s", 11) << lpad("requests", 10) << "\n";
-  for (const BackendRun* b : {&r.fake, &r.filesystem}) {
-    std::cout << "  " << pad(b->name, 22) << lpad(fmt(b->push_seconds, 3), 9) << lpad(fmt(b->push_mbps, 1), 11)
+  for (const BackendRun* b : runs) {
+    std::cout << "  " << pad(b->name, 26) << lpad(fmt(b->push_seconds, 3), 9) << lpad(fmt(b->push_mbps, 1), 11)
               << lpad(fmt(b->pull_seconds, 3), 9) << lpad(fmt(b->pull_mbps, 1), 11)
               << lpad(std::to_string(b->client_requests), 10) << "\n";
   }
-  std::cout << "  " << pad("ratio fake/filesystem", 22) << lpad(fmt(r.push_ratio, 2), 20) << lpad(fmt(r.pull_ratio, 2), 20)
-            << "\n";
-  if (r.fake.backend_requests)
-    std::cout << "  the fake Swift served " << r.fake.backend_requests << " requests from the registry\n";
+  if (r.fake)
+    std::cout << "  " << pad("ratio fake swift/fs", 26) << lpad(fmt(r.push_ratio, 2), 20) << lpad(fmt(r.pull_ratio, 2), 20)
+              << "\n";
+  if (r.fake_s3)
+    std::cout << "  " << pad("ratio fake s3/fs", 26) << lpad(fmt(r.s3_push_ratio, 2), 20)
+              << lpad(fmt(r.s3_pull_ratio, 2), 20) << "\n";
+  if (r.fake && r.fake->backend_requests)
+    std::cout << "  the fake Swift served " << r.fake->backend_requests << " requests from the registry\n";
+  if (r.fake_s3 && r.fake_s3->backend_requests)
+    std::cout << "  the fake S3 served " << r.fake_s3->backend_requests << " requests from the registry\n";
   std::cout << "  filesystem driver root: " << r.fs_root << " (" << r.fs_type << ")\n";
 
   // Where the client's time went, per operation (sum of request durations).
   std::vector<std::string> ops;
   std::set<std::string> seen;
-  for (const BackendRun* b : {&r.fake, &r.filesystem})
+  for (const BackendRun* b : runs)
     for (const auto& [op, t] : b->by_operation)
       if (seen.insert(op).second) ops.push_back(op);
   auto find = [](const BackendRun& b, const std::string& op) -> OperationTotal {
@@ -80,14 +91,24 @@ void print_registry(const RegistryResult& r) {
       if (o == op) return t;
     return {};
   };
-  std::cout << "\n  client time by operation   " << lpad("fake swift (n, s)", 20) << lpad("filesystem (n, s)", 20) << "\n";
-  for (const auto& op : ops) {
-    const auto a = find(r.fake, op), b = find(r.filesystem, op);
-    std::cout << "  " << pad(op, 26) << lpad(std::to_string(a.count) + "  " + fmt(a.seconds, 3), 20)
-              << lpad(std::to_string(b.count) + "  " + fmt(b.seconds, 3), 20) << "\n";
+  std::cout << "\n  client time by operation   ";
+  for (const BackendRun* b : runs) {
+    std::string n = b->name.substr(b->name.find('/') + 1);
+    std::cout << lpad(n + " (n, s)", 20);
   }
-  std::cout << "  RSS (bench process) after fake swift run: peak " << fmt(r.fake.rss_peak_mib, 1) << " MiB ("
-            << fmt(r.fake.rss_peak_mib * kMiB / static_cast<double>(r.image_bytes), 2) << " x image size)\n";
+  std::cout << "\n";
+  for (const auto& op : ops) {
+    std::cout << "  " << pad(op, 26);
+    for (const BackendRun* b : runs) {
+      const auto t = find(*b, op);
+      std::cout << lpad(std::to_string(t.count) + "  " + fmt(t.seconds, 3), 20);
+    }
+    std::cout << "\n";
+  }
+  for (const BackendRun* b : {r.fake ? &*r.fake : nullptr, r.fake_s3 ? &*r.fake_s3 : nullptr})
+    if (b)
+      std::cout << "  RSS (bench process) after " << b->name << " run: peak " << fmt(b->rss_peak_mib, 1) << " MiB ("
+                << fmt(b->rss_peak_mib * kMiB / static_cast<double>(r.image_bytes), 2) << " x image size)\n";
 }
 
 }  // namespace
@@ -111,7 +132,8 @@ int main(int argc, char** argv) {
   report["units"] = {{"throughput", "MB/s, 1 MB = 1e6 bytes"}, {"rss", "MiB"}};
   report["parameters"] = {{"raw_size", options.raw_size},     {"raw_runs", options.raw_runs},
                           {"image_size", options.image_size}, {"image_layers", options.image_layers},
-                          {"registry", options.registry},     {"phases", {{"raw", options.run_raw}, {"registry", options.run_registry}}}};
+                          {"registry", options.registry},     {"phases", {{"raw", options.run_raw}, {"registry", options.run_registry}}},
+                          {"fakes", {{"swift", options.run_swift}, {"s3", options.run_s3}}}};
   report["environment"] = {{"online_cpus", online_cpus()}, {"cpu_sha_ni", cpu_has_flag("sha_ni")}};
   const double rss_start = current_rss_mib();
   report["rss_at_start_mib"] = rss_start;
@@ -119,7 +141,7 @@ int main(int argc, char** argv) {
   std::filesystem::path out_dir;
   bool temp_out = false;
   int exit_code = 0;
-  std::optional<RawResult> raw;
+  std::optional<RawResult> raw, raw_s3;
   std::optional<RegistryResult> reg;
   std::optional<ClientCeilings> ceilings;
 
@@ -137,23 +159,35 @@ int main(int argc, char** argv) {
               << "  out: " << out_dir.string() << (temp_out ? " (temp, removed at the end)" : "") << "\n";
 
     if (options.run_raw) {
-      std::cout << "\n== (a) raw PUT/GET on the fake Swift: " << human_size(options.raw_size)
-                << " object, 3 replicas, best of " << options.raw_runs << " runs each ==\n";
       ceilings = measure_client_ceilings(std::min<std::uint64_t>(options.raw_size, 256ull << 20));
-      raw = run_raw(options);
-      print_raw(*raw, *ceilings);
-      report["raw"] = raw->to_json();
-      report["raw"]["client_ceilings"] = {{"bytes", ceilings->bytes},
-                                          {"generator_fill_mb_per_s", ceilings->fill_mbps},
-                                          {"sha256_mb_per_s", ceilings->sha256_mbps},
-                                          {"md5_mb_per_s", ceilings->md5_mbps}};
+      if (options.run_swift) {
+        std::cout << "\n== (a) raw PUT/GET on the fake Swift: " << human_size(options.raw_size)
+                  << " object, 3 replicas, best of " << options.raw_runs << " runs each ==\n";
+        raw = run_raw(options, "swift");
+        print_raw(*raw, *ceilings);
+        report["raw"] = raw->to_json();
+        report["raw"]["client_ceilings"] = {{"bytes", ceilings->bytes},
+                                            {"generator_fill_mb_per_s", ceilings->fill_mbps},
+                                            {"sha256_mb_per_s", ceilings->sha256_mbps},
+                                            {"md5_mb_per_s", ceilings->md5_mbps}};
+      }
+      if (options.run_s3) {
+        std::cout << "\n== (a') raw PUT/GET on the fake S3: " << human_size(options.raw_size)
+                  << " object, 3 replicas, SigV4 (PUT body UNSIGNED-PAYLOAD), best of " << options.raw_runs
+                  << " runs each ==\n";
+        raw_s3 = run_raw(options, "s3");
+        print_raw(*raw_s3, *ceilings);
+        report["raw_s3"] = raw_s3->to_json();
+      }
     }
     if (options.run_registry) {
       std::cout << "\n== (b) registry push/pull: " << human_size(options.image_size) << " image as "
                 << options.image_layers << " layers, monolithic push (1 run), pull by digest (best of "
                 << options.pull_runs << ") ==\n"
-                << "  registry: " << harness::RegistryProcess::version_of(options.registry) << "\n"
-                << "  fake swift: chunksize 20 MiB, redirect off; layer digests pre-computed (not timed)\n";
+                << "  registry: " << harness::RegistryProcess::version_of(options.registry) << "\n";
+      if (options.run_swift) std::cout << "  fake swift: chunksize 20 MiB, redirect off\n";
+      if (options.run_s3) std::cout << "  fake s3: chunksize 10 MiB, path style, v4auth, redirect off\n";
+      std::cout << "  layer digests pre-computed (not timed)\n";
       reg = run_registry(options, out_dir);
       print_registry(*reg);
       report["registry"] = reg->to_json();
@@ -175,25 +209,37 @@ int main(int argc, char** argv) {
   const double peak = peak_rss_mib();
   report["rss_peak_mib"] = peak;
   if (raw) report["rss_peak_over_raw_size_after_raw_phase"] = raw->rss_peak_mib * kMiB / static_cast<double>(raw->size);
+  if (raw_s3)
+    report["rss_peak_over_raw_size_after_raw_s3_phase"] = raw_s3->rss_peak_mib * kMiB / static_cast<double>(raw_s3->size);
   report["ok"] = exit_code == 0;
 
   if (exit_code == 0) {
     std::cout << "\n== summary ==\n";
-    if (raw)
-      std::cout << "  raw fake swift        PUT  " << lpad(fmt(raw->put_best_mbps, 1), 7) << " MB/s   GET  "
-                << lpad(fmt(raw->get_best_mbps, 1), 7) << " MB/s   (" << human_size(raw->size) << " object, best of "
-                << raw->runs << ")\n";
+    for (const RawResult* r : {raw ? &*raw : nullptr, raw_s3 ? &*raw_s3 : nullptr})
+      if (r)
+        std::cout << "  " << pad("raw " + r->backend, 22) << "PUT  " << lpad(fmt(r->put_best_mbps, 1), 7)
+                  << " MB/s   GET  " << lpad(fmt(r->get_best_mbps, 1), 7) << " MB/s   (" << human_size(r->size)
+                  << " object, best of " << r->runs << ")\n";
     if (reg) {
-      std::cout << "  registry/fake swift   push " << lpad(fmt(reg->fake.push_mbps, 1), 7) << " MB/s   pull "
-                << lpad(fmt(reg->fake.pull_mbps, 1), 7) << " MB/s   (" << human_size(reg->image_bytes) << " image, "
-                << reg->layers << " layers, push 1 run, pull best of " << options.pull_runs << ")\n";
-      std::cout << "  registry/filesystem   push " << lpad(fmt(reg->filesystem.push_mbps, 1), 7) << " MB/s   pull "
-                << lpad(fmt(reg->filesystem.pull_mbps, 1), 7) << " MB/s\n";
-      std::cout << "  ratio fake/filesystem push " << fmt(reg->push_ratio, 2) << "  pull " << fmt(reg->pull_ratio, 2) << "\n";
+      auto line = [&](const std::string& label, const BackendRun& b, const std::string& tail) {
+        std::cout << "  " << pad(label, 22) << "push " << lpad(fmt(b.push_mbps, 1), 7) << " MB/s   pull "
+                  << lpad(fmt(b.pull_mbps, 1), 7) << " MB/s" << tail << "\n";
+      };
+      const std::string tail = "   (" + human_size(reg->image_bytes) + " image, " + std::to_string(reg->layers) +
+                               " layers, push 1 run, pull best of " + std::to_string(options.pull_runs) + ")";
+      if (reg->fake) line("registry/fake swift", *reg->fake, tail);
+      if (reg->fake_s3) line("registry/fake s3", *reg->fake_s3, reg->fake ? "" : tail);
+      line("registry/filesystem", reg->filesystem, "");
+      if (reg->fake)
+        std::cout << "  ratio fake swift/fs   push " << fmt(reg->push_ratio, 2) << "  pull " << fmt(reg->pull_ratio, 2) << "\n";
+      if (reg->fake_s3)
+        std::cout << "  ratio fake s3/fs      push " << fmt(reg->s3_push_ratio, 2) << "  pull " << fmt(reg->s3_pull_ratio, 2)
+                  << "\n";
     }
-    if (raw) {
-      std::cout << "  peak RSS " << fmt(raw->rss_peak_mib, 1) << " MiB after the raw phase ("
-                << fmt(raw->rss_peak_mib * kMiB / static_cast<double>(raw->size), 2) << " x raw object size)";
+    if (const RawResult* last = raw_s3 ? &*raw_s3 : raw ? &*raw : nullptr) {
+      std::cout << "  peak RSS " << fmt(last->rss_peak_mib, 1) << " MiB after the raw phase"
+                << (raw && raw_s3 ? "s" : "") << " ("
+                << fmt(last->rss_peak_mib * kMiB / static_cast<double>(last->size), 2) << " x raw object size)";
       if (reg) std::cout << "; " << fmt(peak, 1) << " MiB overall";
     } else {
       std::cout << "  peak RSS " << fmt(peak, 1) << " MiB";

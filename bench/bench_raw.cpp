@@ -1,13 +1,17 @@
-// Phase (a): raw PUT and GET of one object on the in-process fake Swift,
-// through TempAuth, with a streamed generator body and a SHA-256 sink.
+// Phase (a): raw PUT and GET of one object on the in-process fake Swift
+// (through TempAuth) or fake S3 (SigV4, UNSIGNED-PAYLOAD for the streamed
+// body), with a streamed generator body and a SHA-256 sink.
 #include <algorithm>
 #include <iostream>
 
 #include "bench/bench.h"
 #include "common/crypto.h"
+#include "common/time_format.h"
 #include "harness/fake_backend.h"
 #include "harness/http_client.h"
 #include "harness/layer_content.h"
+#include "harness/s3_signer.h"
+#include "sim/s3/sigv4.h"
 
 namespace stalemate::bench {
 
@@ -30,6 +34,7 @@ constexpr std::uint64_t kRawSeed = 0xB0B0CAFE;
 
 nlohmann::json RawResult::to_json() const {
   return {
+      {"backend", backend},
       {"object_bytes", size},
       {"runs", runs},
       {"put_seconds", put_seconds},
@@ -50,34 +55,61 @@ nlohmann::json RawResult::to_json() const {
   };
 }
 
-RawResult run_raw(const Options& options) {
+RawResult run_raw(const Options& options, const std::string& type) {
   RawResult res;
+  res.backend = type == "s3" ? "fake-s3" : "fake-swift";
   res.size = options.raw_size;
   res.runs = options.raw_runs;
 
   harness::BackendSpec spec;  // defaults: 3 object replicas, 3 listing replicas, no lag, no faults
+  spec.type = type;
   harness::FakeBackend backend(spec);
   const auto d = backend.describe();
   const HttpClient http(std::chrono::seconds(600));
 
-  // TempAuth v1.
-  ClientRequest auth;
-  auth.method = "GET";
-  auth.url = d.at("auth_url").get<std::string>();
-  auth.headers["X-Auth-User"] = d.at("user").get<std::string>();
-  auth.headers["X-Auth-Key"] = d.at("key").get<std::string>();
-  const auto ar = http.send(auth);
-  if (ar.status / 100 != 2) fail_request("TempAuth GET " + auth.url, ar);
-  const std::string token = ar.header("X-Auth-Token");
-  const std::string storage_url = ar.header("X-Storage-Url");
-  if (token.empty() || storage_url.empty()) throw BenchFailure("TempAuth answered without X-Auth-Token/X-Storage-Url");
+  // How each request authenticates: a Swift token, or a SigV4 signature made
+  // just before sending (the body hash: UNSIGNED-PAYLOAD for the streamed
+  // PUT, the empty-body hash otherwise).
+  std::string token, storage_url;
+  auto authorize = [&](ClientRequest& req) {
+    if (type == "s3") {
+      const bool has_body = req.generator || !req.body.empty();
+      harness::sign_s3_request(req, spec.s3.access_key, spec.s3.secret_key, spec.s3.region, now_micros(),
+                               has_body ? sim::s3::kUnsignedPayload : sim::s3::kEmptySha256);
+    } else {
+      req.headers["X-Auth-Token"] = token;
+    }
+  };
+  const int created_status = type == "s3" ? 200 : 201;
 
-  ClientRequest cput;
-  cput.method = "PUT";
-  cput.url = storage_url + "/bench";
-  cput.headers["X-Auth-Token"] = token;
-  const auto cr = http.send(cput);
-  if (cr.status != 201 && cr.status != 202) fail_request("PUT " + cput.url, cr);
+  if (type == "s3") {
+    storage_url = d.at("endpoint").get<std::string>();
+    ClientRequest cput;
+    cput.method = "PUT";
+    cput.url = storage_url + "/bench";
+    authorize(cput);
+    const auto cr = http.send(cput);
+    if (cr.status != 200) fail_request("PUT " + cput.url + " (create bucket)", cr);
+  } else {
+    // TempAuth v1.
+    ClientRequest auth;
+    auth.method = "GET";
+    auth.url = d.at("auth_url").get<std::string>();
+    auth.headers["X-Auth-User"] = d.at("user").get<std::string>();
+    auth.headers["X-Auth-Key"] = d.at("key").get<std::string>();
+    const auto ar = http.send(auth);
+    if (ar.status / 100 != 2) fail_request("TempAuth GET " + auth.url, ar);
+    token = ar.header("X-Auth-Token");
+    storage_url = ar.header("X-Storage-Url");
+    if (token.empty() || storage_url.empty()) throw BenchFailure("TempAuth answered without X-Auth-Token/X-Storage-Url");
+
+    ClientRequest cput;
+    cput.method = "PUT";
+    cput.url = storage_url + "/bench";
+    authorize(cput);
+    const auto cr = http.send(cput);
+    if (cr.status != 201 && cr.status != 202) fail_request("PUT " + cput.url, cr);
+  }
 
   const harness::LayerContent content(kRawSeed, options.raw_size);
   {
@@ -91,16 +123,16 @@ RawResult run_raw(const Options& options) {
     ClientRequest put;
     put.method = "PUT";
     put.url = object_url;
-    put.headers["X-Auth-Token"] = token;
     put.headers["Content-Type"] = "application/octet-stream";
     put.generator = [&content](std::uint64_t off, char* buf, std::size_t n) { content.fill(off, buf, n); };
     put.generator_size = options.raw_size;
+    authorize(put);
     Stopwatch sw;
     const auto r = http.send(put);
     const double s = sw.seconds();
-    if (r.status != 201) fail_request("PUT " + object_url + " (run " + std::to_string(run + 1) + ")", r);
+    if (r.status != created_status) fail_request("PUT " + object_url + " (run " + std::to_string(run + 1) + ")", r);
     res.put_seconds.push_back(s);
-    std::cout << "  raw PUT run " << run + 1 << ": " << fmt(s, 3) << " s  " << fmt(mb_per_s(res.size, s), 1)
+    std::cout << "  " << res.backend << " raw PUT run " << run + 1 << ": " << fmt(s, 3) << " s  " << fmt(mb_per_s(res.size, s), 1)
               << " MB/s" << std::endl;
   }
 
@@ -108,7 +140,7 @@ RawResult run_raw(const Options& options) {
     ClientRequest get;
     get.method = "GET";
     get.url = object_url;
-    get.headers["X-Auth-Token"] = token;
+    authorize(get);
     StreamingDigest sha("sha256");
     Stopwatch sw;
     const auto r = http.send(get, [&sha](const char* p, std::size_t n) { sha.update(p, n); }, 0);
@@ -122,7 +154,7 @@ RawResult run_raw(const Options& options) {
     if (seen != content.digest())
       throw BenchFailure("GET " + object_url + ": body hashes to " + seen + ", expected " + content.digest());
     res.get_seconds.push_back(s);
-    std::cout << "  raw GET run " << run + 1 << ": " << fmt(s, 3) << " s  " << fmt(mb_per_s(res.size, s), 1)
+    std::cout << "  " << res.backend << " raw GET run " << run + 1 << ": " << fmt(s, 3) << " s  " << fmt(mb_per_s(res.size, s), 1)
               << " MB/s  (sha256 ok)" << std::endl;
   }
 
@@ -133,10 +165,10 @@ RawResult run_raw(const Options& options) {
   // same immutable buffer, so use_count (minus the copy read here) counts the
   // references to one physical copy.
   auto& store = backend.store();
-  const std::string account = spec.swift.account;
+  const std::string account = backend.account();
   const auto rr = store.read_object(account, "bench", "obj");
   if (!rr.version || rr.version->size() != options.raw_size)
-    throw BenchFailure("the store does not hold bench/obj with the expected size");
+    throw BenchFailure(res.backend + ": the store does not hold bench/obj with the expected size");
   res.replica_refs = static_cast<std::uint64_t>(rr.version->body.use_count() - 1);
   const auto dump = store.dump_object(account, "bench", "obj");
   for (const auto& o : dump.at("object_replicas"))

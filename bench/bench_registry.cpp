@@ -1,5 +1,5 @@
-// Phase (b): push and pull of one image through the real registry, once on
-// the fake Swift and once on the same binary's filesystem driver.
+// Phase (b): push and pull of one image through the real registry, on the
+// fake Swift, on the fake S3 and on the same binary's filesystem driver.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -127,7 +127,7 @@ nlohmann::json BackendRun::to_json() const {
 }
 
 nlohmann::json RegistryResult::to_json() const {
-  return {
+  nlohmann::json j = {
       {"registry_version", registry_version},
       {"image_layer_bytes", image_bytes},
       {"layers", layers},
@@ -135,16 +135,24 @@ nlohmann::json RegistryResult::to_json() const {
       {"push_mode", "monolithic"},
       {"pull_by", "digest"},
       {"push_runs", 1},
-      {"pull_runs", fake.pull_runs_seconds.size()},
-      {"swift_chunksize", chunksize},
+      {"pull_runs", filesystem.pull_runs_seconds.size()},
       {"redirect", false},
       {"filesystem_root", fs_root},
       {"filesystem_type", fs_type},
       {"layer_digest_precompute_seconds", digest_seconds},
-      {"fake_swift", fake.to_json()},
       {"filesystem", filesystem.to_json()},
-      {"ratio_fake_over_filesystem", {{"push", push_ratio}, {"pull", pull_ratio}}},
   };
+  if (fake) {
+    j["swift_chunksize"] = chunksize;
+    j["fake_swift"] = fake->to_json();
+    j["ratio_fake_over_filesystem"] = {{"push", push_ratio}, {"pull", pull_ratio}};
+  }
+  if (fake_s3) {
+    j["s3_chunksize"] = s3_chunksize;
+    j["fake_s3"] = fake_s3->to_json();
+    j["ratio_fake_s3_over_filesystem"] = {{"push", s3_push_ratio}, {"pull", s3_pull_ratio}};
+  }
+  return j;
 }
 
 RegistryResult run_registry(const Options& options, const std::filesystem::path& work_dir) {
@@ -164,22 +172,31 @@ RegistryResult run_registry(const Options& options, const std::filesystem::path&
     res.digest_seconds = sw.seconds();
   }
 
-  // Fake Swift first, then filesystem; each backend is torn down before the next.
-  {
+  // Fake Swift, fake S3, then filesystem; each backend is torn down before the next.
+  auto on_fake = [&](const std::string& type, const ImageSpec& image, std::uint64_t chunksize) {
     BackendSpec spec;
+    spec.type = type;
     FakeBackend backend(spec);
     RegistrySpec rspec;
     rspec.binary = options.registry;
-    rspec.chunksize = 20ull << 20;
+    rspec.chunksize = chunksize;
     rspec.redirect = false;
-    res.chunksize = rspec.chunksize;
     RegistryLaunch launch;
     launch.binary = options.registry;
     launch.storage = backend.registry_storage(rspec);
     launch.work_dir = work_dir;
-    launch.name = "registry-fake-swift";
-    res.fake = push_pull("registry/fake swift", launch, fake_image, res.image_bytes, &backend, options.pull_runs);
+    launch.name = "registry-fake-" + type;
+    auto run = push_pull("registry/fake " + type, launch, image, res.image_bytes, &backend, options.pull_runs);
     backend.stop();
+    return run;
+  };
+  if (options.run_swift) {
+    res.chunksize = 20ull << 20;
+    res.fake = on_fake("swift", fake_image, res.chunksize);
+  }
+  if (options.run_s3) {
+    res.s3_chunksize = 10ull << 20;
+    res.fake_s3 = on_fake("s3", make_image(options, "bench/fake-s3"), res.s3_chunksize);
   }
   {
     const auto root = work_dir / "fs-root";
@@ -193,8 +210,15 @@ RegistryResult run_registry(const Options& options, const std::filesystem::path&
     launch.name = "registry-filesystem";
     res.filesystem = push_pull("registry/filesystem", launch, fs_image, res.image_bytes, nullptr, options.pull_runs);
   }
-  res.push_ratio = res.filesystem.push_mbps > 0 ? res.fake.push_mbps / res.filesystem.push_mbps : 0;
-  res.pull_ratio = res.filesystem.pull_mbps > 0 ? res.fake.pull_mbps / res.filesystem.pull_mbps : 0;
+  auto ratio = [](double a, double b) { return b > 0 ? a / b : 0; };
+  if (res.fake) {
+    res.push_ratio = ratio(res.fake->push_mbps, res.filesystem.push_mbps);
+    res.pull_ratio = ratio(res.fake->pull_mbps, res.filesystem.pull_mbps);
+  }
+  if (res.fake_s3) {
+    res.s3_push_ratio = ratio(res.fake_s3->push_mbps, res.filesystem.push_mbps);
+    res.s3_pull_ratio = ratio(res.fake_s3->pull_mbps, res.filesystem.pull_mbps);
+  }
   return res;
 }
 

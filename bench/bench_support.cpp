@@ -18,14 +18,15 @@ namespace stalemate::bench {
 
 const char* const kUsage =
     "usage: stalemate_bench [--raw-size SIZE] [--image-size SIZE] [--registry PATH]\n"
-    "                       [--out DIR] [--json PATH] [--only raw|registry]\n"
-    "  --raw-size SIZE    object for the raw PUT/GET on the fake Swift (default 256MiB)\n"
+    "                       [--out DIR] [--json PATH] [--only raw|registry] [--fake swift|s3|both]\n"
+    "  --raw-size SIZE    object for the raw PUT/GET on the fake Swift and fake S3 (default 256MiB)\n"
     "  --image-size SIZE  image pushed/pulled through the registry, as 4 equal layers (default 512MiB)\n"
     "  --registry PATH    registry binary (default /usr/bin/docker-registry)\n"
     "  --out DIR          registry configs and logs (default: a temp dir, removed at the end;\n"
     "                     the filesystem driver's blobs go to DIR/fs-root and are always removed)\n"
     "  --json PATH        also write the figures as JSON to PATH\n"
     "  --only raw|registry  run one phase only\n"
+    "  --fake swift|s3|both  which fake backend(s) to measure (default both; filesystem rows always)\n"
     "SIZE: 1048576, 256MiB, 1.5GiB, 100MB (decimal units too).\n"
     "Throughput is in MB/s with 1 MB = 10^6 bytes; sizes and RSS in MiB.\n";
 
@@ -71,6 +72,12 @@ Options parse_options(int argc, char** argv) {
       } else {
         throw UsageError("--only: expected raw or registry, got \"" + v + "\"");
       }
+    } else if (arg == "--fake") {
+      const std::string v = value();
+      if (v != "swift" && v != "s3" && v != "both")
+        throw UsageError("--fake: expected swift, s3 or both, got \"" + v + "\"");
+      o.run_swift = v != "s3";
+      o.run_s3 = v != "swift";
     } else if (arg == "--help" || arg == "-h") {
       throw UsageError("");
     } else {

@@ -24,6 +24,7 @@ class JsonReader {
 
   const nlohmann::json& value() const { return value_; }
   const std::string& pointer() const { return pointer_; }
+  const std::string& file() const { return file_; }
   [[noreturn]] void fail(const std::string& what) const;
 
   bool has(const std::string& key) const;

@@ -39,10 +39,7 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
   }
 
   if (r.has("phases")) b.model.phases = sim::parse_phases(r.at("phases"));
-  if (r.has("faults")) {
-    b.faults_source = r.at("faults").value();
-    b.model.rules = sim::parse_fault_rules(r.at("faults"));  // validated now; placeholders resolved at run time
-  }
+  if (r.has("faults")) b.faults_source = r.at("faults").value();  // parsed once the images are known
   if (r.has("swift")) {
     auto s = r.at("swift");
     s.expect_object({"version", "tempurl", "bulk_delete", "max_deletes_per_request", "account", "user", "key"});
@@ -180,8 +177,12 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
   } else if (r.has("faults")) {
     r.expect_object({"faults"});
     st.kind = Step::Kind::Faults;
-    sim::parse_fault_rules(r.at("faults"));  // validate now
     st.json = r.at("faults").value();
+    try {
+      sim::parse_fault_rules(JsonReader(resolve_placeholders(st.json, images), r.file(), r.at("faults").pointer()));
+    } catch (const InputError& e) {
+      r.at("faults").fail(e.what());
+    }
   } else if (r.has("consistency")) {
     r.expect_object({"consistency"});
     st.kind = Step::Kind::Consistency;
@@ -248,6 +249,17 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   if (r.has("registry")) parse_registry(r.at("registry"), s.registry, s.backend.type);
   if (s.backend.type == "s3" && !r.has("registry")) s.registry.chunksize = std::max<std::uint64_t>(s.registry.chunksize, 10u << 20);
   parse_workload(r.at("workload"), s.workload, s.registry.instances);
+  // Rules may name blobs by placeholder: validate them with the placeholders
+  // resolved (the run resolves them again once the seed is final).
+  if (r.has("backend") && r.at("backend").has("faults")) {
+    nlohmann::json resolved;
+    try {
+      resolved = resolve_placeholders(s.backend.faults_source, s.workload.images);
+    } catch (const InputError& e) {
+      r.at("backend").at("faults").fail(e.what());
+    }
+    s.backend.model.rules = sim::parse_fault_rules(JsonReader(resolved, file, "/backend/faults"));
+  }
   for (const auto& st : s.workload.steps)
     if (st.kind == Step::Kind::FlushCache && s.registry.cache != "redis")
       JsonReader(json, file, st.where).fail("flush_cache needs \"registry\": {\"cache\": \"redis\"}");
@@ -287,7 +299,7 @@ nlohmann::json resolve_placeholders(const nlohmann::json& json, const std::vecto
     return out;
   }
   if (!json.is_string()) return json;
-  static const std::regex pattern(R"(\{\{(layer|layer-path|config):(\d+)(?::(\d+))?\}\})");
+  static const std::regex pattern(R"(\{\{(layer|layer-path|layer-key|config):(\d+)(?::(\d+))?\}\})");
   const std::string text = json.get<std::string>();
   std::string out;
   std::size_t last = 0;
@@ -308,7 +320,8 @@ nlohmann::json resolve_placeholders(const nlohmann::json& json, const std::vecto
       if (layer >= layers.size()) throw InputError("placeholder " + m.str() + ": image " + std::to_string(image) + " has " + std::to_string(layers.size()) + " layers");
       hex = LayerContent(layers[layer].seed, layers[layer].size).digest().substr(7);
     }
-    out += kind == "layer-path" ? "files/docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data" : hex;
+    const std::string key = "docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data";
+    out += kind == "layer-path" ? "files/" + key : kind == "layer-key" ? key : hex;
   }
   out += text.substr(last);
   return out;

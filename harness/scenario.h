@@ -94,8 +94,9 @@ struct Scenario {
 };
 
 // Replaces {{layer:I:J}} (hex digest of image I's layer J), {{config:I}} (hex
-// digest of image I's config blob) and {{layer-path:I:J}} (its storage path
-// under the swift driver) in every string of `json`.
+// digest of image I's config blob), {{layer-path:I:J}} (the blob's object
+// name under the swift driver) and {{layer-key:I:J}} (its key under the s3
+// driver) in every string of `json`.
 nlohmann::json resolve_placeholders(const nlohmann::json& json, const std::vector<ImageWorkload>& images);
 
 // Throws InputError naming the file and the JSON path of the bad field.

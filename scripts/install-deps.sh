@@ -11,6 +11,7 @@ packages=(
   docker-registry                   # the real peer: distribution 2.8.2 with swift and s3-aws drivers
   skopeo                            # a real registry client
   redis-server                      # the registry's shared descriptor cache (mechanism M3)
+  rclone                            # a real S3 client (static Go binary) for tests/integration/test_s3_client.cpp
 )
 missing=()
 for p in "${packages[@]}"; do

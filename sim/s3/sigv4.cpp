@@ -187,4 +187,13 @@ std::optional<std::int64_t> parse_amz_date(std::string_view t) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
+std::string format_amz_date(std::int64_t epoch_seconds) {
+  const std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
 }  // namespace stalemate::sim::s3

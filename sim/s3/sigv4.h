@@ -63,5 +63,7 @@ std::optional<AuthorizationHeader> parse_authorization(std::string_view value);
 
 // "20130524T000000Z" -> seconds since the epoch.
 std::optional<std::int64_t> parse_amz_date(std::string_view text);
+// Seconds since the epoch -> "20130524T000000Z" (UTC); the inverse of parse_amz_date.
+std::string format_amz_date(std::int64_t epoch_seconds);
 
 }  // namespace stalemate::sim::s3

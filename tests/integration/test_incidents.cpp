@@ -129,3 +129,84 @@ TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, nega
   CHECK(xml.find("replay: stalemate run") != std::string::npos);
   CHECK(xml.find("--seed 1") != std::string::npos);
 }
+
+TEST_CASE("S3 targeted incidents reproduce at every seed, their negative controls hold, dockerd retries through") {
+  struct Case {
+    const char* name;
+    const char* error;       // in the first error, for scenarios that expect failed operations; null: violations
+    const char* retrying;    // the dockerd-like contrast, or null
+  };
+  const Case cases[] = {
+      // S1: ListMultipartUploads lacks the upload -> PATCH 500 (PathNotFoundError) right after the POST.
+      {"s3/s1-upload-not-listed", "returned 500 (expected 202): {\"errors\":[{\"code\":\"UNKNOWN\"", "s3/s1-dockerd-retries"},
+      // S2: ListParts lacks the last part -> the commit's resume is at the wrong offset (the registry maps
+      // BLOB_UPLOAD_INVALID to 404).
+      {"s3/s2-listparts-missing-part", "returned 404 (expected 201): {\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\"",
+       "s3/s2-dockerd-retries"},
+      // S3: Stat by listing misses B -> 404 on a cold registry after the 201.
+      {"s3/s3-stat-blob-unknown-cold", "pull-blob-head: HEAD", nullptr},
+      // S3 at commit: Stat(U/data) misses the completed upload -> PUT 500 from Move's copy.
+      {"s3/s3-commit-stat-misses-upload", "push-commit: PUT", "s3/s3-commit-dockerd-retries"},
+      // S4: Delete(U/data) lists nothing after a successful CopyObject -> PUT 500.
+      {"s3/s4-move-delete-lists-empty", "push-commit: PUT", "s3/s4-dockerd-retries"},
+      // S5: the commit's CopyObject reads a stale shorter U/data -> a permanently short blob after 201.
+      {"s3/s5-stale-copy-short-blob", nullptr, nullptr},
+      // S5, read-back variant: the writer re-reads a stale U/data -> caught by the next resume's offset check.
+      {"s3/s5-stale-readback-upload-invalid", "returned 404 (expected 202): {\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\"",
+       nullptr},
+  };
+  for (const auto& c : cases) {
+    for (const char* seed : {"1", "2", "3"}) {
+      DYNAMIC_SECTION(c.name << " seed " << seed) {
+        const auto report = run_incident(c.name, seed, false);
+        CHECK(report["expectation"]["reproduced"] == true);
+        if (c.error) {
+          CHECK(report["exit_code"] == 0);  // the scenario says "fail_on_errors": false
+          CHECK(report["violations"].empty());
+          REQUIRE(report["errors"].size() >= 1);
+          const std::string first = report["errors"][0];
+          CHECK(first.find(c.error) != std::string::npos);
+        } else {
+          CHECK(report["exit_code"] == 1);
+          bool explained = false;
+          for (const auto& v : report["violations"])
+            explained = explained || !v["evidence"].value("decisions", nlohmann::json::array()).empty() ||
+                        !v["evidence"].value("storage_requests", nlohmann::json::array()).empty();
+          CHECK(explained);
+        }
+      }
+    }
+    DYNAMIC_SECTION(c.name << " negative control") {
+      const auto report = run_incident(c.name, "1", true);
+      CHECK(report["exit_code"] == 0);
+      CHECK(report["violations"].empty());
+      CHECK(report["errors"].empty());
+      CHECK(report["negative_control"] == true);
+    }
+    if (c.retrying) {
+      DYNAMIC_SECTION(c.retrying) {
+        const auto report = run_incident(c.retrying, "1", false);
+        std::size_t retries = 0;
+        for (const auto& r : report["requests"]) retries += r["operation"] == "push-retry";
+        CHECK(report["exit_code"] == 0);
+        CHECK(report["errors"].empty());
+        CHECK(report["violations"].empty());
+        CHECK(retries >= 1);
+      }
+    }
+  }
+  SECTION("S3: the cold registry's blob GET is 404 BLOB_UNKNOWN") {
+    const auto report = run_incident("s3/s3-stat-blob-unknown-cold", "1", false);
+    bool blob_unknown = false;
+    for (const auto& r : report["requests"])
+      blob_unknown = blob_unknown || (r["operation"] == "pull-blob" && r["status"] == 404 &&
+                                      r["note"].get<std::string>().find("BLOB_UNKNOWN") != std::string::npos);
+    CHECK(blob_unknown);
+  }
+  SECTION("S5: the short blob outlives the store's recovery") {
+    const auto report = run_incident("s3/s5-stale-copy-short-blob", "1", false);
+    bool lasting = false;
+    for (const auto& v : report["violations"]) lasting = lasting || v["invariant"] == "acknowledged-readable";
+    CHECK(lasting);
+  }
+}
