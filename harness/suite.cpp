@@ -126,7 +126,7 @@ int run_suite(const SuiteOptions& options) {
   // The comparison: which scenarios each binary fails, hit rates per binary.
   std::cout << "\n" << std::string(100, '-') << "\n";
   std::printf("%-34s %-11s", "scenario", "kind");
-  for (const auto& b : binaries) std::printf(" %-24s", b.label.c_str());
+  for (const auto& b : binaries) std::printf(" %-28s", b.label.c_str());
   std::printf("\n");
   int exit_code = 0;
   for (const auto& s : scenarios) {
@@ -134,18 +134,24 @@ int run_suite(const SuiteOptions& options) {
       if (control && !options.controls) continue;
       std::printf("%-34s %-11s", (s.name + (control ? " [control]" : "")).substr(0, 34).c_str(), s.kind.c_str());
       for (const auto& b : binaries) {
-        int runs = 0, failed = 0, infra = 0;
+        int runs = 0, failed = 0, infra = 0, reproduced = 0;
         for (const auto& r : results) {
           if (r.scenario != s.name || r.binary != b.label || r.control != control) continue;
           ++runs;
           failed += r.exit_code == kExitViolation;
           infra += r.exit_code == kExitInfrastructure;
+          reproduced += r.reproduced;
         }
+        // "FAIL 7/20": runs that broke an invariant; "hit 5/20": runs where the
+        // scenario's expected outcome (its "expect") happened.
+        const bool expects = !control && (!s.expect_violations.empty() || s.expect_errors);
         char cell[64];
         if (infra) std::snprintf(cell, sizeof cell, "ERROR (%d/%d)", infra, runs);
-        else if (runs > 1) std::snprintf(cell, sizeof cell, "%s hit %d/%d", failed ? "FAIL" : "pass", failed, runs);
+        else if (runs > 1 && expects) std::snprintf(cell, sizeof cell, "%s %d/%d hit %d/%d", failed ? "FAIL" : "pass", failed, runs, reproduced, runs);
+        else if (runs > 1) std::snprintf(cell, sizeof cell, "%s %d/%d", failed ? "FAIL" : "pass", failed, runs);
+        else if (expects) std::snprintf(cell, sizeof cell, "%s%s", failed ? "FAIL" : "pass", reproduced ? " (reproduced)" : " (not reproduced)");
         else std::snprintf(cell, sizeof cell, "%s", failed ? "FAIL" : "pass");
-        std::printf(" %-24s", cell);
+        std::printf(" %-28s", cell);
         if (b.label == "candidate") {
           if (infra) exit_code = kExitInfrastructure;
           else if (failed && exit_code == 0) exit_code = kExitViolation;

@@ -195,3 +195,21 @@ TEST_CASE("S3 legacy and multisite consistency modes run to completion and repor
     }
   }
 }
+
+TEST_CASE("S3 with redirects: blob GETs follow 307s to presigned URLs the fake verifies") {
+  const auto out = fresh_dir("s3redirect");
+  const auto r = run_command({kBinary, "run", kSource + "/scenarios/smoke/s3-push-pull-redirect.json", "--out",
+                              out.string()},
+                             std::chrono::seconds(600));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto report = read_report(out);
+  std::size_t redirects = 0, presigned = 0;
+  for (const auto& q : report["requests"]) {
+    redirects += q["status"] == 307;
+    presigned += q["url"].get<std::string>().find("X-Amz-Signature=") != std::string::npos && q["status"] == 200;
+  }
+  CHECK(redirects > 0);
+  CHECK(presigned > 0);
+  CHECK(report["violations"].empty());
+}
