@@ -107,11 +107,12 @@ FaultRule parse_fault_rule(const JsonReader& r, std::size_t index) {
     if (rule.order.empty()) r.fail("ROUTE needs \"replica\" (listing) or \"order\" (object)");
   } else if (kind == "FAIL") {
     rule.kind = FaultKind::Fail;
-    r.expect_object({"id", "kind", "match", "status", "applied"});
+    r.expect_object({"id", "kind", "match", "status", "applied", "error_in_200"});
     const auto status = r.get_uint("status", 503);
     if (status < 400 || status > 599) r.at("status").fail("a failure status is 400..599");
     rule.status = static_cast<int>(status);
     rule.applied = r.get_bool("applied", false);
+    rule.error_in_200 = r.get_bool("error_in_200", false);
   } else if (kind == "CUT") {
     rule.kind = FaultKind::Cut;
     r.expect_object({"id", "kind", "match", "after_bytes"});
@@ -173,6 +174,7 @@ nlohmann::json fault_rule_to_json(const FaultRule& rule) {
     case FaultKind::Fail:
       j["status"] = rule.status;
       j["applied"] = rule.applied;
+      if (rule.error_in_200) j["error_in_200"] = true;
       break;
     case FaultKind::Cut: j["after_bytes"] = rule.after_bytes; break;
     case FaultKind::Expire: break;

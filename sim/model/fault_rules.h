@@ -69,6 +69,10 @@ struct FaultRule {
   // FAIL: the status returned, and whether the store changed anyway
   int status = 503;
   bool applied = false;
+  // S3 only: answer HTTP 200 whose body is the <Error> document for `status`
+  // (what S3 does to CopyObject, UploadPartCopy and CompleteMultipartUpload;
+  // the SDK retries it). Swift answers `status` as usual.
+  bool error_in_200 = false;
   // CUT: close the response body after this many bytes
   std::uint64_t after_bytes = 0;
   // FULL: "object" or "container" replicas answer 507 to writes

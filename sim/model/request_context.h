@@ -25,6 +25,7 @@ struct RequestContext {
   // Request-level faults, applied by the front-end.
   std::optional<int> fail_status;
   bool fail_applied = false;  // with fail_status: run the operation, then answer the failure
+  bool fail_error_in_200 = false;  // S3: the failure travels as a 200 with an <Error> body
   std::optional<std::uint64_t> cut_after;
   bool credentials_expired = false;  // an EXPIRE rule fired: reject the credentials (401)
 

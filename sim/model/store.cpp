@@ -292,7 +292,9 @@ RequestContext Store::begin_request(RequestInfo info) {
       case FaultKind::Fail:
         ctx.fail_status = rule->status;
         ctx.fail_applied = rule->applied;
-        text += ": answer " + std::to_string(rule->status) + (rule->applied ? " after applying" : " without applying");
+        ctx.fail_error_in_200 = rule->error_in_200;
+        text += ": answer " + std::to_string(rule->status) + (rule->applied ? " after applying" : " without applying") +
+                (rule->error_in_200 ? " (S3: as a 200 carrying the <Error> document)" : "");
         break;
       case FaultKind::Cut:
         ctx.cut_after = rule->after_bytes;

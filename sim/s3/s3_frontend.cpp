@@ -129,6 +129,8 @@ HttpResponse S3Service::handle(const HttpRequest& in) {
       if (model->fail_status) throw fault_error(*model->fail_status, !target.key.empty());  // applied anyway
     } catch (const S3Error& e) {
       res = xml_response(error_document(e.code, e.message, in.path, request_id), e.status);
+      // S3 reports some failures of Copy and Complete as 200 with an <Error> body.
+      if (model->fail_status && model->fail_error_in_200 && e.status == *model->fail_status) res.status = 200;
     }
     if (model->cut_after) res.cut_after = std::min(res.cut_after.value_or(UINT64_MAX), *model->cut_after);
   } catch (const std::exception& e) {

@@ -154,6 +154,8 @@ TEST_CASE("S3 targeted incidents reproduce at every seed, their negative control
       // S5, read-back variant: the writer re-reads a stale U/data -> caught by the next resume's offset check.
       {"s3/s5-stale-readback-upload-invalid", "returned 404 (expected 202): {\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\"",
        nullptr},
+      // S7: Complete applied but answered 200 with <Error>; the SDK's retry gets NoSuchUpload -> PUT 500.
+      {"s3/s7-complete-error-in-200", "push-commit: PUT", nullptr},
   };
   for (const auto& c : cases) {
     for (const char* seed : {"1", "2", "3"}) {

@@ -173,3 +173,23 @@ TEST_CASE_METHOD(S3Fixture, "s3 front-end: unsupported operations, request brack
   CHECK(cut.status == 200);
   CHECK(cut.deliverable_bytes() == 4);
 }
+
+TEST_CASE_METHOD(S3Fixture, "s3 front-end: FAIL with error_in_200 answers 200 carrying the <Error> document") {
+  make_bucket("bkt");
+  put("bkt", "src", "payload");
+  store.add_rules({stalemate::sim::parse_fault_rule(
+      stalemate::JsonReader(nlohmann::json::parse(
+                                R"({"kind":"FAIL","status":500,"applied":true,"error_in_200":true,"match":{"method":"PUT","object":"dst","times":1}})"),
+                            "test"),
+      0)});
+  auto copy = call("PUT", "/bkt/dst", {{"x-amz-copy-source", "/bkt/src"}});
+  CHECK(copy.status == 200);
+  CHECK(error_code(copy) == "InternalError");
+  CHECK(copy.body_string().find("<CopyObjectResult") == std::string::npos);
+  // applied: the copy happened although the client was told it failed
+  CHECK(get("bkt", "dst").body_string() == "payload");
+  // the rule fired once; the next copy succeeds normally
+  auto again = call("PUT", "/bkt/dst", {{"x-amz-copy-source", "/bkt/src"}});
+  CHECK(again.status == 200);
+  CHECK(again.body_string().find("<CopyObjectResult") != std::string::npos);
+}
