@@ -3,7 +3,9 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -169,28 +171,19 @@ ClientCeilings measure_client_ceilings(std::uint64_t bytes) {
   std::vector<char> buf(kPiece);
   ClientCeilings c;
   c.bytes = bytes;
-  {
+  // MB/s of one pass over `bytes` in kPiece pieces.
+  auto timed_pass = [&](const std::function<void(std::uint64_t offset, std::size_t n)>& piece) {
     Stopwatch sw;
     for (std::uint64_t off = 0; off < bytes; off += kPiece)
-      content.fill(off, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, bytes - off)));
-    c.fill_mbps = mb_per_s(bytes, sw.seconds());
-  }
-  {
-    StreamingDigest sha("sha256");
-    Stopwatch sw;
-    for (std::uint64_t off = 0; off < bytes; off += kPiece)
-      sha.update(buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, bytes - off)));
-    sha.hex_final();
-    c.sha256_mbps = mb_per_s(bytes, sw.seconds());
-  }
-  {
-    StreamingDigest md5("md5");
-    Stopwatch sw;
-    for (std::uint64_t off = 0; off < bytes; off += kPiece)
-      md5.update(buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, bytes - off)));
-    md5.hex_final();
-    c.md5_mbps = mb_per_s(bytes, sw.seconds());
-  }
+      piece(off, static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, bytes - off)));
+    return mb_per_s(bytes, sw.seconds());
+  };
+  c.fill_mbps = timed_pass([&](std::uint64_t off, std::size_t n) { content.fill(off, buf.data(), n); });
+  StreamingDigest sha("sha256"), md5("md5");
+  c.sha256_mbps = timed_pass([&](std::uint64_t, std::size_t n) { sha.update(buf.data(), n); });
+  sha.hex_final();
+  c.md5_mbps = timed_pass([&](std::uint64_t, std::size_t n) { md5.update(buf.data(), n); });
+  md5.hex_final();
   return c;
 }
 

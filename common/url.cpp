@@ -31,13 +31,14 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
   return out;
 }
 
-std::string percent_encode(std::string_view in, bool keep_slash) {
+std::string percent_encode_except(std::string_view in, std::string_view also_safe) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   out.reserve(in.size() * 3);
   for (unsigned char c : in) {
     const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                            c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
+                            c == '-' || c == '_' || c == '.' || c == '~' ||
+                            also_safe.find(static_cast<char>(c)) != std::string_view::npos;
     if (unreserved) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -48,6 +49,8 @@ std::string percent_encode(std::string_view in, bool keep_slash) {
   }
   return out;
 }
+
+std::string percent_encode(std::string_view in, bool keep_slash) { return percent_encode_except(in, keep_slash ? "/" : ""); }
 
 std::optional<std::map<std::string, std::string>> parse_query(std::string_view raw) {
   std::map<std::string, std::string> out;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/xml.h"
+
 namespace stalemate::reports {
 
 struct JunitCase {
@@ -23,7 +25,6 @@ struct JunitSuite {
   std::vector<JunitCase> cases;
 };
 
-std::string xml_escape(const std::string& text);
 std::string render_junit(const std::vector<JunitSuite>& suites);
 
 }  // namespace stalemate::reports

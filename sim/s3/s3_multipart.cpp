@@ -111,14 +111,7 @@ HttpResponse S3Service::upload_part(const Ctx& ctx) {
   ObjectVersion part;
   if (copy) {
     const auto [src_bucket, src_key] = parse_copy_source(req.header("x-amz-copy-source"));
-    if (is_hidden_container(src_bucket)) fail(404, "NoSuchBucket", "The specified bucket does not exist");
-    const auto read = store_.read_object(config_.account, src_bucket, src_key, {}, ctx.model);
-    if (!read.version) {
-      if (!store_.container(config_.account, src_bucket, ctx.model))
-        fail(404, "NoSuchBucket", "The specified bucket does not exist");
-      fail(404, "NoSuchKey", "The specified key does not exist.");
-    }
-    const ObjectVersion& src = *read.version;
+    const ObjectVersion src = read_copy_source(ctx, src_bucket, src_key);
     if (req.has_header("x-amz-copy-source-range")) {
       const std::string range = req.header("x-amz-copy-source-range");
       const auto dash = range.find('-');
@@ -257,6 +250,17 @@ HttpResponse S3Service::abort_upload(const Ctx& ctx) {
   return r;
 }
 
+std::pair<std::vector<ListItem>, bool> S3Service::list_page(const Ctx& ctx, const std::string& container,
+                                                            ListQuery query, std::uint64_t max) const {
+  std::vector<ListItem> items;
+  if (max == 0) return {items, false};
+  query.limit = static_cast<std::size_t>(max) + 1;  // one more tells whether the page is truncated
+  if (auto rows = store_.list_objects(config_.account, container, query, ctx.model)) items = std::move(*rows);
+  const bool truncated = items.size() > max;
+  if (truncated) items.resize(static_cast<std::size_t>(max));
+  return {std::move(items), truncated};
+}
+
 HttpResponse S3Service::list_parts(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
   const std::string upload_id = req.query_value("uploadId");
@@ -271,14 +275,7 @@ HttpResponse S3Service::list_parts(const Ctx& ctx) {
   ListQuery q;
   q.prefix = upload_id + "/";
   if (marker > 0) q.marker = part_name(upload_id, marker);
-  q.limit = static_cast<std::size_t>(max_parts) + 1;
-  std::vector<ListItem> items;
-  if (max_parts > 0) {
-    auto rows = store_.list_objects(config_.account, parts_container(ctx.bucket), q, ctx.model);
-    if (rows) items = std::move(*rows);
-  }
-  const bool truncated = items.size() > max_parts;
-  if (truncated) items.resize(static_cast<std::size_t>(max_parts));
+  auto [items, truncated] = list_page(ctx, parts_container(ctx.bucket), q, max_parts);
 
   std::string parts;
   std::uint64_t next = marker;
@@ -309,14 +306,7 @@ HttpResponse S3Service::list_uploads(const Ctx& ctx) {
   ListQuery q;
   q.prefix = req.query_value("prefix");
   if (!key_marker.empty()) q.marker = id_marker.empty() ? key_marker + "\n\x7f" : marker_name(key_marker, id_marker);
-  q.limit = static_cast<std::size_t>(max_uploads) + 1;
-  std::vector<ListItem> items;
-  if (max_uploads > 0) {
-    auto rows = store_.list_objects(config_.account, uploads_container(ctx.bucket), q, ctx.model);
-    if (rows) items = std::move(*rows);
-  }
-  const bool truncated = items.size() > max_uploads;
-  if (truncated) items.resize(static_cast<std::size_t>(max_uploads));
+  auto [items, truncated] = list_page(ctx, uploads_container(ctx.bucket), q, max_uploads);
 
   std::string uploads, next_key, next_id;
   for (const auto& it : items) {

@@ -110,6 +110,17 @@ HttpResponse S3Service::delete_object(const Ctx& ctx) {
   return r;
 }
 
+ObjectVersion S3Service::read_copy_source(const Ctx& ctx, const std::string& bucket, const std::string& key) {
+  if (is_hidden_container(bucket)) fail(404, "NoSuchBucket", "The specified bucket does not exist");
+  const auto read = store_.read_object(config_.account, bucket, key, {}, ctx.model);
+  if (!read.version) {
+    if (!store_.container(config_.account, bucket, ctx.model))
+      fail(404, "NoSuchBucket", "The specified bucket does not exist");
+    fail(404, "NoSuchKey", "The specified key does not exist.");
+  }
+  return *read.version;
+}
+
 HttpResponse S3Service::copy_object(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
   const auto [src_bucket, src_key] = parse_copy_source(req.header("x-amz-copy-source"));
@@ -120,14 +131,7 @@ HttpResponse S3Service::copy_object(const Ctx& ctx) {
     fail(400, "InvalidRequest",
          "This copy request is illegal because it is trying to copy an object to itself without changing the "
          "object's metadata, storage class, website redirect location or encryption attributes.");
-  if (is_hidden_container(src_bucket)) fail(404, "NoSuchBucket", "The specified bucket does not exist");
-  const auto read = store_.read_object(config_.account, src_bucket, src_key, {}, ctx.model);
-  if (!read.version) {
-    if (!store_.container(config_.account, src_bucket, ctx.model))
-      fail(404, "NoSuchBucket", "The specified bucket does not exist");
-    fail(404, "NoSuchKey", "The specified key does not exist.");
-  }
-  const ObjectVersion& src = *read.version;
+  const ObjectVersion src = read_copy_source(ctx, src_bucket, src_key);
   if (src.size() > kMaxPutSize)
     fail(400, "InvalidRequest",
          "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");

@@ -83,6 +83,8 @@ class S3Service {
   HttpResponse put_object(const Ctx& ctx);
   HttpResponse delete_object(const Ctx& ctx);
   HttpResponse copy_object(const Ctx& ctx);
+  // The source of CopyObject / UploadPartCopy; NoSuchBucket, NoSuchKey.
+  ObjectVersion read_copy_source(const Ctx& ctx, const std::string& bucket, const std::string& key);
   HttpResponse delete_objects(const Ctx& ctx);
 
   // s3_multipart.cpp
@@ -92,6 +94,9 @@ class S3Service {
   HttpResponse abort_upload(const Ctx& ctx);
   HttpResponse list_parts(const Ctx& ctx);
   HttpResponse list_uploads(const Ctx& ctx);
+  // One page of at most `max` rows of a hidden container, and whether more follow.
+  std::pair<std::vector<ListItem>, bool> list_page(const Ctx& ctx, const std::string& container, ListQuery query,
+                                                   std::uint64_t max) const;
   // The upload's marker object (its metadata: Initiated, Content-Type, x-amz-meta-*); NoSuchUpload.
   ObjectVersion require_upload(const Ctx& ctx, const std::string& upload_id) const;
   void delete_upload_state(const Ctx& ctx, const std::string& upload_id, const std::vector<std::string>& part_names);

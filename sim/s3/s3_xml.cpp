@@ -4,24 +4,6 @@
 
 namespace stalemate::sim::s3 {
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#13;"; break;
-      case '\n': out += "&#10;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 namespace {
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {

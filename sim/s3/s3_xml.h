@@ -9,12 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "common/xml.h"
+
 namespace stalemate::sim::s3 {
 
 inline constexpr const char* kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
 inline constexpr const char* kXmlDecl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
-std::string xml_escape(std::string_view text);
 // Undoes the five named entities and numeric references; nullopt on a bad one.
 std::optional<std::string> xml_unescape(std::string_view text);
 

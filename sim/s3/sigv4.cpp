@@ -9,11 +9,6 @@
 namespace stalemate::sim::s3 {
 
 namespace {
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -32,21 +27,7 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }
 }  // namespace
 
-std::string aws_uri_encode(std::string_view in, bool encode_slash) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(in.size() * 3);
-  for (unsigned char c : in) {
-    if (unreserved(c) || (c == '/' && !encode_slash)) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string aws_uri_encode(std::string_view in, bool encode_slash) { return percent_encode(in, !encode_slash); }
 
 std::string canonical_query_string(std::string_view raw_query, bool plus_is_space, bool drop_signature) {
   std::vector<std::pair<std::string, std::string>> pairs;

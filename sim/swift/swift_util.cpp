@@ -193,21 +193,6 @@ std::string json_quote(std::string_view s) {
   return out;
 }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string last_modified_header(std::int64_t ts_micros) {
   const std::int64_t secs = (ts_micros + 999999) / 1000000;
   return http_date(secs * 1000000);

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/http_types.h"
+#include "common/xml.h"
 
 namespace stalemate::sim::swift {
 
@@ -49,7 +50,6 @@ std::optional<std::uint64_t> parse_uint(std::string_view s);
 // A JSON string literal, with non-ASCII escaped as \uXXXX as Python's
 // json.dumps does by default (invalid UTF-8 bytes become U+FFFD).
 std::string json_quote(std::string_view s);
-std::string xml_escape(std::string_view s);
 
 // Last-Modified: Swift rounds the X-Timestamp up to the next whole second.
 std::string last_modified_header(std::int64_t ts_micros);

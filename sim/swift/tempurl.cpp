@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "common/crypto.h"
+#include "common/url.h"
 #include "common/time_format.h"
 #include "sim/swift/swift_service.h"
 #include "sim/swift/swift_util.h"
@@ -40,26 +41,8 @@ void add_keys(const Headers& meta, const char* prefix, std::vector<std::string>&
   }
 }
 
-// Python's urllib quote with the given extra safe characters.
-std::string quote(std::string_view s, std::string_view safe) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                      c == '.' || c == '-' || c == '~' || safe.find(static_cast<char>(c)) != std::string_view::npos;
-    if (keep) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string disposition(const std::string& type, const std::string& filename) {
-  return type + "; filename=\"" + quote(filename, " /") + "\"; filename*=UTF-8''" + quote(filename, "/");
+  return type + "; filename=\"" + percent_encode_except(filename, " /") + "\"; filename*=UTF-8''" + percent_encode_except(filename, "/");
 }
 }  // namespace
 

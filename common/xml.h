@@ -1,0 +1,15 @@
+// XML text and attribute escaping, shared by the Swift and S3 listings and the
+// JUnit report.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace stalemate {
+
+// Escapes & < > " ' and writes tab, newline and carriage return as character
+// references (so they survive in attributes); other control characters, which
+// XML 1.0 cannot carry at all, become spaces.
+std::string xml_escape(std::string_view text);
+
+}  // namespace stalemate
