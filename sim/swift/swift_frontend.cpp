@@ -70,22 +70,33 @@ std::string SwiftService::base_url() const {
 
 std::string SwiftService::storage_url() const { return base_url() + "/v1/" + config_.account; }
 
-RequestInfo SwiftService::request_info(const HttpRequest& req) const {
-  RequestInfo info;
-  info.protocol = "swift";
-  info.method = req.method;
-  if (req.path.rfind("/v1/", 0) != 0) return info;  // auth, /info, ...: no account
-  std::string_view rest(req.path);
-  rest.remove_prefix(4);
+namespace {
+// "/v1/<account>/<container>/<object…>" into its parts (the object keeps its '/').
+SwiftPath split_swift_path(std::string_view rest) {
+  rest.remove_prefix(std::min<std::size_t>(rest.size(), 4));  // "/v1/"
   auto take = [&rest]() {
     const auto slash = rest.find('/');
     std::string piece(rest.substr(0, slash));
     rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
     return piece;
   };
-  info.account = take();
-  info.container = take();
-  info.object = std::string(rest);
+  SwiftPath path;
+  path.account = take();
+  path.container = take();
+  path.object = std::string(rest);
+  return path;
+}
+}  // namespace
+
+RequestInfo SwiftService::request_info(const HttpRequest& req) const {
+  RequestInfo info;
+  info.protocol = "swift";
+  info.method = req.method;
+  if (req.path.rfind("/v1/", 0) != 0) return info;  // auth, /info, ...: no account
+  const SwiftPath path = split_swift_path(req.path);
+  info.account = path.account;
+  info.container = path.container;
+  info.object = path.object;
   if (is_bulk_delete(req)) {
     info.container.clear();
     info.object.clear();
@@ -178,18 +189,7 @@ bool method_known(Level level, const std::string& m) {
 
 HttpResponse SwiftService::route_storage(const HttpRequest& req, std::int64_t now, RequestContext& model) {
   if (!valid_utf8_no_nul(req.path)) return error_response(412, "Invalid UTF8 or contains NULL");
-  SwiftPath path;
-  std::string_view rest(req.path);
-  rest.remove_prefix(rest.size() >= 4 ? 4 : rest.size());  // "/v1/"
-  auto take = [&rest]() {
-    const auto slash = rest.find('/');
-    std::string piece(rest.substr(0, slash));
-    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-    return piece;
-  };
-  path.account = take();
-  path.container = take();
-  path.object = std::string(rest);
+  const SwiftPath path = split_swift_path(req.path);
   if (path.account.empty() || (path.container.empty() && !path.object.empty())) return error_response(412, "Bad URL");
 
   if (is_bulk_delete(req)) return handle_bulk_delete(req, path.account, model);
