@@ -64,6 +64,11 @@ struct SwiftRig {
     p.listing_replica = 0;  // c1 (0-based here; "listing_replica": 1 in JSON)
     backend.store().set_consistency(p);
   }
+  // The M1 setup: listings from c1, and c2 never gets the row of any segment 2.
+  void c2_lacks_segment_2() {
+    listings_from_c1();
+    add_rule(R"({"kind":"ROW","replicas":[2],"change":"insert","match":{"method":"PUT","object_regex":"segments/.*/0000000000000002$"}})");
+  }
 };
 
 ImageSpec layer_image(const std::string& repo, std::uint64_t seed) {
@@ -158,8 +163,7 @@ TEST_CASE("swift e2e: M1 (listing gap on the first GET, then a resume) splices a
   REQUIRE(::access(kRegistry, X_OK) == 0);  // the real registry is part of the test
   const auto t0 = std::chrono::steady_clock::now();
   SwiftRig rig;
-  rig.listings_from_c1();
-  rig.add_rule(R"({"kind":"ROW","replicas":[2],"change":"insert","match":{"method":"PUT","object_regex":"segments/.*/0000000000000002$"}})");
+  rig.c2_lacks_segment_2();
   const auto image = layer_image("e2e/m1", 202);
   const auto digest = build_image(image).layers[0].digest;
   {
@@ -221,8 +225,7 @@ TEST_CASE("swift e2e: M1c (listing gap on every GET) gives well-formed 206s with
   REQUIRE(::access(kRegistry, X_OK) == 0);  // the real registry is part of the test
   const auto t0 = std::chrono::steady_clock::now();
   SwiftRig rig;
-  rig.listings_from_c1();
-  rig.add_rule(R"({"kind":"ROW","replicas":[2],"change":"insert","match":{"method":"PUT","object_regex":"segments/.*/0000000000000002$"}})");
+  rig.c2_lacks_segment_2();
   PullOptions slices = profile(PullProfile::Slices);
   slices.slice_size = 512 << 10;  // 7 slices
 
