@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +16,19 @@
 #include "common/http_types.h"
 
 namespace stalemate::sim {
+
+// Protocol limits, answered before the connection is closed:
+// - a request target over 8 KiB: 414 (Swift's eventlet refuses request lines
+//   over 8 KiB; S3 presigned URLs stay near 2 KiB);
+// - a header section over 64 KiB: 431;
+// - more than 100 header fields: 431 (Python's http.client, under Swift's
+//   eventlet, stops at 100);
+// - a PUT with neither Content-Length nor chunked: 411 (as Swift and S3);
+// - malformed syntax, a bad Content-Length, Content-Length with chunked: 400;
+// - a body over body_limit: 413; a slow client: 408; over body_budget: 503.
+constexpr std::size_t kMaxTargetBytes = 8 * 1024;
+constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+constexpr std::size_t kMaxHeaderFields = 100;
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";  // must be a loopback address
@@ -24,7 +38,9 @@ struct HttpServerOptions {
   // Global bytes of request bodies in flight across all connections (503 +
   // Retry-After beyond). 0: a quarter of physical RAM.
   std::uint64_t body_budget = 0;
-  // Refuses a request from its headers alone, before `100 Continue` and the body.
+  // Asked about requests with `Expect: 100-continue` once their headers are
+  // read: a response is sent (Connection: close) instead of `100 Continue`,
+  // and the body is never read. Other requests go to the handler as before.
   HttpPrecheck precheck;
   // Renders the errors the server answers itself; empty: plain text.
   HttpErrorRenderer error_renderer;
@@ -33,6 +49,9 @@ struct HttpServerOptions {
   std::chrono::milliseconds header_timeout{60'000};  // the whole header section, however it trickles
   std::chrono::milliseconds body_timeout{60'000};    // a body read with no progress at all (408)
   std::chrono::milliseconds write_timeout{60'000};   // a response write with no progress
+  // After an error answer the server reads and discards what the client is
+  // still sending (so the answer is not lost to a reset) for at most this long.
+  std::chrono::milliseconds linger_timeout{2'000};
 };
 
 class HttpServer {
@@ -48,6 +67,10 @@ class HttpServer {
   std::string base_url() const;  // "http://127.0.0.1:PORT"
   void stop();
   std::uint64_t requests_served() const;
+  // Failed accepts (descriptors exhausted...); each waits before accepting again.
+  std::uint64_t accept_errors() const;
+  // Request-body bytes reserved against body_budget right now.
+  std::uint64_t body_bytes_in_flight() const;
 
  private:
   struct Impl;
