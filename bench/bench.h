@@ -42,6 +42,9 @@ struct Options {
   std::optional<std::filesystem::path> json;  // where to write the figures as JSON
   bool run_raw = true;
   bool run_registry = true;
+  bool run_hostile = true;
+  std::size_t hostile_connections = 1000;  // idle ones, and as many slowloris ones
+  int hostile_requests = 1000;              // normal requests served meanwhile
   bool run_swift = true;  // --fake: which fake backends get rows
   bool run_s3 = true;
 };
@@ -145,5 +148,19 @@ struct RegistryResult {
 // work_dir/fs-root (removed by the caller). Throws BenchFailure or
 // harness::InfrastructureError.
 RegistryResult run_registry(const Options& options, const std::filesystem::path& work_dir);
+
+// ---- phase (c): the HTTP server under hostile clients (bench_hostile.cpp)
+
+struct HostileResult {
+  std::size_t idle = 0, slowloris = 0;  // connections opened of each kind
+  std::size_t held = 0;                 // of those, still open at the end
+  std::size_t requests = 0, failures = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;  // normal requests, connect to close
+  double rss_before_mib = 0, rss_loaded_mib = 0, rss_peak_mib = 0;
+  nlohmann::json to_json() const;
+};
+// Throws BenchFailure when a normal request fails, UsageError when the
+// descriptor limit is too low for the connections asked for.
+HostileResult run_hostile(const Options& options);
 
 }  // namespace stalemate::bench

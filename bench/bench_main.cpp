@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   report["units"] = {{"throughput", "MB/s, 1 MB = 1e6 bytes"}, {"rss", "MiB"}};
   report["parameters"] = {{"raw_size", options.raw_size},     {"raw_runs", options.raw_runs},
                           {"image_size", options.image_size}, {"image_layers", options.image_layers},
-                          {"registry", options.registry},     {"phases", {{"raw", options.run_raw}, {"registry", options.run_registry}}},
+                          {"registry", options.registry},     {"phases", {{"raw", options.run_raw}, {"registry", options.run_registry}, {"hostile", options.run_hostile}}},
                           {"fakes", {{"swift", options.run_swift}, {"s3", options.run_s3}}}};
   report["environment"] = {{"online_cpus", online_cpus()}, {"cpu_sha_ni", cpu_has_flag("sha_ni")}};
   const double rss_start = current_rss_mib();
@@ -144,6 +144,7 @@ int main(int argc, char** argv) {
   std::optional<RawResult> raw, raw_s3;
   std::optional<RegistryResult> reg;
   std::optional<ClientCeilings> ceilings;
+  std::optional<HostileResult> hostile;
 
   try {
     if (options.out) {
@@ -179,6 +180,18 @@ int main(int argc, char** argv) {
         print_raw(*raw_s3, *ceilings);
         report["raw_s3"] = raw_s3->to_json();
       }
+    }
+    if (options.run_hostile) {
+      std::cout << "\n== (c) HTTP server under hostile clients: " << options.hostile_connections << " idle + "
+                << options.hostile_connections << " slowloris connections held while " << options.hostile_requests
+                << " normal PUTs are served ==\n";
+      hostile = run_hostile(options);
+      std::cout << "  connections held at the end: " << hostile->held << " of " << hostile->idle + hostile->slowloris
+                << "\n  normal requests: " << hostile->requests << ", latency p50 " << fmt(hostile->p50_ms, 2)
+                << " ms, p99 " << fmt(hostile->p99_ms, 2) << " ms, max " << fmt(hostile->max_ms, 2) << " ms\n"
+                << "  RSS: " << fmt(hostile->rss_before_mib, 1) << " MiB before, " << fmt(hostile->rss_loaded_mib, 1)
+                << " MiB with the connections held, peak " << fmt(hostile->rss_peak_mib, 1) << " MiB\n";
+      report["hostile"] = hostile->to_json();
     }
     if (options.run_registry) {
       std::cout << "\n== (b) registry push/pull: " << human_size(options.image_size) << " image as "
@@ -220,6 +233,9 @@ int main(int argc, char** argv) {
         std::cout << "  " << pad("raw " + r->backend, 22) << "PUT  " << lpad(fmt(r->put_best_mbps, 1), 7)
                   << " MB/s   GET  " << lpad(fmt(r->get_best_mbps, 1), 7) << " MB/s   (" << human_size(r->size)
                   << " object, best of " << r->runs << ")\n";
+    if (hostile)
+      std::cout << "  " << pad("hostile clients", 22) << hostile->held << " connections held, normal requests p50 "
+                << fmt(hostile->p50_ms, 2) << " ms, p99 " << fmt(hostile->p99_ms, 2) << " ms\n";
     if (reg) {
       auto line = [&](const std::string& label, const BackendRun& b, const std::string& tail) {
         std::cout << "  " << pad(label, 22) << "push " << lpad(fmt(b.push_mbps, 1), 7) << " MB/s   pull "

@@ -20,14 +20,16 @@ namespace stalemate::bench {
 
 const char* const kUsage =
     "usage: stalemate_bench [--raw-size SIZE] [--image-size SIZE] [--registry PATH]\n"
-    "                       [--out DIR] [--json PATH] [--only raw|registry] [--fake swift|s3|both]\n"
+    "                       [--out DIR] [--json PATH] [--only raw|registry|hostile] [--fake swift|s3|both]\n"
+    "                       [--hostile-connections N]\n"
     "  --raw-size SIZE    object for the raw PUT/GET on the fake Swift and fake S3 (default 256MiB)\n"
     "  --image-size SIZE  image pushed/pulled through the registry, as 4 equal layers (default 512MiB)\n"
     "  --registry PATH    registry binary (default /usr/bin/docker-registry)\n"
     "  --out DIR          registry configs and logs (default: a temp dir, removed at the end;\n"
     "                     the filesystem driver's blobs go to DIR/fs-root and are always removed)\n"
     "  --json PATH        also write the figures as JSON to PATH\n"
-    "  --only raw|registry  run one phase only\n"
+    "  --only raw|registry|hostile  run one phase only\n"
+    "  --hostile-connections N  idle and as many slowloris connections held in the hostile phase (default 1000)\n"
     "  --fake swift|s3|both  which fake backend(s) to measure (default both; filesystem rows always)\n"
     "SIZE: 1048576, 256MiB, 1.5GiB, 100MB (decimal units too).\n"
     "Throughput is in MB/s with 1 MB = 10^6 bytes; sizes and RSS in MiB.\n";
@@ -67,12 +69,20 @@ Options parse_options(int argc, char** argv) {
       o.json = value();
     } else if (arg == "--only") {
       const std::string v = value();
-      if (v == "raw") {
-        o.run_registry = false;
-      } else if (v == "registry") {
-        o.run_raw = false;
-      } else {
-        throw UsageError("--only: expected raw or registry, got \"" + v + "\"");
+      o.run_raw = v == "raw";
+      o.run_registry = v == "registry";
+      o.run_hostile = v == "hostile";
+      if (!o.run_raw && !o.run_registry && !o.run_hostile)
+        throw UsageError("--only: expected raw, registry or hostile, got \"" + v + "\"");
+    } else if (arg == "--hostile-connections") {
+      const std::string v = value();
+      try {
+        std::size_t used = 0;
+        const unsigned long n = std::stoul(v, &used);
+        if (used != v.size() || n == 0 || n > 100000) throw std::out_of_range(v);
+        o.hostile_connections = n;
+      } catch (const std::exception&) {
+        throw UsageError("--hostile-connections: expected a count from 1 to 100000, got \"" + v + "\"");
       }
     } else if (arg == "--fake") {
       const std::string v = value();

@@ -27,7 +27,10 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kReadBuffer = 256 * 1024;
+// A body is read in large pieces; a connection that only ever sends headers
+// (or nothing, idle by the thousand) keeps a small buffer.
+constexpr std::size_t kBodyReadBuffer = 256 * 1024;
+constexpr std::size_t kHeaderReadBuffer = 16 * 1024;
 
 // The request as the handler sees it, without its body.
 HttpRequest request_head(const http::request_header<>& msg) {
@@ -79,9 +82,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // ---- reading a request
 
   void do_wait_for_request() {
-    // Without room reserved, Beast reads 512 bytes per system call: a
-    // gigabyte upload would take two million reads.
-    buffer_.reserve(kReadBuffer);
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(options().body_limit);
@@ -89,7 +89,7 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = ReadPhase::idle;
     if (buffer_.size() > 0) return do_read_header();  // a pipelined request is already here
     arm(options().idle_timeout);
-    stream_.async_read_some(buffer_.prepare(kReadBuffer),
+    stream_.async_read_some(buffer_.prepare(kHeaderReadBuffer),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->on_first_bytes(ec, n);
                             });
@@ -136,6 +136,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return refuse_over_budget();
 
     phase_ = ReadPhase::body;
+    // Without room reserved, Beast reads 512 bytes per system call: a
+    // gigabyte upload would take two million reads.
+    if (!parser_->is_done()) buffer_.reserve(kBodyReadBuffer);
     if (!expect_continue || parser_->is_done()) return do_read_body();
     auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, msg.version());
     arm(options().write_timeout);
@@ -268,7 +271,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void do_drain() {
     buffer_.clear();
-    stream_.async_read_some(buffer_.prepare(kReadBuffer), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    stream_.async_read_some(buffer_.prepare(kHeaderReadBuffer), [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       self->do_drain();
     });
