@@ -137,14 +137,14 @@ TEST_CASE("slow clients get 408 on deadlines they cannot extend; idle ones are c
   }
   SECTION("a slow body that keeps making progress is served") {
     RawConnection c(server.port());
-    c.send("PUT /o HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\nConnection: close\r\n\r\n");
-    for (int i = 0; i < 12; ++i) {  // 1.2 s in all, four body timeouts
-      std::this_thread::sleep_for(100ms);
+    c.send("PUT /o HTTP/1.1\r\nHost: x\r\nContent-Length: 24\r\nConnection: close\r\n\r\n");
+    for (int i = 0; i < 24; ++i) {  // 1.2 s in all, four body timeouts
+      std::this_thread::sleep_for(50ms);
       c.send("x");
     }
     const auto out = c.read_to_eof();
     CHECK(status_of(out) == 200);
-    CHECK(out.find("X-Body-Size: 12\r\n") != std::string::npos);
+    CHECK(out.find("X-Body-Size: 24\r\n") != std::string::npos);
   }
   SECTION("an idle keep-alive connection is closed without an answer") {
     RawConnection c(server.port());
@@ -222,6 +222,12 @@ TEST_CASE("request bodies in flight share a global budget", "[hostile]") {
     const auto out = b.read_to_eof();
     CHECK(status_of(out) == 503);
     CHECK(out.find("Retry-After: ") != std::string::npos);
+  }
+  {  // Refused before `100 Continue`: the client never sends the body.
+    RawConnection b(server.port());
+    b.send("PUT /b HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\nExpect: 100-continue\r\n\r\n");
+    const auto out = b.read_to_eof();
+    CHECK(out.rfind("HTTP/1.1 503 ", 0) == 0);
   }
   {  // Chunked bytes count as they arrive.
     RawConnection b(server.port());
