@@ -4,6 +4,11 @@
 // `Expect: 100-continue`, streams responses from shared payload slices
 // without copying, and honours HttpResponse::cut_after / short bodies by
 // closing the connection mid-body. Binds loopback addresses only.
+// Hostile clients get what real servers give them: a status before the close
+// for malformed or oversized requests, deadlines a slow client cannot extend,
+// a global budget for request bodies, and an accept loop that waits when
+// descriptors run out. Files: http_server.cpp (acceptor), http_session.cpp
+// (one connection), read_errors.cpp (status of a failed read), body_budget.cpp.
 #pragma once
 
 #include <atomic>
