@@ -23,6 +23,10 @@ struct S3Frontend::Impl {
 S3Frontend::S3Frontend(Store& store, S3Config config) : impl_(std::make_unique<Impl>(store, config)) {}
 S3Frontend::~S3Frontend() = default;
 HttpResponse S3Frontend::handle(const HttpRequest& request) { return impl_->service.handle(request); }
+std::optional<HttpResponse> S3Frontend::precheck(const HttpRequest& request) { return impl_->service.precheck(request); }
+HttpResponse S3Frontend::protocol_error(int status, const std::string& message) {
+  return impl_->service.protocol_error(status, message);
+}
 const S3Config& S3Frontend::config() const { return impl_->service.config(); }
 
 }  // namespace stalemate::sim
@@ -61,7 +65,7 @@ S3Error fault_error(int status, bool object) {
 
 S3Service::S3Service(Store& store, const S3Config& config) : store_(store), config_(config) {
   store_.create_account(config_.account);
-  wall_at_store_start_us_ = now_micros() - store_.now_us();
+  wall_at_store_start_us_ = clients_clock_us() - store_.now_us();
 }
 
 std::int64_t S3Service::now_wall() const { return wall_at_store_start_us_ + store_.now_us(); }
@@ -105,6 +109,47 @@ RequestInfo S3Service::request_info(const HttpRequest& req, const Target& t) con
   return info;
 }
 
+HttpResponse S3Service::refusal(const HttpRequest& req, const S3Error& e) {
+  // Ids of refused requests are drawn apart from the model's (which derive
+  // from its request sequence), so refusing leaves the model's replay intact.
+  char id[32];
+  std::snprintf(id, sizeof id, "%016llX",
+                static_cast<unsigned long long>((++refused_ | 1ull << 63) * 0x9E3779B97F4A7C15ull ^ store_.seed()));
+  HttpResponse res = xml_response(error_document(e.code, e.message, req.path, id), e.status);
+  finalize(req, res, id, now_wall());
+  return res;
+}
+
+std::optional<HttpResponse> S3Service::precheck(const HttpRequest& in) {
+  try {
+    const Target target = parse_target(in);
+    verify_signature(in, now_wall());
+    check_names(in, target);
+    return std::nullopt;
+  } catch (const S3Error& e) {
+    return refusal(in, e);
+  } catch (...) {
+    return std::nullopt;  // handle() decides and answers
+  }
+}
+
+HttpResponse S3Service::protocol_error(int status, const std::string& message) {
+  HttpRequest none;
+  none.method = "GET";
+  S3Error e{status, "BadRequest", message};
+  switch (status) {
+    case 408: e.code = "RequestTimeout"; break;
+    case 411: e.code = "MissingContentLength"; break;
+    case 413: e.code = "EntityTooLarge"; break;
+    case 414: e.code = "RequestURITooLong"; break;
+    case 431: e.code = "RequestHeaderSectionTooLarge"; break;
+    case 503: e = fault_error(503, false); break;
+    default: break;
+  }
+  if (e.message.empty()) e.message = reason_phrase(status);
+  return refusal(none, e);
+}
+
 HttpResponse S3Service::handle(const HttpRequest& in) {
   HttpResponse res;
   std::int64_t now = 0;
@@ -113,6 +158,16 @@ HttpResponse S3Service::handle(const HttpRequest& in) {
   try {
     now = now_wall();
     const Target target = parse_target(in);
+    // Credentials, names and the payload come before any fault rule: a
+    // request refused here never reaches the rule engine (nor the event log).
+    HttpRequest req = in;  // bodies are shared, not copied
+    try {
+      const Authenticated auth = verify_signature(req, now);
+      check_names(req, target);
+      verify_payload(req, auth);
+    } catch (const S3Error& e) {
+      return refusal(in, e);
+    }
     model.emplace(store_.begin_request(request_info(in, target)));
     char id[32];
     std::snprintf(id, sizeof id, "%016llX",
@@ -122,8 +177,8 @@ HttpResponse S3Service::handle(const HttpRequest& in) {
       if (model->fail_status && !model->fail_applied) {
         throw fault_error(*model->fail_status, !target.key.empty());  // FAIL: the store is not touched
       }
-      HttpRequest req = in;  // bodies are shared, not copied
-      authenticate(req, *model, now);
+      // EXPIRE fired for this request: its valid credential now counts as expired.
+      if (model->credentials_expired) fail(400, "ExpiredToken", "The provided token has expired.");
       Ctx ctx{req, target.bucket, target.key, now, &*model, request_id};
       res = route(ctx);
       if (model->fail_status) throw fault_error(*model->fail_status, !target.key.empty());  // applied anyway
@@ -179,10 +234,6 @@ HttpResponse S3Service::route(Ctx& ctx) {
   if (ctx.bucket.empty()) {
     if (m == "GET") return list_buckets(ctx);
     fail(501, "NotImplemented", "This operation is not implemented on the service");
-  }
-  if (is_hidden_container(ctx.bucket)) {  // the multipart containers are not buckets
-    if (m == "PUT" && ctx.key.empty()) fail(400, "InvalidBucketName", "The specified bucket is not valid.");
-    fail(404, "NoSuchBucket", "The specified bucket does not exist");
   }
 
   if (ctx.key.empty()) {
