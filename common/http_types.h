@@ -76,6 +76,14 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Called once a request's headers are read and before `100 Continue` is sent; a response refuses the
+// request without reading its body (authentication, name limits). std::nullopt lets it proceed.
+// The request has method/target/path/query/headers/host set and an empty body.
+using HttpPrecheck = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
+// The protocol's own error document for errors the server answers itself (400, 408, 411, 413, 414, 431,
+// 503 over the body budget): Swift answers plain text, S3 an XML <Error> (503 -> SlowDown).
+using HttpErrorRenderer = std::function<HttpResponse(int status, const std::string& message)>;
+
 const char* reason_phrase(int status);
 
 }  // namespace stalemate

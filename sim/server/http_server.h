@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +21,18 @@ struct HttpServerOptions {
   unsigned short port = 0;             // 0: the kernel picks a free port
   int threads = 2;
   std::uint64_t body_limit = 6ull << 30;  // largest request body accepted (413 beyond)
+  // Global bytes of request bodies in flight across all connections (503 +
+  // Retry-After beyond). 0: a quarter of physical RAM.
+  std::uint64_t body_budget = 0;
+  // Refuses a request from its headers alone, before `100 Continue` and the body.
+  HttpPrecheck precheck;
+  // Renders the errors the server answers itself; empty: plain text.
+  HttpErrorRenderer error_renderer;
+  // Timeouts after Swift's client_timeout (60 s).
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for a request's first byte
+  std::chrono::milliseconds header_timeout{60'000};  // the whole header section, however it trickles
+  std::chrono::milliseconds body_timeout{60'000};    // a body read with no progress at all (408)
+  std::chrono::milliseconds write_timeout{60'000};   // a response write with no progress
 };
 
 class HttpServer {
