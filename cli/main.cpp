@@ -147,7 +147,13 @@ int cmd_serve(const Args& args) {
   const auto [address, port] = parse_listen(option, args.swift ? *args.swift : *args.s3);
   ControlListener control;
   control.enabled = true;
-  if (args.control_address) std::tie(control.address, control.port) = parse_listen("--control", *args.control_address);
+  if (args.control_address) {
+    std::tie(control.address, control.port) = parse_listen("--control", *args.control_address);
+    // Whoever reaches the control endpoint changes the faults: loopback only.
+    if (control.address.rfind("127.", 0) != 0 && control.address != "::1" && control.address != "[::1]")
+      throw InputError("--control: the control endpoint listens on loopback only (127.0.0.1:PORT), not \"" +
+                       control.address + "\"");
+  }
   if (args.control_token) {
     if (args.control_token->empty()) throw InputError("--control-token: empty token");
     control.token = *args.control_token;
@@ -167,7 +173,6 @@ int cmd_serve(const Args& args) {
     throw InfrastructureError(e.what());
   }
   std::cout << backend->describe().dump(2) << std::endl;
-  std::cout << "control endpoint: " << backend->control_url() << std::endl;
   std::cout << "serving; stop with Ctrl-C" << std::endl;
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -21,6 +21,12 @@ FakeBackend::FakeBackend(const BackendSpec& spec, const std::string& address, un
   options.port = port;
   // The store's port serves the protocol only: the control endpoint is not
   // reachable from there (the registry must not change the faults).
+  // Credentials and names are checked from the headers, before 100 Continue
+  // and the body; the server's own errors speak the protocol's format.
+  options.precheck = [this](const HttpRequest& r) { return s3_ ? s3_->precheck(r) : swift_->precheck(r); };
+  options.error_renderer = [this](int status, const std::string& message) {
+    return s3_ ? s3_->protocol_error(status, message) : swift_->protocol_error(status, message);
+  };
   server_ = std::make_unique<sim::HttpServer>(
       [this](const HttpRequest& r) { return s3_ ? s3_->handle(r) : swift_->handle(r); }, options);
   if (swift_) swift_->set_base_url(server_->base_url());

@@ -1,8 +1,8 @@
-// S3Frontend (the pimpl shell) and the request router: bucket/key from the
-// path or the virtual host, the operation from method and sub-resources,
-// request bracketing with the store and its request-level faults (FAIL,
-// CUT, EXPIRE), the headers every response carries and the never-throw
-// guarantee.
+// S3Frontend (the pimpl shell) and S3's side of the shared request path
+// (sim/protocol/serve.h): bucket/key from the path or the virtual host, the
+// refusals before the rules (SigV4, names, payload), the operation from
+// method and sub-resources, FAIL and EXPIRE as <Error> documents, the
+// headers every response carries; the precheck and the error renderer.
 #include "sim/s3/s3_frontend.h"
 
 #include <algorithm>
@@ -116,7 +116,7 @@ HttpResponse S3Service::refusal(const HttpRequest& req, const S3Error& e) {
   std::snprintf(id, sizeof id, "%016llX",
                 static_cast<unsigned long long>((++refused_ | 1ull << 63) * 0x9E3779B97F4A7C15ull ^ store_.seed()));
   HttpResponse res = xml_response(error_document(e.code, e.message, req.path, id), e.status);
-  finalize(req, res, id, now_wall());
+  finalize_with_id(req, res, id, now_wall());
   return res;
 }
 
@@ -150,79 +150,68 @@ HttpResponse S3Service::protocol_error(int status, const std::string& message) {
   return refusal(none, e);
 }
 
-HttpResponse S3Service::handle(const HttpRequest& in) {
-  HttpResponse res;
-  std::int64_t now = 0;
-  std::optional<RequestContext> model;
-  std::string request_id = "0000000000000000";
+HttpResponse S3Service::handle(const HttpRequest& req) { return serve(store_, *this, req); }
+
+std::optional<HttpResponse> S3Service::answer_before_rules(HttpRequest& req, std::int64_t now) {
   try {
-    now = now_wall();
-    const Target target = parse_target(in);
-    // Credentials, names and the payload come before any fault rule: a
-    // request refused here never reaches the rule engine (nor the event log).
-    HttpRequest req = in;  // bodies are shared, not copied
-    try {
-      const Authenticated auth = verify_signature(req, now);
-      check_names(req, target);
-      verify_payload(req, auth);
-    } catch (const S3Error& e) {
-      return refusal(in, e);
-    }
-    model.emplace(store_.begin_request(request_info(in, target)));
-    char id[32];
-    std::snprintf(id, sizeof id, "%016llX",
-                  static_cast<unsigned long long>(model->seq * 0x9E3779B97F4A7C15ull ^ store_.seed()));
-    request_id = id;
-    try {
-      if (model->fail_status && !model->fail_applied) {
-        throw fault_error(*model->fail_status, !target.key.empty());  // FAIL: the store is not touched
-      }
-      // EXPIRE fired for this request: its valid credential now counts as expired.
-      if (model->credentials_expired) fail(400, "ExpiredToken", "The provided token has expired.");
-      Ctx ctx{req, target.bucket, target.key, now, &*model, request_id};
-      res = route(ctx);
-      if (model->fail_status) throw fault_error(*model->fail_status, !target.key.empty());  // applied anyway
-    } catch (const S3Error& e) {
-      res = xml_response(error_document(e.code, e.message, in.path, request_id), e.status);
-      // S3 reports some failures of Copy and Complete as 200 with an <Error> body.
-      if (model->fail_status && model->fail_error_in_200 && e.status == *model->fail_status) res.status = 200;
-    }
-    if (model->cut_after) res.cut_after = std::min(res.cut_after.value_or(UINT64_MAX), *model->cut_after);
-  } catch (const std::exception& e) {
-    res = xml_response(error_document("InternalError", std::string("We encountered an internal error: ") + e.what(),
-                                      in.path, request_id),
-                       500);
-  } catch (...) {
-    res = xml_response(error_document("InternalError", "We encountered an internal error.", in.path, request_id),
-                       500);
+    const Authenticated auth = verify_signature(req, now);
+    check_names(req, parse_target(req));
+    verify_payload(req, auth);
+    return std::nullopt;
+  } catch (const S3Error& e) {
+    return refusal(req, e);
   }
-  try {
-    finalize(in, res, request_id, now ? now : now_micros());
-    if (model) store_.end_request(*model, res.status, res.deliverable_bytes());
-  } catch (...) {
-    // Headers and the event log are best effort; the response itself stands.
-  }
+}
+
+RequestInfo S3Service::request_info(const HttpRequest& req) const { return request_info(req, parse_target(req)); }
+
+std::string S3Service::request_id(const RequestContext* model) const {
+  if (!model) return "0000000000000000";
+  char id[32];
+  std::snprintf(id, sizeof id, "%016llX",
+                static_cast<unsigned long long>(model->seq * 0x9E3779B97F4A7C15ull ^ store_.seed()));
+  return id;
+}
+
+HttpResponse S3Service::error_document_response(const HttpRequest& req, const S3Error& e,
+                                                const RequestContext* model) const {
+  HttpResponse res = xml_response(error_document(e.code, e.message, req.path, request_id(model)), e.status);
+  // S3 reports some failures of Copy and Complete as 200 with an <Error> body.
+  if (model && model->fail_status && model->fail_error_in_200 && e.status == *model->fail_status) res.status = 200;
   return res;
 }
 
-void S3Service::finalize(const HttpRequest& req, HttpResponse& res, const std::string& request_id,
-                         std::int64_t now) const {
+HttpResponse S3Service::route(const HttpRequest& req, std::int64_t now, RequestContext& model) {
+  const Target target = parse_target(req);
+  try {
+    // EXPIRE fired for this request: its valid credential now counts as expired.
+    if (model.credentials_expired) fail(400, "ExpiredToken", "The provided token has expired.");
+    Ctx ctx{req, target.bucket, target.key, now, &model, request_id(&model)};
+    return route(ctx);
+  } catch (const S3Error& e) {
+    return error_document_response(req, e, &model);
+  }
+}
+
+HttpResponse S3Service::failure_response(const HttpRequest& req, int status, const std::string& detail,
+                                         const RequestContext* model) {
+  if (status == 500 && !detail.empty())
+    return error_document_response(req, {500, "InternalError", "We encountered an internal error: " + detail}, model);
+  return error_document_response(req, fault_error(status, !parse_target(req).key.empty()), model);
+}
+
+void S3Service::finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now, const RequestContext* model) {
+  finalize_with_id(req, res, request_id(model), now);
+}
+
+void S3Service::finalize_with_id(const HttpRequest& req, HttpResponse& res, const std::string& request_id,
+                                 std::int64_t now) const {
   res.headers["x-amz-request-id"] = request_id;
   res.headers["x-amz-id-2"] = base64_encode(sha256_raw(request_id + "/" + config_.account));
   res.headers["Date"] = http_date(now);
   res.headers["Server"] = "AmazonS3";
-  if (req.method == "HEAD" && !res.head) {
-    // No body for HEAD: a success announces the length GET would have had;
-    // an error has no body at all.
-    if (res.status < 300) res.declared_length = res.content_length();
-    else res.declared_length = 0;
-    res.body.clear();
-    res.head = true;
-  }
-  if (res.status == 204 || res.status == 304) {
-    res.body.clear();
-    res.declared_length.reset();
-  }
+  // No body for HEAD: a success announces the length GET would have had; an error has no body at all.
+  apply_bodiless_rules(req, res, 0);
 }
 
 HttpResponse S3Service::route(Ctx& ctx) {

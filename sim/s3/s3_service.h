@@ -17,6 +17,7 @@
 
 #include "common/http_types.h"
 #include "sim/model/store.h"
+#include "sim/protocol/serve.h"
 #include "sim/s3/aws_chunked.h"
 #include "sim/s3/s3_frontend.h"
 
@@ -55,7 +56,7 @@ struct Authenticated {
   std::optional<ChunkSigner> chunks;   // STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]: chunk signatures
 };
 
-class S3Service {
+class S3Service : public Protocol {
  public:
   S3Service(Store& store, const S3Config& config);
   HttpResponse handle(const HttpRequest& req);
@@ -69,12 +70,26 @@ class S3Service {
     std::string bucket, key;
   };
 
-  std::int64_t now_wall() const;
+  // ---- the Protocol the shared request path (sim/protocol/serve.h) drives
+  std::int64_t now_wall() const override;
+  // Signature, names and payload: a refusal here never reaches the rules.
+  std::optional<HttpResponse> answer_before_rules(HttpRequest& req, std::int64_t now) override;
+  RequestInfo request_info(const HttpRequest& req) const override;
+  // EXPIRE, then the operation; S3Errors become <Error> documents.
+  HttpResponse route(const HttpRequest& req, std::int64_t now, RequestContext& model) override;
+  HttpResponse failure_response(const HttpRequest& req, int status, const std::string& detail,
+                                const RequestContext* model) override;
+  void finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now, const RequestContext* model) override;
+
   std::int64_t clients_clock_us() const;  // what X-Amz-Date is compared with
   Target parse_target(const HttpRequest& req) const;
   RequestInfo request_info(const HttpRequest& req, const Target& t) const;
   HttpResponse route(Ctx& ctx);
-  void finalize(const HttpRequest& req, HttpResponse& res, const std::string& request_id, std::int64_t now) const;
+  // x-amz-request-id: from the model's request number (replayable).
+  std::string request_id(const RequestContext* model) const;
+  // The <Error> document of `e` for this request; a FAIL rule's status may travel in a 200.
+  HttpResponse error_document_response(const HttpRequest& req, const S3Error& e, const RequestContext* model) const;
+  void finalize_with_id(const HttpRequest& req, HttpResponse& res, const std::string& request_id, std::int64_t now) const;
 
   // An error response of this request outside the model (no RequestContext).
   HttpResponse refusal(const HttpRequest& req, const S3Error& e);

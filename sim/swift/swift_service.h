@@ -20,6 +20,7 @@
 
 #include "common/http_types.h"
 #include "sim/model/store.h"
+#include "sim/protocol/serve.h"
 #include "sim/swift/dlo.h"
 #include "sim/swift/swift_frontend.h"
 
@@ -71,7 +72,7 @@ class RandomHex {
   std::mt19937_64 rng_;
 };
 
-class SwiftService {
+class SwiftService : public Protocol {
  public:
   SwiftService(Store& store, const SwiftConfig& config);
 
@@ -85,20 +86,25 @@ class SwiftService {
  private:
   using Ctx = SwiftContext;
 
+  // ---- the Protocol the shared request path (sim/protocol/serve.h) drives
   // The model's wall clock: the store's time since it started, on the wall
   // clock of its start (so virtual time moves it too).
-  std::int64_t now_wall() const;
-  RequestInfo request_info(const HttpRequest& req) const;
+  std::int64_t now_wall() const override;
+  std::optional<HttpResponse> answer_before_rules(HttpRequest& req, std::int64_t now) override;
+  RequestInfo request_info(const HttpRequest& req) const override;
+  HttpResponse route(const HttpRequest& req, std::int64_t now, RequestContext& model) override;
+  HttpResponse failure_response(const HttpRequest& req, int status, const std::string& detail,
+                              const RequestContext* model) override;
+  void finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now, const RequestContext* model) override;
+
   // What is decided before any fault rule is matched: the path's syntax,
   // the method, the credential (token or TempURL, without EXPIRE, which
   // needs the rules) and the name limits. A response here is the answer and
   // the request never reaches the rule engine; nullopt lets it go on. Bulk
   // delete reports a refused token per name, in its body: `body_read` says
   // whether that body is there yet.
-  std::optional<HttpResponse> answer_before_rules(const HttpRequest& req, bool body_read);
-  HttpResponse route(const HttpRequest& req, std::int64_t now, RequestContext& model);
+  std::optional<HttpResponse> refusal_before_rules(const HttpRequest& req, bool body_read);
   HttpResponse route_storage(const HttpRequest& req, std::int64_t now, RequestContext& model);
-  void finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now);
 
   // tempauth.cpp
   HttpResponse handle_auth(const HttpRequest& req);
