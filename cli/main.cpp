@@ -5,6 +5,8 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "harness/child_reaper.h"
@@ -31,18 +33,23 @@ const char* kUsage =
     "      every scenario given (folders searched for *.json) against a registry (and a\n"
     "      baseline); stochastic scenarios over seeds 1..N; --controls adds each negative control;\n"
     "      over seeds 1..N; exit 1 when the candidate breaks an invariant\n"
-    "  stalemate serve --swift 127.0.0.1:PORT | --s3 127.0.0.1:PORT\n"
-    "      serve the fake Swift (or S3) alone until SIGINT/SIGTERM, printing endpoint and credentials\n"
+    "  stalemate serve --swift 127.0.0.1:PORT | --s3 127.0.0.1:PORT [--control 127.0.0.1:PORT]\n"
+    "                  [--control-token TOKEN]\n"
+    "      serve the fake Swift (or S3) alone until SIGINT/SIGTERM, printing endpoint and credentials;\n"
+    "      the control endpoint (/__stalemate/) has its own loopback listener (a free port unless\n"
+    "      --control), guarded by TOKEN when given (Authorization: Bearer TOKEN or X-Stalemate-Token)\n"
     "  stalemate version\n";
 
 struct Args {
   std::vector<std::string> positional;
   std::optional<std::string> out, registry, seed, swift, s3, baseline, junit, seeds;
+  std::optional<std::string> control_address, control_token;  // serve
   bool control = false, controls = false;
 };
 
 Args parse_args(int argc, char** argv, int first) {
   Args a;
+  const bool serve = std::string(argv[1]) == "serve";  // serve's --control takes an address
   for (int i = first; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&](std::optional<std::string>& slot) {
@@ -65,6 +72,10 @@ Args parse_args(int argc, char** argv, int first) {
       value(a.junit);
     else if (arg == "--seeds")
       value(a.seeds);
+    else if (arg == "--control" && serve)
+      value(a.control_address);
+    else if (arg == "--control-token" && serve)
+      value(a.control_token);
     else if (arg == "--control")
       a.control = true;
     else if (arg == "--controls")
@@ -120,15 +131,33 @@ int cmd_run(const Args& args) {
   return outcome.exit_code;
 }
 
+// "ADDRESS:PORT" of a serve option; the address must be given.
+std::pair<std::string, unsigned short> parse_listen(const std::string& option, const std::string& where) {
+  const auto colon = where.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw InputError(option + ": expected ADDRESS:PORT, got \"" + where + "\"");
+  const auto port = parse_number(option + " port", where.substr(colon + 1));
+  if (port > 65535) throw InputError(option + ": port out of range");
+  return {where.substr(0, colon), static_cast<unsigned short>(port)};
+}
+
 int cmd_serve(const Args& args) {
   if (!args.swift == !args.s3) throw InputError("serve needs one of --swift 127.0.0.1:PORT or --s3 127.0.0.1:PORT");
   const std::string option = args.swift ? "--swift" : "--s3";
-  const std::string where = args.swift ? *args.swift : *args.s3;
-  const auto colon = where.rfind(':');
-  if (colon == std::string::npos) throw InputError(option + ": expected ADDRESS:PORT, got \"" + where + "\"");
-  const std::string address = where.substr(0, colon);
-  const auto port = parse_number(option + " port", where.substr(colon + 1));
-  if (port > 65535) throw InputError(option + ": port out of range");
+  const auto [address, port] = parse_listen(option, args.swift ? *args.swift : *args.s3);
+  ControlListener control;
+  control.enabled = true;
+  if (args.control_address) {
+    std::tie(control.address, control.port) = parse_listen("--control", *args.control_address);
+    // Whoever reaches the control endpoint changes the faults: loopback only.
+    if (control.address.rfind("127.", 0) != 0 && control.address != "::1" && control.address != "[::1]")
+      throw InputError("--control: the control endpoint listens on loopback only (127.0.0.1:PORT), not \"" +
+                       control.address + "\"");
+  }
+  if (args.control_token) {
+    if (args.control_token->empty()) throw InputError("--control-token: empty token");
+    control.token = *args.control_token;
+  }
   // Block the stop signals before any server thread exists, then wait for one.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -139,7 +168,7 @@ int cmd_serve(const Args& args) {
   if (args.s3) spec.type = "s3";
   std::unique_ptr<FakeBackend> backend;
   try {
-    backend = std::make_unique<FakeBackend>(spec, address, static_cast<unsigned short>(port));
+    backend = std::make_unique<FakeBackend>(spec, address, port, "", control);
   } catch (const std::runtime_error& e) {
     throw InfrastructureError(e.what());
   }

@@ -5,8 +5,8 @@
 namespace stalemate::harness {
 
 FakeBackend::FakeBackend(const BackendSpec& spec, const std::string& address, unsigned short port,
-                         const std::string& event_log)
-    : spec_(spec), store_(spec.model) {
+                         const std::string& event_log, const ControlListener& control)
+    : spec_(spec), store_(spec.model), control_token_(control.token) {
   if (!event_log.empty()) store_.events().open_file(event_log);
   if (spec.type == "s3") {
     store_.create_account(spec.s3.account);
@@ -19,13 +19,27 @@ FakeBackend::FakeBackend(const BackendSpec& spec, const std::string& address, un
   sim::HttpServerOptions options;
   options.address = address;
   options.port = port;
+  // The store's port serves the protocol only: the control endpoint is not
+  // reachable from there (the registry must not change the faults).
+  // Credentials and names are checked from the headers, before 100 Continue
+  // and the body; the server's own errors speak the protocol's format.
+  options.precheck = [this](const HttpRequest& r) { return s3_ ? s3_->precheck(r) : swift_->precheck(r); };
+  options.error_renderer = [this](int status, const std::string& message) {
+    return s3_ ? s3_->protocol_error(status, message) : swift_->protocol_error(status, message);
+  };
   server_ = std::make_unique<sim::HttpServer>(
-      [this](const HttpRequest& r) {
-        if (sim::is_control_request(r)) return sim::handle_control(store_, account(), r);
-        return s3_ ? s3_->handle(r) : swift_->handle(r);
-      },
-      options);
+      [this](const HttpRequest& r) { return s3_ ? s3_->handle(r) : swift_->handle(r); }, options);
   if (swift_) swift_->set_base_url(server_->base_url());
+  if (control.enabled) {
+    sim::HttpServerOptions control_options;
+    control_options.address = control.address;
+    control_options.port = control.port;
+    control_options.threads = 1;
+    control_options.body_limit = 1 << 20;  // rules and patches are small JSON documents
+    control_server_ = std::make_unique<sim::HttpServer>(
+        [this](const HttpRequest& r) { return sim::serve_control(store_, account(), control_token_, r); },
+        control_options);
+  }
 }
 
 const std::string& FakeBackend::account() const { return s3_ ? spec_.s3.account : spec_.swift.account; }
@@ -34,6 +48,11 @@ FakeBackend::~FakeBackend() { stop(); }
 
 void FakeBackend::stop() {
   if (server_) server_->stop();
+  if (control_server_) control_server_->stop();
+}
+
+std::string FakeBackend::control_url() const {
+  return control_server_ ? control_server_->base_url() + sim::kControlPrefix : std::string();
 }
 
 std::string FakeBackend::base_url() const { return server_->base_url(); }
@@ -71,13 +90,16 @@ nlohmann::json FakeBackend::describe() const {
   nlohmann::json d = {
       {"protocol", spec_.type},
       {"endpoint", base_url()},
-      {"control", base_url() + "/__stalemate/"},
       {"seed", spec_.model.seed},
       {"object_replicas", spec_.model.topology.object_replicas},
       {"container_replicas", spec_.model.topology.container_replicas},
       {"consistency", sim::consistency_to_json(store_.params_now())},
       {"rules", store_.rules_json()},
   };
+  if (control_server_) {
+    d["control"] = control_url();
+    d["control_token_required"] = !control_token_.empty();
+  }
   if (s3_) {
     d["region"] = spec_.s3.region;
     d["access_key"] = spec_.s3.access_key;

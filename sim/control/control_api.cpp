@@ -9,7 +9,9 @@ namespace {
 HttpResponse json_response(int status, const nlohmann::json& body) {
   HttpResponse res;
   res.status = status;
-  res.set_text(body.dump(2) + "\n", "application/json");
+  // Names from requests may be any bytes (a %FF in a path): invalid UTF-8 is
+  // replaced by U+FFFD rather than failing every later dump.
+  res.set_text(body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
   return res;
 }
 
@@ -26,6 +28,35 @@ nlohmann::json parse_body(const HttpRequest& req) {
 }  // namespace
 
 bool is_control_request(const HttpRequest& request) { return request.path.rfind(kControlPrefix, 0) == 0; }
+
+bool control_authorized(const HttpRequest& request, const std::string& token) {
+  if (token.empty()) return true;
+  // Constant-time comparison: the token is a secret and the listener answers quickly.
+  auto same = [&token](const std::string& given) {
+    if (given.size() != token.size()) return false;
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ token[i]);
+    return diff == 0;
+  };
+  const std::string auth = request.header("Authorization");
+  if (auth.rfind("Bearer ", 0) == 0 && same(auth.substr(7))) return true;
+  return request.has_header("X-Stalemate-Token") && same(request.header("X-Stalemate-Token"));
+}
+
+HttpResponse serve_control(Store& store, const std::string& default_account, const std::string& token,
+                           const HttpRequest& request) {
+  try {
+    if (!control_authorized(request, token)) {
+      HttpResponse res = error(401, "control endpoint: missing or wrong token (Authorization: Bearer T or X-Stalemate-Token)");
+      res.headers["WWW-Authenticate"] = "Bearer realm=\"stalemate\"";
+      return res;
+    }
+    if (!is_control_request(request)) return error(404, std::string("control routes live under ") + kControlPrefix);
+    return handle_control(store, default_account, request);
+  } catch (const std::exception& e) {
+    return error(500, e.what());
+  }
+}
 
 HttpResponse handle_control(Store& store, const std::string& default_account, const HttpRequest& req) {
   const std::string route = req.path.substr(std::string(kControlPrefix).size());

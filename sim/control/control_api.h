@@ -1,7 +1,8 @@
-// The fake's control endpoint: JSON over HTTP under /__stalemate/ on the same
-// 127.0.0.1 server, for changing fault parameters and rules while a run is
-// going, quiescing, and dumping the per-replica state of a key. Protocol
-// neutral: it speaks to the Store, whatever front-end serves the rest.
+// The fake's control endpoint: JSON over HTTP under /__stalemate/ on its own
+// loopback listener (never the store's port, which the registry reaches), for
+// changing fault parameters and rules while a run is going, quiescing, and
+// dumping the per-replica state of a key. An optional token guards it.
+// Protocol neutral: it speaks to the Store, whatever front-end serves the rest.
 //
 //   GET  /__stalemate/state?container=C&object=O[&account=A]   per-replica state
 //   POST /__stalemate/quiesce        apply all pending updates
@@ -26,5 +27,13 @@ inline constexpr const char* kControlPrefix = "/__stalemate/";
 
 bool is_control_request(const HttpRequest& request);
 HttpResponse handle_control(Store& store, const std::string& default_account, const HttpRequest& request);
+
+// The request carries `token` ("Authorization: Bearer T" or "X-Stalemate-Token:
+// T"); an empty token admits every request.
+bool control_authorized(const HttpRequest& request, const std::string& token);
+// The control listener's whole handler: 401 without the token, 404 outside
+// /__stalemate/, else handle_control.
+HttpResponse serve_control(Store& store, const std::string& default_account, const std::string& token,
+                           const HttpRequest& request);
 
 }  // namespace stalemate::sim

@@ -11,7 +11,7 @@ void EventLog::open_file(const std::string& path) {
   if (file_) std::fclose(file_);
   file_ = std::fopen(path.c_str(), "w");
   if (!file_) throw std::runtime_error("cannot write event log " + path);
-  for (const auto& e : events_) std::fprintf(file_, "%s\n", e.dump().c_str());
+  for (const auto& e : events_) std::fprintf(file_, "%s\n", e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   std::fflush(file_);
 }
 

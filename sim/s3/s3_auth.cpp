@@ -1,12 +1,16 @@
 // SigV4 authentication of a received request: the Authorization header or a
-// presigned query string, checked against the configured key pair, and the
-// payload hash (a hex SHA-256 is verified; UNSIGNED-PAYLOAD is accepted;
-// STREAMING-* bodies are de-chunked and then treated as unsigned — chunk
-// signatures are not verified).
+// presigned query string, checked against the configured key pair and the
+// clients' clock (15 minutes of skew; presigned expiry on the model's clock),
+// then the payload hash (a hex SHA-256 is verified; UNSIGNED-PAYLOAD is
+// accepted; STREAMING-AWS4-HMAC-SHA256-PAYLOAD bodies are de-chunked with
+// every chunk signature checked; other STREAMING-* forms are de-chunked).
+// Bucket-name and key-length rules sit here too: all of it runs before the
+// fault rules, so an unauthenticated or malformed request never reaches them.
 #include <string>
 #include <vector>
 
 #include "common/crypto.h"
+#include "common/time_format.h"
 #include "sim/s3/aws_chunked.h"
 #include "sim/s3/s3_service.h"
 #include "sim/s3/sigv4.h"
@@ -35,10 +39,20 @@ std::vector<std::string> split_semicolons(std::string_view s) {
 [[noreturn]] void query_error(const std::string& message) {
   fail(400, "AuthorizationQueryParametersError", message);
 }
+
+[[noreturn]] void signature_mismatch() {
+  fail(403, "SignatureDoesNotMatch",
+       "The request signature we calculated does not match the signature you provided. Check your key and signing "
+       "method.");
+}
+
+constexpr const char* kSignedChunks = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+constexpr const char* kSignedChunksTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
 }  // namespace
 
-void S3Service::authenticate(HttpRequest& req, const RequestContext& model, std::int64_t now) const {
-  if (model.credentials_expired) fail(400, "ExpiredToken", "The provided token has expired.");
+std::int64_t S3Service::clients_clock_us() const { return config_.wall_clock ? config_.wall_clock() : now_micros(); }
+
+Authenticated S3Service::verify_signature(const HttpRequest& req, std::int64_t now) const {
   const bool presigned = req.has_query("X-Amz-Signature") || req.has_query("X-Amz-Credential") ||
                          req.has_query("X-Amz-Algorithm");
   const std::string authorization = req.header("Authorization");
@@ -47,6 +61,7 @@ void S3Service::authenticate(HttpRequest& req, const RequestContext& model, std:
     fail(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the "
                                  "Authorization header should be specified");
 
+  const std::int64_t clients_now_s = clients_clock_us() / 1000000;
   Credential cred;
   std::vector<std::string> signed_headers;
   std::string signature, amz_date, payload_hash;
@@ -67,7 +82,10 @@ void S3Service::authenticate(HttpRequest& req, const RequestContext& model, std:
     signature = req.query_value("X-Amz-Signature");
     if (cred.access_key != config_.access_key)
       fail(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+    // Expiry on the model's clock (CLOCK steps and virtual time age URLs, as
+    // TempURL); "not yet valid" on the clients' clock, which signed it.
     if (now / 1000000 > *date + static_cast<std::int64_t>(*expires)) fail(403, "AccessDenied", "Request has expired");
+    if (*date > clients_now_s + config_.max_skew_s) fail(403, "AccessDenied", "Request is not valid yet");
     payload_hash = req.has_header("x-amz-content-sha256") ? req.header("x-amz-content-sha256") : kUnsignedPayload;
   } else {
     if (authorization.rfind("AWS ", 0) == 0)
@@ -81,8 +99,10 @@ void S3Service::authenticate(HttpRequest& req, const RequestContext& model, std:
     if (cred.access_key != config_.access_key)
       fail(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
     amz_date = req.header("X-Amz-Date");
-    if (!parse_amz_date(amz_date))
-      fail(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+    const auto date = parse_amz_date(amz_date);
+    if (!date) fail(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+    if (*date > clients_now_s + config_.max_skew_s || *date < clients_now_s - config_.max_skew_s)
+      fail(403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.");
     if (!req.has_header("x-amz-content-sha256"))
       fail(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
     payload_hash = req.header("x-amz-content-sha256");
@@ -120,26 +140,44 @@ void S3Service::authenticate(HttpRequest& req, const RequestContext& model, std:
       if (signature_hex(key, string_to_sign(amz_date, cred.scope(), creq)) == to_lower(signature)) ok = true;
     }
   }
-  if (!ok)
-    fail(403, "SignatureDoesNotMatch",
-         "The request signature we calculated does not match the signature you provided. Check your key and signing "
-         "method.");
+  if (!ok) signature_mismatch();
 
-  // The payload.
+  Authenticated out;
+  out.payload_hash = payload_hash;
+  if (payload_hash == kSignedChunks || payload_hash == kSignedChunksTrailer)
+    out.chunks = ChunkSigner{key, amz_date, cred.scope(), to_lower(signature)};
+  return out;
+}
+
+void S3Service::verify_payload(HttpRequest& req, const Authenticated& auth) const {
+  const std::string& payload_hash = auth.payload_hash;
   if (payload_hash == kUnsignedPayload) return;
   if (payload_hash.rfind("STREAMING-", 0) == 0) {
-    auto decoded = decode_aws_chunked(*req.body);
-    if (!decoded) fail(400, "IncompleteBody", "The request body is not a valid aws-chunked body.");
+    auto decoded = decode_aws_chunked(*req.body, auth.chunks ? &*auth.chunks : nullptr);
+    if (decoded.error == ChunkedError::BadSignature) signature_mismatch();
+    if (decoded.error != ChunkedError::None)
+      fail(400, "IncompleteBody", "The request body is not a valid aws-chunked body.");
     if (req.has_header("x-amz-decoded-content-length") &&
-        parse_uint(req.header("x-amz-decoded-content-length")) != decoded->size())
+        parse_uint(req.header("x-amz-decoded-content-length")) != decoded.payload.size())
       fail(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
-    req.body = make_payload(std::move(*decoded));
+    req.body = make_payload(std::move(decoded.payload));
     return;
   }
   if (!is_hex_sha256(payload_hash))
     fail(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-… or a valid sha256 value.");
   if (to_lower(payload_hash) != sha256_hex(*req.body))
     fail(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
+}
+
+void S3Service::check_names(const HttpRequest& req, const Target& t) const {
+  if (t.bucket.empty()) return;
+  if (!valid_bucket_name(t.bucket)) {
+    // The multipart containers are not buckets: absent unless one tries to create it.
+    if (is_hidden_container(t.bucket) && !(req.method == "PUT" && t.key.empty()))
+      fail(404, "NoSuchBucket", "The specified bucket does not exist");
+    fail(400, "InvalidBucketName", "The specified bucket is not valid.");
+  }
+  if (t.key.size() > kMaxKeyLength) fail(400, "KeyTooLongError", "Your key is too long");
 }
 
 }  // namespace stalemate::sim::s3

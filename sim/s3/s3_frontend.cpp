@@ -1,8 +1,8 @@
-// S3Frontend (the pimpl shell) and the request router: bucket/key from the
-// path or the virtual host, the operation from method and sub-resources,
-// request bracketing with the store and its request-level faults (FAIL,
-// CUT, EXPIRE), the headers every response carries and the never-throw
-// guarantee.
+// S3Frontend (the pimpl shell) and S3's side of the shared request path
+// (sim/protocol/serve.h): bucket/key from the path or the virtual host, the
+// refusals before the rules (SigV4, names, payload), the operation from
+// method and sub-resources, FAIL and EXPIRE as <Error> documents, the
+// headers every response carries; the precheck and the error renderer.
 #include "sim/s3/s3_frontend.h"
 
 #include <algorithm>
@@ -23,6 +23,10 @@ struct S3Frontend::Impl {
 S3Frontend::S3Frontend(Store& store, S3Config config) : impl_(std::make_unique<Impl>(store, config)) {}
 S3Frontend::~S3Frontend() = default;
 HttpResponse S3Frontend::handle(const HttpRequest& request) { return impl_->service.handle(request); }
+std::optional<HttpResponse> S3Frontend::precheck(const HttpRequest& request) { return impl_->service.precheck(request); }
+HttpResponse S3Frontend::protocol_error(int status, const std::string& message) {
+  return impl_->service.protocol_error(status, message);
+}
 const S3Config& S3Frontend::config() const { return impl_->service.config(); }
 
 }  // namespace stalemate::sim
@@ -61,7 +65,7 @@ S3Error fault_error(int status, bool object) {
 
 S3Service::S3Service(Store& store, const S3Config& config) : store_(store), config_(config) {
   store_.create_account(config_.account);
-  wall_at_store_start_us_ = now_micros() - store_.now_us();
+  wall_at_store_start_us_ = clients_clock_us() - store_.now_us();
 }
 
 std::int64_t S3Service::now_wall() const { return wall_at_store_start_us_ + store_.now_us(); }
@@ -105,69 +109,109 @@ RequestInfo S3Service::request_info(const HttpRequest& req, const Target& t) con
   return info;
 }
 
-HttpResponse S3Service::handle(const HttpRequest& in) {
-  HttpResponse res;
-  std::int64_t now = 0;
-  std::optional<RequestContext> model;
-  std::string request_id = "0000000000000000";
-  try {
-    now = now_wall();
-    const Target target = parse_target(in);
-    model.emplace(store_.begin_request(request_info(in, target)));
-    char id[32];
-    std::snprintf(id, sizeof id, "%016llX",
-                  static_cast<unsigned long long>(model->seq * 0x9E3779B97F4A7C15ull ^ store_.seed()));
-    request_id = id;
-    try {
-      if (model->fail_status && !model->fail_applied) {
-        throw fault_error(*model->fail_status, !target.key.empty());  // FAIL: the store is not touched
-      }
-      HttpRequest req = in;  // bodies are shared, not copied
-      authenticate(req, *model, now);
-      Ctx ctx{req, target.bucket, target.key, now, &*model, request_id};
-      res = route(ctx);
-      if (model->fail_status) throw fault_error(*model->fail_status, !target.key.empty());  // applied anyway
-    } catch (const S3Error& e) {
-      res = xml_response(error_document(e.code, e.message, in.path, request_id), e.status);
-      // S3 reports some failures of Copy and Complete as 200 with an <Error> body.
-      if (model->fail_status && model->fail_error_in_200 && e.status == *model->fail_status) res.status = 200;
-    }
-    if (model->cut_after) res.cut_after = std::min(res.cut_after.value_or(UINT64_MAX), *model->cut_after);
-  } catch (const std::exception& e) {
-    res = xml_response(error_document("InternalError", std::string("We encountered an internal error: ") + e.what(),
-                                      in.path, request_id),
-                       500);
-  } catch (...) {
-    res = xml_response(error_document("InternalError", "We encountered an internal error.", in.path, request_id),
-                       500);
-  }
-  try {
-    finalize(in, res, request_id, now ? now : now_micros());
-    if (model) store_.end_request(*model, res.status, res.deliverable_bytes());
-  } catch (...) {
-    // Headers and the event log are best effort; the response itself stands.
-  }
+HttpResponse S3Service::refusal(const HttpRequest& req, const S3Error& e) {
+  // Ids of refused requests are drawn apart from the model's (which derive
+  // from its request sequence), so refusing leaves the model's replay intact.
+  char id[32];
+  std::snprintf(id, sizeof id, "%016llX",
+                static_cast<unsigned long long>((++refused_ | 1ull << 63) * 0x9E3779B97F4A7C15ull ^ store_.seed()));
+  HttpResponse res = xml_response(error_document(e.code, e.message, req.path, id), e.status);
+  finalize_with_id(req, res, id, now_wall());
   return res;
 }
 
-void S3Service::finalize(const HttpRequest& req, HttpResponse& res, const std::string& request_id,
-                         std::int64_t now) const {
+std::optional<HttpResponse> S3Service::precheck(const HttpRequest& in) {
+  try {
+    const Target target = parse_target(in);
+    verify_signature(in, now_wall());
+    check_names(in, target);
+    return std::nullopt;
+  } catch (const S3Error& e) {
+    return refusal(in, e);
+  } catch (...) {
+    return std::nullopt;  // handle() decides and answers
+  }
+}
+
+HttpResponse S3Service::protocol_error(int status, const std::string& message) {
+  HttpRequest none;
+  none.method = "GET";
+  S3Error e{status, "BadRequest", message};
+  switch (status) {
+    case 408: e.code = "RequestTimeout"; break;
+    case 411: e.code = "MissingContentLength"; break;
+    case 413: e.code = "EntityTooLarge"; break;
+    case 414: e.code = "RequestURITooLong"; break;
+    case 431: e.code = "RequestHeaderSectionTooLarge"; break;
+    case 503: e = fault_error(503, false); break;
+    default: break;
+  }
+  if (e.message.empty()) e.message = reason_phrase(status);
+  return refusal(none, e);
+}
+
+HttpResponse S3Service::handle(const HttpRequest& req) { return serve(store_, *this, req); }
+
+std::optional<HttpResponse> S3Service::answer_before_rules(HttpRequest& req, std::int64_t now) {
+  try {
+    const Authenticated auth = verify_signature(req, now);
+    check_names(req, parse_target(req));
+    verify_payload(req, auth);
+    return std::nullopt;
+  } catch (const S3Error& e) {
+    return refusal(req, e);
+  }
+}
+
+RequestInfo S3Service::request_info(const HttpRequest& req) const { return request_info(req, parse_target(req)); }
+
+std::string S3Service::request_id(const RequestContext* model) const {
+  if (!model) return "0000000000000000";
+  char id[32];
+  std::snprintf(id, sizeof id, "%016llX",
+                static_cast<unsigned long long>(model->seq * 0x9E3779B97F4A7C15ull ^ store_.seed()));
+  return id;
+}
+
+HttpResponse S3Service::error_document_response(const HttpRequest& req, const S3Error& e,
+                                                const RequestContext* model) const {
+  HttpResponse res = xml_response(error_document(e.code, e.message, req.path, request_id(model)), e.status);
+  // S3 reports some failures of Copy and Complete as 200 with an <Error> body.
+  if (model && model->fail_status && model->fail_error_in_200 && e.status == *model->fail_status) res.status = 200;
+  return res;
+}
+
+HttpResponse S3Service::route(const HttpRequest& req, std::int64_t now, RequestContext& model) {
+  const Target target = parse_target(req);
+  try {
+    // EXPIRE fired for this request: its valid credential now counts as expired.
+    if (model.credentials_expired) fail(400, "ExpiredToken", "The provided token has expired.");
+    Ctx ctx{req, target.bucket, target.key, now, &model, request_id(&model)};
+    return route(ctx);
+  } catch (const S3Error& e) {
+    return error_document_response(req, e, &model);
+  }
+}
+
+HttpResponse S3Service::failure_response(const HttpRequest& req, int status, const std::string& detail,
+                                         const RequestContext* model) {
+  if (status == 500 && !detail.empty())
+    return error_document_response(req, {500, "InternalError", "We encountered an internal error: " + detail}, model);
+  return error_document_response(req, fault_error(status, !parse_target(req).key.empty()), model);
+}
+
+void S3Service::finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now, const RequestContext* model) {
+  finalize_with_id(req, res, request_id(model), now);
+}
+
+void S3Service::finalize_with_id(const HttpRequest& req, HttpResponse& res, const std::string& request_id,
+                                 std::int64_t now) const {
   res.headers["x-amz-request-id"] = request_id;
   res.headers["x-amz-id-2"] = base64_encode(sha256_raw(request_id + "/" + config_.account));
   res.headers["Date"] = http_date(now);
   res.headers["Server"] = "AmazonS3";
-  if (req.method == "HEAD" && !res.head) {
-    // No body for HEAD: a success announces the length GET would have had;
-    // an error has no body at all.
-    if (res.status < 300) res.declared_length = res.content_length();
-    else res.declared_length = 0;
-    res.body.clear();
-    res.head = true;
-  }
-  if (res.status == 204 || res.status == 304) {
-    res.body.clear();
-    res.declared_length.reset();
-  }
+  // No body for HEAD: a success announces the length GET would have had; an error has no body at all.
+  apply_bodiless_rules(req, res, 0);
 }
 
 HttpResponse S3Service::route(Ctx& ctx) {
@@ -179,10 +223,6 @@ HttpResponse S3Service::route(Ctx& ctx) {
   if (ctx.bucket.empty()) {
     if (m == "GET") return list_buckets(ctx);
     fail(501, "NotImplemented", "This operation is not implemented on the service");
-  }
-  if (is_hidden_container(ctx.bucket)) {  // the multipart containers are not buckets
-    if (m == "PUT" && ctx.key.empty()) fail(400, "InvalidBucketName", "The specified bucket is not valid.");
-    fail(404, "NoSuchBucket", "The specified bucket does not exist");
   }
 
   if (ctx.key.empty()) {

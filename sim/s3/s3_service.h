@@ -13,8 +13,12 @@
 #include <string>
 #include <string_view>
 
+#include <atomic>
+
 #include "common/http_types.h"
 #include "sim/model/store.h"
+#include "sim/protocol/serve.h"
+#include "sim/s3/aws_chunked.h"
 #include "sim/s3/s3_frontend.h"
 
 namespace stalemate::sim::s3 {
@@ -22,6 +26,7 @@ namespace stalemate::sim::s3 {
 inline constexpr std::uint64_t kMaxPutSize = 5ull << 30;       // single PUT / copy source / part
 inline constexpr std::uint64_t kMinPartSize = 5ull << 20;      // every part but the last
 inline constexpr int kMaxPartNumber = 10000;
+inline constexpr std::size_t kMaxKeyLength = 1024;           // bytes of UTF-8
 inline constexpr const char* kXmlType = "application/xml";
 inline constexpr const char* kPartsSuffix = "+parts";
 inline constexpr const char* kUploadsSuffix = "+uploads";
@@ -45,10 +50,18 @@ struct S3Ctx {
   std::string request_id;
 };
 
-class S3Service {
+// What the signature check established, for the payload check after it.
+struct Authenticated {
+  std::string payload_hash;            // x-amz-content-sha256 (UNSIGNED-PAYLOAD for presigned)
+  std::optional<ChunkSigner> chunks;   // STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]: chunk signatures
+};
+
+class S3Service : public Protocol {
  public:
   S3Service(Store& store, const S3Config& config);
   HttpResponse handle(const HttpRequest& req);
+  std::optional<HttpResponse> precheck(const HttpRequest& req);
+  HttpResponse protocol_error(int status, const std::string& message);
   const S3Config& config() const { return config_; }
 
  private:
@@ -57,15 +70,40 @@ class S3Service {
     std::string bucket, key;
   };
 
-  std::int64_t now_wall() const;
+  // ---- the Protocol the shared request path (sim/protocol/serve.h) drives
+  std::int64_t now_wall() const override;
+  // Signature, names and payload: a refusal here never reaches the rules.
+  std::optional<HttpResponse> answer_before_rules(HttpRequest& req, std::int64_t now) override;
+  RequestInfo request_info(const HttpRequest& req) const override;
+  // EXPIRE, then the operation; S3Errors become <Error> documents.
+  HttpResponse route(const HttpRequest& req, std::int64_t now, RequestContext& model) override;
+  HttpResponse failure_response(const HttpRequest& req, int status, const std::string& detail,
+                                const RequestContext* model) override;
+  void finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now, const RequestContext* model) override;
+
+  std::int64_t clients_clock_us() const;  // what X-Amz-Date is compared with
   Target parse_target(const HttpRequest& req) const;
   RequestInfo request_info(const HttpRequest& req, const Target& t) const;
   HttpResponse route(Ctx& ctx);
-  void finalize(const HttpRequest& req, HttpResponse& res, const std::string& request_id, std::int64_t now) const;
+  // x-amz-request-id: from the model's request number (replayable).
+  std::string request_id(const RequestContext* model) const;
+  // The <Error> document of `e` for this request; a FAIL rule's status may travel in a 200.
+  HttpResponse error_document_response(const HttpRequest& req, const S3Error& e, const RequestContext* model) const;
+  void finalize_with_id(const HttpRequest& req, HttpResponse& res, const std::string& request_id, std::int64_t now) const;
 
-  // s3_auth.cpp: throws S3Error when the request is not authentic; may
-  // replace `req.body` (aws-chunked bodies are decoded).
-  void authenticate(HttpRequest& req, const RequestContext& model, std::int64_t now) const;
+  // An error response of this request outside the model (no RequestContext).
+  HttpResponse refusal(const HttpRequest& req, const S3Error& e);
+
+  // s3_auth.cpp. Everything here runs before any fault rule is matched.
+  // The SigV4 signature over method, URI, query and signed headers, the
+  // access key, the date and its skew; throws S3Error. `now` is the model's
+  // clock (presigned expiry).
+  Authenticated verify_signature(const HttpRequest& req, std::int64_t now) const;
+  // The payload against the signed hash; aws-chunked bodies are decoded into
+  // `req.body` and their chunk signatures checked. Throws S3Error.
+  void verify_payload(HttpRequest& req, const Authenticated& auth) const;
+  // Bucket name and key length rules: InvalidBucketName, KeyTooLongError.
+  void check_names(const HttpRequest& req, const Target& t) const;
 
   // s3_buckets.cpp
   HttpResponse list_buckets(const Ctx& ctx);
@@ -104,6 +142,7 @@ class S3Service {
   Store& store_;
   const S3Config config_;
   std::int64_t wall_at_store_start_us_ = 0;
+  std::atomic<std::uint64_t> refused_{0};  // requests refused before the model saw them (their ids)
 };
 
 // ---- helpers (s3_util.cpp)

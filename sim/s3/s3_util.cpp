@@ -20,7 +20,19 @@ bool valid_bucket_name(std::string_view name) {
   for (char c : name)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  return alnum(name.front()) && alnum(name.back()) && name.find("..") == std::string_view::npos;
+  if (!alnum(name.front()) || !alnum(name.back()) || name.find("..") != std::string_view::npos) return false;
+  // Not formatted as an IP address ("192.168.1.1"): four dot-separated numbers.
+  int dots = 0;
+  bool digits_and_dots = true;
+  for (char c : name) {
+    dots += c == '.';
+    digits_and_dots = digits_and_dots && ((c >= '0' && c <= '9') || c == '.');
+  }
+  if (digits_and_dots && dots == 3) return false;
+  // Reserved prefixes and suffixes.
+  auto starts = [&](std::string_view p) { return name.substr(0, p.size()) == p; };
+  auto ends = [&](std::string_view p) { return name.size() >= p.size() && name.substr(name.size() - p.size()) == p; };
+  return !starts("xn--") && !starts("sthree-") && !ends("-s3alias") && !ends("--ol-s3");
 }
 
 std::string quote_etag(std::string_view etag) { return "\"" + std::string(etag) + "\""; }

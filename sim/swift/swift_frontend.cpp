@@ -1,6 +1,7 @@
-// SwiftFrontend (the pimpl shell) and the request router: path parsing,
-// method checks, authentication choice, the headers every response carries
-// and the never-throw guarantee.
+// SwiftFrontend (the pimpl shell) and Swift's side of the shared request
+// path (sim/protocol/serve.h): what is refused before the rules (path,
+// method, token or TempURL, name limits), the router, the headers every
+// response carries; the precheck and the server's error renderer.
 #include "sim/swift/swift_frontend.h"
 
 #include <algorithm>
@@ -26,6 +27,12 @@ void SwiftFrontend::set_base_url(std::string base_url) { impl_->service.set_base
 std::string SwiftFrontend::auth_url() const { return impl_->service.base_url() + "/auth/v1.0"; }
 std::string SwiftFrontend::storage_url() const { return impl_->service.storage_url(); }
 HttpResponse SwiftFrontend::handle(const HttpRequest& request) { return impl_->service.handle(request); }
+std::optional<HttpResponse> SwiftFrontend::precheck(const HttpRequest& request) {
+  return impl_->service.precheck(request);
+}
+HttpResponse SwiftFrontend::protocol_error(int status, const std::string& message) {
+  return impl_->service.protocol_error(status, message);
+}
 
 }  // namespace stalemate::sim
 
@@ -107,53 +114,49 @@ RequestInfo SwiftService::request_info(const HttpRequest& req) const {
   return info;
 }
 
-HttpResponse SwiftService::handle(const HttpRequest& req) {
-  HttpResponse res;
-  std::int64_t now = 0;
-  std::optional<RequestContext> model;
+HttpResponse SwiftService::handle(const HttpRequest& req) { return serve(store_, *this, req); }
+
+std::optional<HttpResponse> SwiftService::answer_before_rules(HttpRequest& req, std::int64_t now) {
+  auto early = refusal_before_rules(req, true);
+  if (early) finalize(req, *early, now, nullptr);
+  return early;
+}
+
+HttpResponse SwiftService::failure_response(const HttpRequest&, int status, const std::string& detail,
+                                          const RequestContext*) {
+  if (status == 500 && !detail.empty()) return swift::error_response(500, "Internal error: " + detail);
+  return swift::error_response(status);
+}
+
+std::optional<HttpResponse> SwiftService::precheck(const HttpRequest& req) {
   try {
-    now = now_wall();
-    model.emplace(store_.begin_request(request_info(req)));
-    if (model->fail_status && !model->fail_applied) {
-      res = error_response(*model->fail_status);  // FAIL: answered without touching the store
-    } else {
-      res = route(req, now, *model);
-      if (model->fail_status) res = error_response(*model->fail_status);  // FAIL applied: store changed anyway
-    }
-    if (model->cut_after) res.cut_after = std::min(res.cut_after.value_or(UINT64_MAX), *model->cut_after);
-  } catch (const std::exception& e) {
-    res = error_response(500, std::string("Internal error: ") + e.what());
+    auto early = refusal_before_rules(req, false);
+    if (!early || early->status < 400) return std::nullopt;  // only refusals skip the body
+    finalize(req, *early, now_wall(), nullptr);
+    return early;
   } catch (...) {
-    res = error_response(500);
+    return std::nullopt;  // handle() decides and answers
   }
-  try {
-    finalize(req, res, now ? now : now_micros());
-    if (model) store_.end_request(*model, res.status, res.deliverable_bytes());
-  } catch (...) {
-    // Headers and the event log are best effort; the response itself stands.
-  }
+}
+
+HttpResponse SwiftService::protocol_error(int status, const std::string& message) {
+  HttpRequest none;
+  none.method = "GET";
+  HttpResponse res = swift::error_response(status, message.empty() ? std::string() : message + "\n");
+  if (!message.empty()) res.headers["Content-Type"] = kPlainType;
+  finalize(none, res, now_wall(), nullptr);
   return res;
 }
 
-void SwiftService::finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now) {
+void SwiftService::finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now, const RequestContext*) {
   char suffix[32];
   std::snprintf(suffix, sizeof suffix, "-%010llx", static_cast<unsigned long long>(now / 1000000));
   const std::string tx = "tx" + random_.hex(21) + suffix;
   res.headers["X-Trans-Id"] = tx;
   res.headers["X-Openstack-Request-Id"] = tx;
   res.headers["Date"] = http_date(now);
-  if (req.method == "HEAD" && !res.head) {
-    // Swift never sends a body for HEAD. A successful one still announces the
-    // length GET would have had; error bodies are never generated for HEAD.
-    if (res.status < 300) res.declared_length = res.content_length();
-    else res.declared_length.reset();
-    res.body.clear();
-    res.head = true;
-  }
-  if (res.status == 204 || res.status == 304) {
-    res.body.clear();
-    res.declared_length.reset();
-  }
+  // Swift never sends a body for HEAD; error bodies are never generated for it.
+  apply_bodiless_rules(req, res, std::nullopt);
   if (res.headers.find("Content-Type") == res.headers.end()) res.headers["Content-Type"] = kHtmlType;
 }
 
@@ -186,6 +189,47 @@ bool method_known(Level level, const std::string& m) {
   return level == Level::Object && m == "COPY";
 }
 }  // namespace
+
+std::optional<HttpResponse> SwiftService::refusal_before_rules(const HttpRequest& req, bool body_read) {
+  static const RequestContext kNoRules;  // what token_status sees before the rules: nothing expired yet
+  const std::string& p = req.path;
+  if (p == "/auth/v1.0" || p == "/auth/v1.0/" || p == "/auth/v1" || p == "/auth/v1/" || p == "/v1.0" ||
+      p == "/v1.0/") {
+    if (req.method != "GET" && req.method != "HEAD") return std::nullopt;  // route answers 405
+    if (!valid_login(req)) return unauthorized("unknown");
+    return std::nullopt;
+  }
+  if (p != "/v1" && p.rfind("/v1/", 0) != 0) return std::nullopt;  // /info, /healthcheck, 404s: no credential
+
+  if (!valid_utf8_no_nul(p)) return error_response(412, "Invalid UTF8 or contains NULL");
+  const SwiftPath path = split_swift_path(p);
+  if (path.account.empty() || (path.container.empty() && !path.object.empty())) return error_response(412, "Bad URL");
+
+  if (is_bulk_delete(req)) {
+    if (token_status(req, path.account, kNoRules) == 0 || !body_read) return std::nullopt;
+    RequestContext outside_model;  // a refused token never touches the store
+    return handle_bulk_delete(req, path.account, outside_model);
+  }
+  const Level level = !path.object.empty() ? Level::Object : !path.container.empty() ? Level::Container : Level::Account;
+  if (!method_known(level, req.method) || req.method == "OPTIONS") {
+    RequestContext outside_model;  // answered from the path alone
+    return route_storage(req, now_wall(), outside_model);
+  }
+
+  if (config_.tempurl && has_tempurl_query(req)) {
+    Ctx ctx{req, path, now_wall(), nullptr};
+    if (auto err = check_tempurl(ctx)) return err;
+  } else if (auto err = check_token(req, path.account, kNoRules)) {
+    return err;
+  }
+  if (path.container.size() > kMaxContainerNameLength)
+    return error_response(400, "Container name length of " + std::to_string(path.container.size()) + " longer than " +
+                                   std::to_string(kMaxContainerNameLength));
+  if (path.object.size() > kMaxObjectNameLength)
+    return error_response(400, "Object name length of " + std::to_string(path.object.size()) + " longer than " +
+                                   std::to_string(kMaxObjectNameLength));
+  return std::nullopt;
+}
 
 HttpResponse SwiftService::route_storage(const HttpRequest& req, std::int64_t now, RequestContext& model) {
   if (!valid_utf8_no_nul(req.path)) return error_response(412, "Invalid UTF8 or contains NULL");

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -40,7 +41,16 @@ class SwiftFrontend {
   std::string storage_url() const;  // base_url + "/v1/" + account
   const SwiftConfig& config() const { return config_; }
 
-  HttpResponse handle(const HttpRequest& request);
+  HttpResponse handle(const HttpRequest& request);  // never throws
+  // An HttpPrecheck: run on the headers before the body is read (and before
+  // 100 Continue). A refusal (401/403 for a missing, wrong or foreign token or
+  // TempURL, 400 for over-long names, 412, 405) is returned to be sent without
+  // reading the body; nullopt lets the request go on. Never touches the fault
+  // rules.
+  std::optional<HttpResponse> precheck(const HttpRequest& request);
+  // An HttpErrorRenderer: Swift's plain error body for errors the HTTP server
+  // makes itself (400, 408, 411, 413, 414, 431, 503).
+  HttpResponse protocol_error(int status, const std::string& message);
 
  private:
   struct Impl;

@@ -20,6 +20,7 @@
 
 #include "common/http_types.h"
 #include "sim/model/store.h"
+#include "sim/protocol/serve.h"
 #include "sim/swift/dlo.h"
 #include "sim/swift/swift_frontend.h"
 
@@ -71,11 +72,13 @@ class RandomHex {
   std::mt19937_64 rng_;
 };
 
-class SwiftService {
+class SwiftService : public Protocol {
  public:
   SwiftService(Store& store, const SwiftConfig& config);
 
   HttpResponse handle(const HttpRequest& req);
+  std::optional<HttpResponse> precheck(const HttpRequest& req);
+  HttpResponse protocol_error(int status, const std::string& message);
   void set_base_url(std::string base_url);
   std::string base_url() const;
   std::string storage_url() const;
@@ -83,16 +86,29 @@ class SwiftService {
  private:
   using Ctx = SwiftContext;
 
+  // ---- the Protocol the shared request path (sim/protocol/serve.h) drives
   // The model's wall clock: the store's time since it started, on the wall
   // clock of its start (so virtual time moves it too).
-  std::int64_t now_wall() const;
-  RequestInfo request_info(const HttpRequest& req) const;
-  HttpResponse route(const HttpRequest& req, std::int64_t now, RequestContext& model);
+  std::int64_t now_wall() const override;
+  std::optional<HttpResponse> answer_before_rules(HttpRequest& req, std::int64_t now) override;
+  RequestInfo request_info(const HttpRequest& req) const override;
+  HttpResponse route(const HttpRequest& req, std::int64_t now, RequestContext& model) override;
+  HttpResponse failure_response(const HttpRequest& req, int status, const std::string& detail,
+                              const RequestContext* model) override;
+  void finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now, const RequestContext* model) override;
+
+  // What is decided before any fault rule is matched: the path's syntax,
+  // the method, the credential (token or TempURL, without EXPIRE, which
+  // needs the rules) and the name limits. A response here is the answer and
+  // the request never reaches the rule engine; nullopt lets it go on. Bulk
+  // delete reports a refused token per name, in its body: `body_read` says
+  // whether that body is there yet.
+  std::optional<HttpResponse> refusal_before_rules(const HttpRequest& req, bool body_read);
   HttpResponse route_storage(const HttpRequest& req, std::int64_t now, RequestContext& model);
-  void finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now);
 
   // tempauth.cpp
   HttpResponse handle_auth(const HttpRequest& req);
+  bool valid_login(const HttpRequest& req) const;  // X-Auth-User/X-Auth-Key (or X-Storage-*) match
   // nullopt when the request's token may act on `account`; else 401/403.
   std::optional<HttpResponse> check_token(const HttpRequest& req, const std::string& account,
                                           const RequestContext& model) const;
@@ -153,6 +169,9 @@ class SwiftService {
   std::string base_url_ = "http://127.0.0.1:8080";
   std::int64_t wall_at_store_start_us_ = 0;
 };
+
+// 401 with Swift's Www-Authenticate challenge (tempauth.cpp).
+HttpResponse unauthorized(const std::string& realm);
 
 // ---- helpers shared by several handlers (swift_objects.cpp)
 

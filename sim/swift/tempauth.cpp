@@ -22,13 +22,19 @@ bool TokenStore::valid(const std::string& token, std::int64_t epoch_now_us) cons
   return it->second.at_us > epoch_now_us || it->second.epoch_us == epoch_now_us;
 }
 
-namespace {
 HttpResponse unauthorized(const std::string& realm) {
   HttpResponse r = error_response(401);
   r.headers["Www-Authenticate"] = "Swift realm=\"" + realm + "\"";
   return r;
 }
-}  // namespace
+
+bool SwiftService::valid_login(const HttpRequest& req) const {
+  std::string user = req.header("X-Storage-User");
+  if (user.empty()) user = req.header("X-Auth-User");
+  std::string key = req.header("X-Storage-Pass");
+  if (key.empty()) key = req.header("X-Auth-Key");
+  return !user.empty() && !key.empty() && user == config_.user && key == config_.key;
+}
 
 HttpResponse SwiftService::handle_auth(const HttpRequest& req) {
   if (req.method != "GET" && req.method != "HEAD") {
@@ -36,11 +42,7 @@ HttpResponse SwiftService::handle_auth(const HttpRequest& req) {
     r.headers["Allow"] = "GET, HEAD";
     return r;
   }
-  std::string user = req.header("X-Storage-User");
-  if (user.empty()) user = req.header("X-Auth-User");
-  std::string key = req.header("X-Storage-Pass");
-  if (key.empty()) key = req.header("X-Auth-Key");
-  if (user.empty() || key.empty() || user != config_.user || key != config_.key) return unauthorized("unknown");
+  if (!valid_login(req)) return unauthorized("unknown");
 
   const std::string token = "AUTH_tk" + random_.hex(32);
   tokens_.add(token, store_.now_us(), store_.auth_epoch_us());

@@ -118,3 +118,47 @@ TEST_CASE("control: heal turns rules off; expire moves the credential epoch; eve
   call(store, "GET", "/__stalemate/events?since=x", "", 400);
   call(store, "DELETE", "/__stalemate/rules", "", 404);
 }
+
+TEST_CASE("control: events and state with non-UTF-8 names still serialise (U+FFFD)") {
+  Store store;
+  store.create_account("A");
+  store.put_container("A", "c", {});
+  RequestInfo info;
+  info.protocol = "swift";
+  info.method = "GET";
+  info.account = "A";
+  info.container = "c";
+  info.object = "\xff\xfe";  // GET /v1/A/c/%FF%FE
+  const auto ctx = store.begin_request(info);
+  store.end_request(ctx, 404, 0);
+  for (int i = 0; i < 2; ++i) {  // and again: one bad name must not break every later dump
+    const auto res = handle_control(store, "A", control("GET", "/__stalemate/events"));
+    REQUIRE(res.status == 200);
+    const auto events = nlohmann::json::parse(res.body_string());
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["object"] == "\xEF\xBF\xBD\xEF\xBF\xBD");
+  }
+}
+
+TEST_CASE("control: a rules body with invalid UTF-8 is a 400") {
+  Store store;
+  auto res = handle_control(store, "A", control("POST", "/__stalemate/rules", "[{\"id\":\"\xff\",\"kind\":\"FAIL\"}]"));
+  CHECK(res.status == 400);
+  CHECK(nlohmann::json::parse(res.body_string())["error"].get<std::string>().find("invalid JSON") != std::string::npos);
+}
+
+TEST_CASE("control: the listener's token (bearer or X-Stalemate-Token) and prefix") {
+  Store store;
+  auto with = [](Headers headers, const std::string& target = "/__stalemate/rules") {
+    auto r = control("GET", target);
+    r.headers = std::move(headers);
+    return r;
+  };
+  CHECK(serve_control(store, "A", "", with({})).status == 200);
+  CHECK(serve_control(store, "A", "s3cret", with({})).status == 401);
+  CHECK(serve_control(store, "A", "s3cret", with({{"Authorization", "Bearer wrong"}})).status == 401);
+  CHECK(serve_control(store, "A", "s3cret", with({{"X-Stalemate-Token", "s3cre"}})).status == 401);
+  CHECK(serve_control(store, "A", "s3cret", with({{"Authorization", "Bearer s3cret"}})).status == 200);
+  CHECK(serve_control(store, "A", "s3cret", with({{"X-Stalemate-Token", "s3cret"}})).status == 200);
+  CHECK(serve_control(store, "A", "", with({}, "/v1/AUTH_test")).status == 404);
+}
