@@ -233,7 +233,7 @@ RegistryClient::Impl::Hop RegistryClient::Impl::fetch_hop(const std::string& ope
       const Finding f{"docker-content-digest", describe_response(hop.seen) + " and Docker-Content-Digest " +
                                                    short_digest(hop.seen.docker_content_digest) + " (expected " +
                                                    short_digest(d.digest) + ")"};
-      add_violation(f, hop.ex.index, hop.seen, r.headers, expected);
+      record_fact(FactKind::Redirect, hop.ex.index, hop.seen, r.headers, expected);
       hop.error = f.message;
       return hop;
     }
@@ -353,10 +353,8 @@ RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_resuming(const std::
           reject("GET without Range returned " + std::to_string(r.status));
           break;
         }
-        for (const auto& f : check_blob_get(expected, hop.seen)) {  // no seen_digest: the assembly is judged below
-          add_violation(f, index, hop.seen, r.headers, expected);
-          notes.error(f.message);
-        }
+        record_fact(FactKind::BlobGet, index, hop.seen, r.headers, expected); // no seen_digest: the assembly is judged below
+        for (const auto& f : check_blob_get(expected, hop.seen)) notes.error(f.message);
         accepted = &hop.pieces[0];
         description = piece_description(200, {}, hop.seen);
       } else if (r.status == 206) {
@@ -398,17 +396,14 @@ RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_resuming(const std::
           accepted = &hop.pieces[0];
           description = piece_description(206, range, hop.seen);
         }
-        for (const auto& f : check_blob_range(expected, hop.seen)) {
-          add_violation(f, index, hop.seen, r.headers, expected);
-          notes.error(f.message);
-        }
+        record_fact(FactKind::BlobRange, index, hop.seen, r.headers, expected);
+        for (const auto& f : check_blob_range(expected, hop.seen)) notes.error(f.message);
         if (accepted->first_diff) {
           const auto [rb, in_assembly] = diff_texts(*accepted, description);
           assembly_diff = in_assembly;
           if (accepted == &hop.pieces[0]) {  // a 206 judged at the offsets it claims
-            const Finding f{"range-bytes", describe_response(hop.seen) + "; " + rb};
-            add_violation(f, index, hop.seen, r.headers, expected);
-            notes.error(f.message);
+            record_fact(FactKind::RangeBytes, index, hop.seen, r.headers, expected, {}, rb);
+            notes.error(describe_response(hop.seen) + "; " + rb);
           }
         }
       } else if (r.status == 200) {
@@ -424,10 +419,8 @@ RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_resuming(const std::
           reject("unable to discard to offset");
           break;
         }
-        for (const auto& f : check_blob_get(expected, hop.seen)) {
-          add_violation(f, index, hop.seen, r.headers, expected);
-          notes.error(f.message);
-        }
+        record_fact(FactKind::BlobGet, index, hop.seen, r.headers, expected);
+        for (const auto& f : check_blob_get(expected, hop.seen)) notes.error(f.message);
         accepted = &hop.pieces[1];
         description = "200 for " + range + " (first " + std::to_string(a.offset) + " bytes discarded)";
       } else {
@@ -475,17 +468,17 @@ RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_resuming(const std::
     seen.bytes_received = a.offset;
     seen.seen_digest = a.hash.digest();
     const std::string body = "client-assembled body (" + a.describe_parts() + ")";
+    record_fact(FactKind::Assembled, a.last_index, seen, a.last_headers, expected, body,
+                a.first_diff ? a.first_diff_text : std::string());
     std::string failure;
     if (a.offset != d.size) {
       const Finding f{"blob-length", body + " has " + std::to_string(a.offset) + " bytes; the descriptor size is " +
                                          std::to_string(d.size)};
-      add_violation(f, a.last_index, seen, a.last_headers, expected);
       notes.error(f.message);
       failure = docker ? "filesystem layer verification failed for digest " + d.digest
                        : "unexpected commit size " + std::to_string(a.offset) + ", expected " + std::to_string(d.size);
     } else if (seen.seen_digest != d.digest) {
       const Finding f{"blob-digest", a.digest_mismatch(body, seen.seen_digest, d.digest)};
-      add_violation(f, a.last_index, seen, a.last_headers, expected);
       notes.error(f.message);
       failure = docker ? "filesystem layer verification failed for digest " + d.digest
                        : "unexpected commit digest " + seen.seen_digest + ", expected " + d.digest;
@@ -546,10 +539,8 @@ RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_slices(const std::st
       fail("pull-blob-slice: " + range + " answered " + std::to_string(r.status) + ", expected 206", true);
       continue;
     }
-    for (const auto& f : check_blob_range(expected, hop.seen)) {
-      add_violation(f, hop.ex.index, hop.seen, r.headers, expected);
-      notes.error(f.message);
-    }
+    record_fact(FactKind::BlobRange, hop.ex.index, hop.seen, r.headers, expected);
+    for (const auto& f : check_blob_range(expected, hop.seen)) notes.error(f.message);
     const std::string want = "bytes " + std::to_string(start) + "-" + std::to_string(last) + "/" + std::to_string(size);
     const auto cr = parse_content_range(hop.seen.content_range);
     const Piece& p = hop.pieces[0];
@@ -558,10 +549,10 @@ RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_slices(const std::st
       const auto shift = find_shift(src, d.size, *p.first_diff, p.probe, options.segment_size_hint, shifts_seen);
       if (shift) shifts_seen.push_back(*shift);
       const std::string tail = shift_text(*p.first_diff, shift);
-      const Finding f{"range-bytes", describe_response(hop.seen) + "; its bytes differ from the true content from offset " +
-                                         std::to_string(*p.first_diff) + " on; " + tail};
-      add_violation(f, hop.ex.index, hop.seen, r.headers, expected);
-      notes.error(f.message);
+      const std::string where =
+          "its bytes differ from the true content from offset " + std::to_string(*p.first_diff) + " on; " + tail;
+      record_fact(FactKind::RangeBytes, hop.ex.index, hop.seen, r.headers, expected, {}, where);
+      notes.error(describe_response(hop.seen) + "; " + where);
     }
     if (hop.seen.content_range != want) {
       fail("pull-blob-slice: " + range + " answered Content-Range " +
@@ -595,17 +586,17 @@ RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_slices(const std::st
   seen.bytes_received = a.offset;
   seen.seen_digest = a.hash.digest();
   const std::string body = "client-assembled body (" + a.describe_parts() + ")";
+  record_fact(FactKind::Assembled, a.last_index, seen, a.last_headers, expected, body,
+              a.first_diff ? a.first_diff_text : std::string());
   if (a.offset != d.size) {
     const Finding f{"blob-length", body + " has " + std::to_string(a.offset) + " bytes; the descriptor size is " +
                                        std::to_string(d.size)};
-    add_violation(f, a.last_index, seen, a.last_headers, expected);
     notes.error(f.message);
     out.client_error = "assembled " + std::to_string(a.offset) + " bytes, expected " + std::to_string(d.size);
     return out;
   }
   if (seen.seen_digest != d.digest) {
     const Finding f{"blob-digest", a.digest_mismatch(body, seen.seen_digest, d.digest)};
-    add_violation(f, a.last_index, seen, a.last_headers, expected);
     notes.error(f.message);
     out.client_error = "digest mismatch: assembled " + seen.seen_digest + ", expected " + d.digest;
     return out;

@@ -87,6 +87,42 @@ RegistryClient::Impl::Impl(std::vector<std::string> bases, History& h, Routing r
     origins.push_back(origin_of(b));
   }
   base_url = base_urls.front();
+  client_id = history.new_client();
+}
+
+namespace {
+// How an operation that ended with `error` completed, judged by its last request.
+OpOutcome outcome_after(const std::string& error, bool sent, int status, bool connect_failed, bool complete) {
+  if (error.empty()) return OpOutcome::Ok;
+  if (!sent) return OpOutcome::Fail;  // nothing was sent
+  if (status == 0) return connect_failed ? OpOutcome::Fail : OpOutcome::Unknown;
+  if (status >= 500 || !complete) return OpOutcome::Unknown;  // may have been applied; a cut body
+  return OpOutcome::Fail;
+}
+}  // namespace
+
+RegistryClient::Impl::OpScope::OpScope(Impl& impl, std::string f, const std::string& repository, std::string key,
+                                       std::uint64_t size)
+    : impl_(impl),
+      id_(impl.history.invoke(impl.client_id, std::move(f), repository, std::move(key), size)),
+      outer_(impl.current_op) {
+  impl_.current_op = id_;
+  impl_.last = {};
+}
+
+void RegistryClient::Impl::OpScope::finish(const std::string& error) {
+  if (done_) return;
+  done_ = true;
+  const auto& last = impl_.last;
+  impl_.history.complete(id_, outcome_after(error, last.valid, last.status, last.connect_failed, last.complete), error,
+                         impl_.last.valid ? impl_.last.index : kNoOp, impl_.last.headers);
+  impl_.current_op = outer_;
+}
+
+RegistryClient::Impl::OpScope::~OpScope() {
+  if (done_) return;
+  impl_.history.complete(id_, OpOutcome::Unknown, "abandoned (exception)");
+  impl_.current_op = outer_;
 }
 
 std::shared_ptr<const BuiltImage> RegistryClient::Impl::image_of(const ImageSpec& image) {
@@ -151,9 +187,13 @@ RegistryClient::Impl::Exchange RegistryClient::Impl::perform(const std::string& 
     rec.method = routed.method;
     rec.url = routed.url;
     if (auto it = routed.headers.find("Range"); it != routed.headers.end()) rec.range = it->second;
+    rec.client = client_id;
+    rec.op = current_op;
+    rec.storage_from = history.storage_cursor();
     rec.start_us = now_micros();
     ex.response = http.send(routed, sink, keep_body);
     rec.end_us = now_micros();
+    rec.storage_to = history.storage_cursor();
     rec.status = ex.response.status;
     rec.bytes_sent = routed.generator ? routed.generator_size : routed.body.size();
     rec.bytes_received = ex.response.body_bytes;
@@ -180,25 +220,26 @@ RegistryClient::Impl::Exchange RegistryClient::Impl::perform(const std::string& 
     rec.verdict = ex.ok ? "ok" : "error";
     rec.note = ex.ok ? note : (note.empty() ? ex.error : note + "; " + ex.error);
     ex.index = history.add_request(std::move(rec));
+    last = {true, ex.index, r.status, cannot_connect(r), r.complete && r.error.empty(), r.headers};
     break;
   }
   return ex;
 }
 
-void RegistryClient::Impl::add_violation(const Finding& f, std::size_t index, const BlobObservation& seen,
-                                         const Headers& headers, const BlobExpectation& expected) {
-  Violation v;
-  v.invariant = f.invariant;
-  v.message = f.message;
-  v.request_index = index;
-  v.method = seen.method;
-  v.url = seen.url;
-  v.response_headers = headers;
-  v.bytes_received = seen.bytes_received;
-  v.expected_size = expected.size;
-  v.expected_digest = expected.digest;
-  v.seen_digest = seen.seen_digest;
-  history.add_violation(std::move(v));
+void RegistryClient::Impl::record_fact(FactKind kind, std::size_t index, const BlobObservation& seen,
+                                       const Headers& headers, const BlobExpectation& expected, std::string text,
+                                       std::string detail, bool by_digest) {
+  Fact f;
+  f.kind = kind;
+  f.request_index = index;
+  f.op = current_op;
+  f.expected = expected;
+  f.seen = seen;
+  f.headers = headers;
+  f.by_digest = by_digest;
+  f.text = std::move(text);
+  f.detail = std::move(detail);
+  history.add_fact(std::move(f));
 }
 
 // ---- pull / verify ----
@@ -236,7 +277,7 @@ RegistryClient::Impl::Outcome RegistryClient::Impl::get_blob(const std::string& 
         findings.push_back({"docker-content-digest", describe_response(seen) + " and Docker-Content-Digest " +
                                                          short_digest(seen.docker_content_digest) + " (expected " +
                                                          short_digest(d.digest) + ")"});
-      for (const auto& f : findings) add_violation(f, ex.index, seen, r.headers, expected);
+      record_fact(FactKind::Redirect, ex.index, seen, r.headers, expected);
       if (!r.has_header("Location")) {
         history.mark(ex.index, "error", "redirect without Location");
         return outcome_of(operation + ": GET " + path_of(url) + " returned " + std::to_string(r.status) +
@@ -256,7 +297,7 @@ RegistryClient::Impl::Outcome RegistryClient::Impl::get_blob(const std::string& 
       continue;
     }
     const auto findings = check_blob_get(expected, seen);
-    for (const auto& f : findings) add_violation(f, ex.index, seen, r.headers, expected);
+    record_fact(FactKind::BlobGet, ex.index, seen, r.headers, expected);
     return outcome_of(findings.empty() ? std::string() : findings.front().message, ex.index, req, r);
   }
 }
@@ -279,7 +320,7 @@ RegistryClient::Impl::HeadOutcome RegistryClient::Impl::head_blob(const std::str
   seen.complete = ex.response.complete;
   const BlobExpectation expected{d.digest, d.size};
   const auto findings = check_blob_head(expected, seen);
-  for (const auto& f : findings) add_violation(f, ex.index, seen, ex.response.headers, expected);
+  record_fact(FactKind::BlobHead, ex.index, seen, ex.response.headers, expected);
   return {findings.empty() ? std::string() : findings.front().message, seen.content_length};
 }
 
@@ -299,7 +340,7 @@ RegistryClient::Impl::Outcome RegistryClient::Impl::get_manifest(const std::stri
   seen.bytes_received = r.body_bytes;
   const BlobExpectation expected{expected_digest, expected_size};
   const auto findings = check_manifest_get(expected, by_digest, seen);
-  for (const auto& f : findings) add_violation(f, ex.index, seen, r.headers, expected);
+  record_fact(FactKind::ManifestGet, ex.index, seen, r.headers, expected, {}, {}, by_digest);
   if (!findings.empty()) return outcome_of(findings.front().message, ex.index, req, r);
   if (!r.complete) {
     history.mark(ex.index, "error", r.error);
@@ -333,15 +374,27 @@ struct PullTally {
 template <class ClientImpl>
 void pull_blob(ClientImpl& impl, PullTally& tally, const std::string& repo, const BlobSource& src,
                const PullOptions& options) {
-  const auto head = impl.head_blob("pull-blob-head", repo, src.descriptor);
-  tally.note(head.error);
+  using Op = typename ClientImpl::OpScope;
+  const auto& d = src.descriptor;
+  std::optional<std::uint64_t> head_size;
+  {
+    Op op(impl, "pull-blob-head", repo, d.digest, d.size);
+    const auto head = impl.head_blob("pull-blob-head", repo, d);
+    op.finish(head.error);
+    tally.note(head.error);
+    head_size = head.size;
+  }
+  Op op(impl, "pull-blob", repo, d.digest, d.size);
   if (options.profile == PullProfile::Plain) {
-    const auto err = impl.get_blob("pull-blob", repo, src.descriptor).error;
+    const auto err = impl.get_blob("pull-blob", repo, d).error;
+    op.finish(err);
     tally.note(err);
     if (!err.empty()) tally.client_failure(err);
     return;
   }
-  const auto f = impl.fetch_blob(repo, src, options, head.size);
+  const auto f = impl.fetch_blob(repo, src, options, head_size);
+  // What the modelled client concluded (Docker may verify after a retry).
+  op.finish(f.client_ok ? std::string() : (f.client_error.empty() ? f.error : f.client_error));
   tally.note(f.error);
   if (!f.client_ok) tally.client_failure(f.client_error.empty() ? f.error : f.client_error);
   tally.result.resumes += f.resumes;
@@ -353,8 +406,10 @@ PullResult RegistryClient::Impl::pull(const ImageSpec& image, PullBy by, const P
   PullTally tally;
   const auto b = image_of(image);
   const bool by_digest = by == PullBy::Digest;
+  OpScope op(*this, "pull-manifest", image.repository, b->manifest_digest, b->manifest.size());
   const auto manifest = get_manifest("pull-manifest", image.repository, by_digest ? b->manifest_digest : image.tag,
                                      by_digest, b->manifest_digest, b->manifest.size());
+  op.finish(manifest.error);
   tally.note(manifest.error);
   if (!manifest.error.empty()) tally.client_failure(manifest.error);
   // The blobs are checked against the descriptors of the image as built
@@ -383,31 +438,21 @@ std::size_t RegistryClient::Impl::verify_acknowledged() {
     blobs = acked_blobs;
     manifests = acked_manifests;
   }
+  // A read that does not come back intact is an acknowledged-readable finding
+  // (check_acknowledged.cpp).
   std::size_t broken = 0;
-  auto record = [&](const std::string& what, const std::string& repo, const std::string& digest, std::uint64_t size,
-                    const Outcome& out) {
-    ++broken;
-    Violation v;
-    v.invariant = "acknowledged-readable";
-    v.message = what + " " + repo + "@" + short_digest(digest) +
-                " was acknowledged with 201 but does not read back intact: " + out.error;
-    v.request_index = out.index;
-    v.method = out.method;
-    v.url = out.url;
-    v.response_headers = out.headers;
-    v.bytes_received = out.bytes_received;
-    v.expected_size = size;
-    v.expected_digest = digest;
-    history.add_violation(std::move(v));
-  };
   for (const auto& m : manifests) {
+    OpScope op(*this, "verify-manifest", m.repository, m.digest, m.bytes.size());
     const auto out = get_manifest("verify-manifest", m.repository, m.digest, true, m.digest, m.bytes.size());
-    if (!out.error.empty()) record("manifest", m.repository, m.digest, m.bytes.size(), out);
+    op.finish(out.error);
+    broken += !out.error.empty();
   }
   for (const auto& blob : blobs) {
     const auto& d = blob.source.descriptor;
+    OpScope op(*this, "verify-blob", blob.repository, d.digest, d.size);
     const auto out = get_blob("verify-blob", blob.repository, d);
-    if (!out.error.empty()) record("blob", blob.repository, d.digest, d.size, out);
+    op.finish(out.error);
+    broken += !out.error.empty();
   }
   return broken;
 }

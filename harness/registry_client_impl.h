@@ -80,6 +80,36 @@ struct RegistryClient::Impl {
   std::string base_url;                       // base_urls[0]: URLs are built on it, perform() routes them
   History& history;
   HttpClient http;
+  ClientId client_id = 0;          // this client's id in the history
+  std::size_t current_op = kNoOp;  // the operation requests are recorded under
+
+  // The last request sent, for classifying how an operation ended.
+  struct LastExchange {
+    bool valid = false;
+    std::size_t index = 0;
+    int status = 0;
+    bool connect_failed = false;
+    bool complete = false;
+    Headers headers;
+  } last;
+
+  // One client operation: invoked when constructed, completed by finish()
+  // (ok when the error is "", else fail or unknown by how the last request
+  // ended); an operation left unfinished (an exception) completes unknown.
+  class OpScope {
+   public:
+    OpScope(Impl& impl, std::string f, const std::string& repository, std::string key, std::uint64_t size);
+    OpScope(const OpScope&) = delete;
+    OpScope& operator=(const OpScope&) = delete;
+    ~OpScope();
+    void finish(const std::string& error);
+
+   private:
+    Impl& impl_;
+    std::size_t id_;
+    std::size_t outer_;
+    bool done_ = false;
+  };
 
   std::mutex mu;  // guards the maps below
   std::map<std::string, std::shared_ptr<const BuiltImage>> built;
@@ -132,8 +162,10 @@ struct RegistryClient::Impl {
   // back to (ActivePassive) when it cannot connect.
   std::vector<std::string> route(const std::string& url);
 
-  void add_violation(const Finding& f, std::size_t index, const BlobObservation& seen, const Headers& headers,
-                     const BlobExpectation& expected);
+  // Records what was observed, for the checkers (harness/checkers.h).
+  void record_fact(FactKind kind, std::size_t index, const BlobObservation& seen, const Headers& headers,
+                   const BlobExpectation& expected, std::string text = {}, std::string detail = {},
+                   bool by_digest = false);
 
   // ---- push (registry_push.cpp)
   struct BlobPushError {

@@ -121,10 +121,9 @@ RegistryClient::Impl::BlobPushError RegistryClient::Impl::push_blob(const std::s
     seen.status = ex.response.status;
     seen.content_length = content_length_of(ex.response.headers);
     seen.docker_content_digest = dcd;
-    Finding f{"docker-content-digest", "PUT " + path_of(ex.url) + " returned 201 with Docker-Content-Digest " +
-                                           short_digest(dcd) + " (expected " + short_digest(d.digest) + ")"};
-    add_violation(f, ex.index, seen, ex.response.headers, {d.digest, d.size});
-    return broken(f.message);
+    record_fact(FactKind::BlobCommit, ex.index, seen, ex.response.headers, {d.digest, d.size}, path_of(ex.url));
+    return broken("PUT " + path_of(ex.url) + " returned 201 with Docker-Content-Digest " + short_digest(dcd) +
+                  " (expected " + short_digest(d.digest) + ")");
   }
   remember_blob(repo, src);
   return {};
@@ -149,7 +148,9 @@ PushResult RegistryClient::Impl::push(const ImageSpec& image, const PushOptions&
   for (const auto& src : sources_of(*b)) {
     std::string previous;
     for (int attempt = 1;; ++attempt) {
+      OpScope op(*this, "push-blob", image.repository, src.descriptor.digest, src.descriptor.size);
       const auto err = push_blob(image.repository, src, options, attempt, max_attempts, previous);
+      op.finish(err.error);
       if (err.error.empty()) break;
       if (!err.retryable || attempt >= max_attempts) {
         result.error = attempt > 1 ? err.error + " (attempt " + std::to_string(attempt) + " of " +
@@ -169,11 +170,13 @@ PushResult RegistryClient::Impl::push(const ImageSpec& image, const PushOptions&
     put.url = base_url + "/v2/" + image.repository + "/manifests/" + image.tag;
     put.headers["Content-Type"] = b->manifest_media_type;
     put.body = b->manifest;
+    OpScope op(*this, "push-manifest", image.repository, b->manifest_digest, b->manifest.size());
     auto ex = attempt == 1 ? perform("push-manifest", put, {201})
                            : perform("push-retry", put, {201}, {}, 1u << 20, true,
                                      retry_note("manifest " + image.repository + ":" + image.tag, attempt,
                                                 max_attempts, previous));
     if (!ex.ok) {
+      op.finish(ex.error);
       if (attempt >= max_attempts) {
         result.error = attempt > 1 ? ex.error + " (attempt " + std::to_string(attempt) + " of " +
                                          std::to_string(max_attempts) + ")"
@@ -199,11 +202,14 @@ PushResult RegistryClient::Impl::push(const ImageSpec& image, const PushOptions&
       if (dcd.empty()) {
         history.mark(ex.index, "error", f.message);
       } else {
-        add_violation(f, ex.index, seen, ex.response.headers, {b->manifest_digest, b->manifest.size()});
+        record_fact(FactKind::ManifestPut, ex.index, seen, ex.response.headers,
+                    {b->manifest_digest, b->manifest.size()}, path_of(ex.url));
       }
+      op.finish(f.message);
       result.error = f.message;
       return result;
     }
+    op.finish({});
     break;
   }
   remember_manifest(image.repository, b->manifest_digest, b->manifest);
