@@ -216,6 +216,8 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
     throw InfrastructureError(std::string("fake backend: ") + e.what());
   }
   FakeBackend& backend = *backend_holder;
+  // Client requests record the event-log positions around them: evidence joins by them and by keys.
+  history.set_storage_cursor([&backend] { return backend.store().events().size(); });
   const std::int64_t store_wall_start = now_micros() - backend.store().now_us();
   report["backend"] = backend.describe();
 
