@@ -16,13 +16,6 @@ bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-std::string origin_of(const std::string& url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const auto slash = url.find('/', scheme + 3);
-  return slash == std::string::npos ? url : url.substr(0, slash);
-}
-
 std::string resolve_location(const std::string& request_url, const std::string& location) {
   if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) return location;
   if (location.rfind("//", 0) == 0) return request_url.substr(0, request_url.find("://") + 1) + location;
@@ -80,13 +73,7 @@ bool cannot_connect(const ClientResponse& r) {
 }  // namespace
 
 RegistryClient::Impl::Impl(std::vector<std::string> bases, History& h, Routing r, HttpClient c)
-    : base_urls(std::move(bases)), routing(r), history(h), http(std::move(c)) {
-  if (base_urls.empty()) base_urls.emplace_back();
-  for (auto& b : base_urls) {
-    while (!b.empty() && b.back() == '/') b.pop_back();
-    origins.push_back(origin_of(b));
-  }
-  base_url = base_urls.front();
+    : router(std::move(bases), r), base_url(router.base_url()), history(h), http(std::move(c)) {
   client_id = history.new_client();
 }
 
@@ -152,32 +139,11 @@ RegistryClient::Impl::Outcome RegistryClient::Impl::outcome_of(std::string error
   return {std::move(error), index, req.method, req.url, r.headers, r.body_bytes};
 }
 
-std::vector<std::string> RegistryClient::Impl::route(const std::string& url) {
-  const auto origin = origin_of(url);
-  const auto it = std::find(origins.begin(), origins.end(), origin);
-  if (it == origins.end() || origins.size() < 2) return {url};  // storage redirects, or a single instance
-  const std::string rest = url.substr(origin.size());
-  const std::size_t n = origins.size();
-  // RoundRobin: the next instance in turn, then (a balancer redispatching on
-  // a refused connection) the ones after it. ActivePassive: the instance the
-  // URL names (the first one for every URL the client builds; an upload
-  // Location of the instance that answered), then the others in order.
-  std::size_t first = static_cast<std::size_t>(it - origins.begin());
-  if (routing == Routing::RoundRobin) first = next_instance.fetch_add(1) % n;
-  std::vector<std::string> out;
-  out.push_back(origins[first] + rest);
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = routing == Routing::RoundRobin ? (first + k) % n : k;
-    if (i != first) out.push_back(origins[i] + rest);
-  }
-  return out;
-}
-
 RegistryClient::Impl::Exchange RegistryClient::Impl::perform(const std::string& operation, const ClientRequest& request,
                                                              std::initializer_list<int> expected, const BodySink& sink,
                                                              std::size_t keep_body, bool require_complete,
                                                              const std::string& note) {
-  const auto targets = route(request.url);
+  const auto targets = router.route(request.url);
   Exchange ex;
   for (std::size_t t = 0; t < targets.size(); ++t) {
     ClientRequest routed = request;
@@ -431,13 +397,8 @@ PullResult RegistryClient::Impl::pull_layer(const ImageSpec& image, std::size_t 
 }
 
 std::size_t RegistryClient::Impl::verify_acknowledged() {
-  std::vector<AckedBlob> blobs;
-  std::vector<AckedManifest> manifests;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    blobs = acked_blobs;
-    manifests = acked_manifests;
-  }
+  const auto blobs = acked.blobs();
+  const auto manifests = acked.manifests();
   // A read that does not come back intact is an acknowledged-readable finding
   // (check_acknowledged.cpp).
   std::size_t broken = 0;

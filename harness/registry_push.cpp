@@ -125,19 +125,8 @@ RegistryClient::Impl::BlobPushError RegistryClient::Impl::push_blob(const std::s
     return broken("PUT " + path_of(ex.url) + " returned 201 with Docker-Content-Digest " + short_digest(dcd) +
                   " (expected " + short_digest(d.digest) + ")");
   }
-  remember_blob(repo, src);
+  acked.blob(repo, src);
   return {};
-}
-
-void RegistryClient::Impl::remember_blob(const std::string& repo, const BlobSource& src) {
-  std::lock_guard<std::mutex> lock(mu);
-  if (acked_blob_keys.emplace(repo, src.descriptor.digest).second) acked_blobs.push_back({repo, src});
-}
-
-void RegistryClient::Impl::remember_manifest(const std::string& repo, const std::string& digest,
-                                             const std::string& bytes) {
-  std::lock_guard<std::mutex> lock(mu);
-  if (acked_manifest_keys.emplace(repo, digest).second) acked_manifests.push_back({repo, digest, bytes});
 }
 
 PushResult RegistryClient::Impl::push(const ImageSpec& image, const PushOptions& options) {
@@ -212,7 +201,7 @@ PushResult RegistryClient::Impl::push(const ImageSpec& image, const PushOptions&
     op.finish({});
     break;
   }
-  remember_manifest(image.repository, b->manifest_digest, b->manifest);
+  acked.manifest(image.repository, b->manifest_digest, b->manifest);
   result.ok = true;
   return result;
 }
