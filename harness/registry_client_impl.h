@@ -141,6 +141,9 @@ struct RegistryClient::Impl {
     std::string error;       // "" on success
     bool retryable = false;  // a non-2xx status or a transport error (what dockerd retries)
   };
+  BlobPushError patch_upload(std::string& location, const BlobSource& src, std::uint64_t start, std::uint64_t n,
+                             bool chunked_te);
+  BlobPushError commit_upload(const std::string& repo, const BlobSource& src, const std::string& location);
   BlobPushError push_blob(const std::string& repo, const BlobSource& src, const PushOptions& options, int attempt,
                           int max_attempts, const std::string& previous_error);
   PushResult push(const ImageSpec& image, const PushOptions& options);

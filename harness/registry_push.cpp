@@ -66,66 +66,79 @@ RegistryClient::Impl::BlobPushError RegistryClient::Impl::push_blob(const std::s
     location = resolve_location(ex.url, ex.response.header("Location"));
   }
 
-  auto patch = [&](std::uint64_t start, std::uint64_t n, bool chunked_te) -> BlobPushError {
-    ClientRequest req;
-    req.method = "PATCH";
-    req.url = location;
-    req.headers["Content-Type"] = "application/octet-stream";
-    std::string note;
-    if (!chunked_te) {
-      const std::string cr = std::to_string(start) + "-" + std::to_string(start + n - 1);
-      req.headers["Content-Range"] = cr;
-      note = "Content-Range " + cr;
-    }
-    req.generator = [&src, start](std::uint64_t off, char* buf, std::size_t len) { src.fill(start + off, buf, len); };
-    req.generator_size = n;
-    req.chunked = chunked_te;
-    auto ex = perform("push-patch", req, {202}, {}, 1u << 20, true, note);
-    if (!ex.ok) return failed(ex);
-    if (!chunked_te) {
-      const std::string want = "0-" + std::to_string(start + n - 1);
-      const std::string got = ex.response.header("Range");
-      if (got != want) {
-        const std::string err = "push-patch: Range " + (got.empty() ? std::string("missing") : got) + " after " +
-                                note + ", expected " + want;
-        history.mark(ex.index, "error", err);
-        return broken(err);
-      }
-    }
-    if (!ex.response.has_header("Location")) {
-      history.mark(ex.index, "error", "202 without Location");
-      return broken("push-patch: PATCH returned 202 without Location");
-    }
-    location = resolve_location(ex.url, ex.response.header("Location"));
-    return {};
-  };
-
   if (options.mode == PushMode::Monolithic) {
-    if (auto err = patch(0, d.size, true); !err.error.empty()) return err;
+    if (auto err = patch_upload(location, src, 0, d.size, true); !err.error.empty()) return err;
   } else {
     const std::uint64_t chunk = std::max<std::uint64_t>(1, options.chunk_size);
     for (std::uint64_t start = 0; start < d.size; start += chunk)
-      if (auto err = patch(start, std::min(chunk, d.size - start), false); !err.error.empty()) return err;
+      if (auto err = patch_upload(location, src, start, std::min(chunk, d.size - start), false); !err.error.empty())
+        return err;
   }
+  return commit_upload(repo, src, location);
+}
 
+// The PUT ?digest= that commits an upload; the blob is acknowledged on its 201.
+RegistryClient::Impl::BlobPushError RegistryClient::Impl::commit_upload(const std::string& repo,
+                                                                        const BlobSource& src,
+                                                                        const std::string& location) {
+  const auto& d = src.descriptor;
   ClientRequest put;
   put.method = "PUT";
   put.url = with_query(location, "digest", d.digest);
   auto ex = perform("push-commit", put, {201});
-  if (!ex.ok) return failed(ex);
+  if (!ex.ok) return {ex.error, true};
   const std::string dcd = ex.response.header("Docker-Content-Digest");
+  BlobObservation seen;
+  seen.method = "PUT";
+  seen.url = ex.url;
+  seen.status = ex.response.status;
+  seen.content_length = content_length_of(ex.response.headers);
+  seen.docker_content_digest = dcd;
+  record_fact(FactKind::BlobCommit, ex.index, seen, ex.response.headers, {d.digest, d.size}, path_of(ex.url));
   if (!dcd.empty() && dcd != d.digest) {
-    BlobObservation seen;
-    seen.method = "PUT";
-    seen.url = ex.url;
-    seen.status = ex.response.status;
-    seen.content_length = content_length_of(ex.response.headers);
-    seen.docker_content_digest = dcd;
-    record_fact(FactKind::BlobCommit, ex.index, seen, ex.response.headers, {d.digest, d.size}, path_of(ex.url));
-    return broken("PUT " + path_of(ex.url) + " returned 201 with Docker-Content-Digest " + short_digest(dcd) +
-                  " (expected " + short_digest(d.digest) + ")");
+    return {"PUT " + path_of(ex.url) + " returned 201 with Docker-Content-Digest " + short_digest(dcd) +
+                " (expected " + short_digest(d.digest) + ")",
+            false};
   }
   acked.blob(repo, src);
+  return {};
+}
+
+// One PATCH of an upload (a Content-Range chunk, or the whole layer with
+// chunked transfer encoding); location moves to the answer's.
+RegistryClient::Impl::BlobPushError RegistryClient::Impl::patch_upload(std::string& location, const BlobSource& src,
+                                                                     std::uint64_t start, std::uint64_t n,
+                                                                     bool chunked_te) {
+  ClientRequest req;
+  req.method = "PATCH";
+  req.url = location;
+  req.headers["Content-Type"] = "application/octet-stream";
+  std::string note;
+  if (!chunked_te) {
+    const std::string cr = std::to_string(start) + "-" + std::to_string(start + n - 1);
+    req.headers["Content-Range"] = cr;
+    note = "Content-Range " + cr;
+  }
+  req.generator = [&src, start](std::uint64_t off, char* buf, std::size_t len) { src.fill(start + off, buf, len); };
+  req.generator_size = n;
+  req.chunked = chunked_te;
+  auto ex = perform("push-patch", req, {202}, {}, 1u << 20, true, note);
+  if (!ex.ok) return {ex.error, true};
+  if (!chunked_te) {
+    const std::string want = "0-" + std::to_string(start + n - 1);
+    const std::string got = ex.response.header("Range");
+    if (got != want) {
+      const std::string err = "push-patch: Range " + (got.empty() ? std::string("missing") : got) + " after " +
+                              note + ", expected " + want;
+      history.mark(ex.index, "error", err);
+      return {err, false};
+    }
+  }
+  if (!ex.response.has_header("Location")) {
+    history.mark(ex.index, "error", "202 without Location");
+    return {"push-patch: PATCH returned 202 without Location", false};
+  }
+  location = resolve_location(ex.url, ex.response.header("Location"));
   return {};
 }
 
