@@ -1,7 +1,10 @@
 // Internals of RegistryClient shared by its translation units:
-// registry_client.cpp (requests, routing, plain pulls, verification),
-// registry_push.cpp (pushes and their retries) and blob_fetch.cpp (the pull
-// profiles). Not part of the harness API.
+// registry_client.cpp (operations, requests, facts), registry_pull.cpp (plain
+// pulls, verification), registry_push.cpp (pushes and their retries) and
+// blob_fetch*.cpp (the pull profiles: one loop over a FetchPolicy). Routing
+// (Router) and the acknowledgement ledger (AckLedger) have their own files;
+// the checks are in blob_checks.cpp and the checkers (check_*.cpp). Not part
+// of the harness API.
 #pragma once
 
 #include <algorithm>
