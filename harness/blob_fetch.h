@@ -159,6 +159,9 @@ class ResumePolicy : public FetchPolicy {
   explicit ResumePolicy(const PullOptions& options) : max_resumes_(options.max_resumes) {}
   void begin(int attempt, const std::string& previous_error) override;
   std::optional<HopPlan> next(const Assembly& a) override;
+  // The first answer of an attempt (no Range) must be a 200, whose bytes are
+  // judged when the body is assembled; a resumed one as the client says.
+  Judgement judge(const Hop& hop, const Assembly& a) const final;
   std::string refusal_note(const HopPlan& plan, const std::string& why) const override {
     return plan.operation + ": " + why;
   }
@@ -172,6 +175,9 @@ class ResumePolicy : public FetchPolicy {
   virtual bool discards_to_offset() const { return false; }
   // containerd: gives up after reopens without progress ("" = goes on).
   virtual std::string no_progress(std::uint64_t offset, std::uint64_t before) { return {}; }
+  // An answer to Range: bytes=<a.offset>- (range_).
+  virtual Judgement judge_resumed(const Hop& hop, const Assembly& a) const = 0;
+  static Judgement refused(std::string why);
   bool first_ = true;  // the next (or judged) request is the attempt's first
   std::string range_;  // the Range of the request being judged
 

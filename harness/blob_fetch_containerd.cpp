@@ -16,15 +16,9 @@ class ContainerdResume final : public ResumePolicy {
  public:
   using ResumePolicy::ResumePolicy;
 
-  Judgement judge(const Hop& hop, const Assembly& a) const override {
-    Judgement j;
+  Judgement judge_resumed(const Hop& hop, const Assembly& a) const override {
     const std::string& content_range = hop.seen.content_range;
-    if (first_) {
-      if (hop.status != 200) return refused("GET without Range returned " + std::to_string(hop.status));
-      j.fact = FactKind::BlobGet;  // no seen_digest: the assembly is judged at the end
-      j.description = piece_description(200, {}, hop.seen);
-      return j;
-    }
+    Judgement j;
     if (hop.status != 200 && hop.status != 206) return refused(std::to_string(hop.status) + " to Range " + range_);
     if (!content_range.empty() && content_range.rfind("bytes " + std::to_string(a.offset) + "-", 0) != 0)
       return refused("unhandled content range in response: " + content_range);
@@ -60,11 +54,6 @@ class ContainerdResume final : public ResumePolicy {
   }
 
  private:
-  static Judgement refused(std::string why) {
-    Judgement j;
-    j.refuse = std::move(why);
-    return j;
-  }
   int no_progress_ = 0;
 };
 

@@ -14,15 +14,9 @@ class DockerResume final : public ResumePolicy {
  public:
   using ResumePolicy::ResumePolicy;
 
-  Judgement judge(const Hop& hop, const Assembly& a) const override {
-    Judgement j;
+  Judgement judge_resumed(const Hop& hop, const Assembly& a) const override {
     const std::string& content_range = hop.seen.content_range;
-    if (first_) {
-      if (hop.status != 200) return refused("GET without Range returned " + std::to_string(hop.status));
-      j.fact = FactKind::BlobGet;  // no seen_digest: the assembly is judged at the end
-      j.description = piece_description(200, {}, hop.seen);
-      return j;
-    }
+    Judgement j;
     if (hop.status == 200) return refused("200 to Range " + range_ + " (ErrWrongCodeForByteRange)");
     if (hop.status != 206) return refused(std::to_string(hop.status) + " to Range " + range_);
     const auto cr = parse_content_range(content_range);
@@ -41,13 +35,6 @@ class DockerResume final : public ResumePolicy {
   }
 
   bool retry(const Assembly& a, int attempt) const override { return a.parts.size() > 1 && attempt == 0; }
-
- private:
-  static Judgement refused(std::string why) {
-    Judgement j;
-    j.refuse = std::move(why);
-    return j;
-  }
 };
 
 }  // namespace

@@ -31,6 +31,21 @@ std::optional<HopPlan> ResumePolicy::next(const Assembly& a) {
   return plan;
 }
 
+Judgement ResumePolicy::judge(const Hop& hop, const Assembly& a) const {
+  if (!first_) return judge_resumed(hop, a);
+  if (hop.status != 200) return refused("GET without Range returned " + std::to_string(hop.status));
+  Judgement j;
+  j.fact = FactKind::BlobGet;  // no seen_digest: the assembly is judged at the end
+  j.description = piece_description(200, {}, hop.seen);
+  return j;
+}
+
+Judgement ResumePolicy::refused(std::string why) {
+  Judgement j;
+  j.refuse = std::move(why);
+  return j;
+}
+
 bool ResumePolicy::failed(const std::string& why) {
   client_error_ = why;
   done_ = true;
