@@ -609,3 +609,48 @@ TEST_CASE("routing: active/passive fails over on a refused connection", "[harnes
   CHECK(failovers > 0);
   CHECK(live.requests().size() + failovers == h.requests().size());
 }
+
+TEST_CASE("history: each blob read is an operation whose outcome is ok, fail or unknown", "[harness][history]") {
+  struct Case {
+    const char* what;
+    std::function<std::string(const ScriptedBlob&, const Req&)> answer;
+    OpOutcome outcome;
+  };
+  const Case cases[] = {
+      {"intact", [](const ScriptedBlob& b, const Req& r) { return b.honest(r); }, OpOutcome::Ok},
+      {"404: refused", [](const ScriptedBlob&, const Req&) { return respond(404, {}, "gone"); }, OpOutcome::Fail},
+      {"500: may have been applied",
+       [](const ScriptedBlob&, const Req&) { return respond(500, {}, "boom"); }, OpOutcome::Unknown},
+      {"a cut body", [](const ScriptedBlob& b, const Req&) { return respond(200, {}, b.bytes(0, 10), b.size()); },
+       OpOutcome::Unknown},
+      {"wrong bytes: the read completed, the client rejects them",
+       [](const ScriptedBlob& b, const Req&) { return respond(200, {}, b.bytes(1, b.size() - 1) + "x"); },
+       OpOutcome::Fail},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      ScriptedBlob blob(3 * kSeg);
+      blob.script = [&](int, const Req& r) { return c.answer(blob, r); };
+      RawServer server([&](const std::string& raw) { return blob(raw); });
+      History h;
+      RegistryClient client(server.url(""), h);
+      client.pull_layer(blob.image, 0, profile(PullProfile::Plain));
+      const auto operations = h.operations();
+      REQUIRE(operations.size() == 2);
+      CHECK(operations[0].f == "pull-blob-head");
+      CHECK(operations[0].outcome == OpOutcome::Ok);
+      CHECK(operations[1].f == "pull-blob");
+      CHECK(operations[1].key == blob.built.layers[0].digest);
+      CHECK(operations[1].outcome == c.outcome);
+      CHECK(operations[1].client == operations[0].client);
+      for (const auto& r : h.requests()) CHECK(r.op != kNoOp);
+    }
+  }
+  SECTION("two clients on one history have their own ids") {
+    History h;
+    RegistryClient a("http://127.0.0.1:1", h), b("http://127.0.0.1:1", h);
+    a.pull_layer(ImageSpec{}, 0, profile(PullProfile::Plain));
+    b.pull_layer(ImageSpec{}, 0, profile(PullProfile::Plain));
+    CHECK(h.new_client() == 2);
+  }
+}
