@@ -161,4 +161,36 @@ nlohmann::json build_evidence(const Violation& v, const std::vector<RequestRecor
   return out;
 }
 
+std::vector<OperationRecord> refine_outcomes(std::vector<OperationRecord> operations,
+                                             const std::vector<RequestRecord>& requests,
+                                             const std::vector<nlohmann::json>& events, const nlohmann::json& rules) {
+  std::set<std::string> applied;  // FAIL rules that answer after applying
+  for (const auto& r : rules)
+    if (r.value("kind", "") == "FAIL" && r.value("applied", false)) applied.insert(r.value("id", ""));
+  if (applied.empty()) return operations;
+  for (auto& op : operations) {
+    if (op.outcome != OpOutcome::Fail) continue;
+    StorageKeys keys;
+    std::vector<std::pair<std::size_t, std::size_t>> positions;
+    for (const auto& r : requests) {
+      if (r.op != op.id) continue;
+      keys.add(keys_of_request_url(r.url));
+      positions.emplace_back(r.storage_from, std::min(r.storage_to, events.size()));
+    }
+    std::string rule;
+    for (const auto& [from, to] : positions) {
+      for (std::size_t pos = from; pos < to && rule.empty(); ++pos) {
+        const auto event_keys = keys_of_event(events[pos]);
+        if (!event_keys.empty() && !event_keys.intersects(keys)) continue;  // another operation's
+        for (const auto& id : events[pos].value("rules", nlohmann::json::array()))
+          if (id.is_string() && applied.count(id.get<std::string>())) rule = id.get<std::string>();
+      }
+    }
+    if (rule.empty()) continue;
+    op.outcome = OpOutcome::Unknown;
+    op.error += " (storage rule " + rule + " answered a failure after applying: the outcome is unknown)";
+  }
+  return operations;
+}
+
 }  // namespace stalemate::harness

@@ -34,4 +34,12 @@ struct EvidenceSources {
 nlohmann::json build_evidence(const Violation& violation, const std::vector<RequestRecord>& requests,
                               const EvidenceSources& sources);
 
+// Operations that failed although their storage requests (joined by keys and
+// event-log positions) were answered by a FAIL rule after applying them
+// ("applied": true in the store's rules): the effect happened, so their
+// outcome is unknown (jepsen :info), not fail. rules: Store::rules_json().
+std::vector<OperationRecord> refine_outcomes(std::vector<OperationRecord> operations,
+                                             const std::vector<RequestRecord>& requests,
+                                             const std::vector<nlohmann::json>& events, const nlohmann::json& rules);
+
 }  // namespace stalemate::harness

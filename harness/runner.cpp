@@ -315,7 +315,8 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
     violations_json.push_back(std::move(j));
   }
   report["requests"] = requests;
-  report["operations"] = history.operations();
+  // A failure the store applied anyway is an unknown outcome, not a failed one.
+  report["operations"] = refine_outcomes(history.operations(), requests, events, backend.store().rules_json());
   report["violations"] = violations_json;
   report["errors"] = errors;
   report["notes"] = notes;

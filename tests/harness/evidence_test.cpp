@@ -150,3 +150,31 @@ TEST_CASE("evidence: two overlapping operations on different blobs each get only
     CHECK(objects_of(a).count(blob_path(kHexB)) == 0);
   }
 }
+
+TEST_CASE("evidence: a failed operation whose storage request a FAIL rule applied anyway is unknown",
+          "[harness][evidence]") {
+  auto applied = event(1, "PUT", "files/docker/registry/v2/repositories/r/_uploads/" + kUploadA + "/data");
+  applied["rules"] = {"complete-applied"};
+  auto refused = event(2, "PUT", "files/docker/registry/v2/repositories/r/_uploads/" + kUploadB + "/data");
+  refused["rules"] = {"refuse"};
+  const std::vector<nlohmann::json> events{applied, refused};
+  const auto rules = nlohmann::json::parse(R"([{"id": "complete-applied", "kind": "FAIL", "applied": true},
+                                                {"id": "refuse", "kind": "FAIL", "applied": false}])");
+  // Two concurrent commits, both answered 500; their storage requests interleave.
+  const std::vector<RequestRecord> requests{
+      request(0, 0, "PUT", kBase + "/blobs/uploads/" + kUploadA + "?digest=sha256:" + kHexA, 0, 2),
+      request(1, 1, "PUT", kBase + "/blobs/uploads/" + kUploadB + "?digest=sha256:" + kHexB, 0, 2),
+  };
+  std::vector<OperationRecord> ops(3);
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    ops[i].id = i;
+    ops[i].outcome = OpOutcome::Fail;
+    ops[i].error = "push-commit: PUT returned 500";
+  }
+  ops[2].outcome = OpOutcome::Ok;
+  const auto refined = refine_outcomes(ops, requests, events, rules);
+  CHECK(refined[0].outcome == OpOutcome::Unknown);
+  CHECK(refined[0].error.find("storage rule complete-applied") != std::string::npos);
+  CHECK(refined[1].outcome == OpOutcome::Fail);  // its rule refused without applying
+  CHECK(refined[2].outcome == OpOutcome::Ok);
+}
