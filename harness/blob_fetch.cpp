@@ -1,11 +1,11 @@
-// The pull profiles of RegistryClient (see PullProfile): how Docker,
-// containerd and slicing downloaders fetch one blob, hop by hop, and the
-// checks on every hop and on the body the client assembles.
+// The pull profiles of RegistryClient (see PullProfile): one loop,
+// fetch_with, drives a FetchPolicy (blob_fetch.h) hop by hop and applies the
+// checks to every hop and to the body the client assembles.
 //
 // Nothing holds a blob: every response streams through a running SHA-256 and
 // is compared, as it arrives, with the true bytes at the offsets it claims
 // (BlobSource::fill regenerates any range).
-#include <openssl/evp.h>
+#include "harness/blob_fetch.h"
 
 #include <cstring>
 #include <stdexcept>
@@ -19,39 +19,8 @@ using namespace client_detail;
 
 namespace {
 
-constexpr std::size_t kProbe = 32;           // bytes kept from the first difference, to find where they belong
+constexpr std::size_t kProbe = 32;             // bytes kept from the first difference, to find where they belong
 constexpr std::size_t kMaxShiftProbes = 8192;  // candidate offsets tried per difference
-constexpr int kContainerdNoProgress = 3;       // containerd httpreadseeker maxRetry (reopens without progress)
-
-// SHA-256 that can be copied mid-stream: a hop's bytes are hashed into a copy
-// of the assembly's state and become part of it only if the client accepts
-// the response.
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (!ctx_ || !EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr)) throw std::runtime_error("cannot start sha256");
-  }
-  Sha256(const Sha256& o) : ctx_(EVP_MD_CTX_new()) {
-    if (!ctx_ || !EVP_MD_CTX_copy_ex(ctx_, o.ctx_)) throw std::runtime_error("cannot copy sha256");
-  }
-  Sha256& operator=(const Sha256& o) {
-    if (this != &o && !EVP_MD_CTX_copy_ex(ctx_, o.ctx_)) throw std::runtime_error("cannot copy sha256");
-    return *this;
-  }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  void update(const char* p, std::size_t n) { EVP_DigestUpdate(ctx_, p, n); }
-  // "sha256:<hex>" of what was hashed so far (the state is kept).
-  std::string digest() const {
-    Sha256 copy(*this);
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(copy.ctx_, out, &len);
-    return "sha256:" + to_hex(std::string_view(reinterpret_cast<char*>(out), len));
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 std::string signed_text(std::int64_t v) { return (v >= 0 ? "+" : "") + std::to_string(v); }
 
@@ -96,188 +65,104 @@ std::string shift_text(std::uint64_t at, const std::optional<std::int64_t>& shif
          signed_text(*shift) + ")";
 }
 
+
+// Where the bytes of differing pieces come from; shifts found before are tried first.
+struct ShiftFinder {
+  const BlobSource& src;
+  std::uint64_t size;
+  std::uint64_t hint;
+  std::vector<std::int64_t> seen;
+
+  // {for a range-bytes finding, for the assembly's message}
+  std::pair<std::string, std::string> texts(const Piece& p, const std::string& where) {
+    if (!p.first_diff) return {};
+    const auto shift = find_shift(src, size, *p.first_diff, p.probe, hint, seen);
+    if (shift) seen.push_back(*shift);
+    const std::string tail = shift_text(*p.first_diff, shift);
+    return {"its bytes differ from the true content from offset " + std::to_string(*p.first_diff) + " on; " + tail,
+            "it first differs from the true content at offset " + std::to_string(*p.first_diff) + " (in the " +
+                where + "; " + tail + ")"};
+  }
+};
+
+void note_error(BlobFetch& out, const std::string& e) {
+  if (!e.empty() && out.error.empty()) out.error = e;
+}
+
 }  // namespace
 
-// The bytes of one response under one hypothesis of where they belong.
-struct Piece {
-  Hypothesis h;
-  Sha256 hash;                 // the assembly's state, then these bytes
-  std::uint64_t body = 0;      // body bytes seen (skipped ones included)
-  std::uint64_t counted = 0;   // bytes placed at h.start onwards
-  std::optional<std::uint64_t> first_diff;  // blob offset of the first byte unlike the true content
-  std::string probe;           // received bytes from first_diff on
+namespace client_detail {
 
-  void consume(const BlobSource& src, std::uint64_t size, const char* data, std::size_t n, std::vector<char>& scratch) {
-    if (body < h.skip) {
-      const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, h.skip - body));
-      data += take;
-      n -= take;
-      body += take;
-    }
-    if (n == 0) return;
-    body += n;
-    hash.update(data, n);
-    const std::uint64_t off = h.start + counted;
-    counted += n;
-    if (first_diff) {
-      if (probe.size() < kProbe) probe.append(data, std::min(n, kProbe - probe.size()));
-      return;
-    }
-    if (off >= size) return;  // beyond the true content: nothing to compare with
-    const auto m = static_cast<std::size_t>(std::min<std::uint64_t>(n, size - off));
-    if (scratch.size() < m) scratch.resize(m);
-    src.fill(off, scratch.data(), m);
-    if (std::memcmp(scratch.data(), data, m) == 0) return;
-    std::size_t i = 0;
-    while (scratch[i] == data[i]) ++i;
-    first_diff = off + i;
-    probe.assign(data + i, std::min(n - i, kProbe));
-  }
-};
-
-// What the client has accepted so far of one blob attempt.
-struct RegistryClient::Impl::Assembly {
-  std::uint64_t size;  // the descriptor size
-  Sha256 hash;
-  std::uint64_t offset = 0;  // bytes accepted
-  std::vector<std::string> parts;
-  std::optional<std::uint64_t> first_diff;
-  std::string first_diff_text;  // "(in the 200 …; they are the true bytes at …)"
-  std::size_t last_index = 0;
-  std::string last_url;
-  Headers last_headers;
-
-  explicit Assembly(std::uint64_t n) : size(n) {}
-
-  // The blob-digest finding for an assembled body of the right length.
-  std::string digest_mismatch(const std::string& body, const std::string& seen_digest,
-                              const std::string& expected_digest) const {
-    std::string m = body + " has the right length and sha256 " + short_hex_of(seen_digest) + " (expected " +
-                    short_hex_of(expected_digest) + ")";
-    if (first_diff) m += "; " + first_diff_text;
-    return m;
-  }
-
-  void accept(const Piece& p, std::string description, std::size_t index, const std::string& url,
-              const Headers& headers, const std::string& diff_text) {
-    hash = p.hash;
-    offset = p.h.start + p.counted;
-    parts.push_back(std::move(description));
-    if (p.first_diff && !first_diff) {
-      first_diff = p.first_diff;
-      first_diff_text = diff_text;
-    }
-    last_index = index;
-    last_url = url;
-    last_headers = headers;
-  }
-
-  std::string describe_parts() const {
-    if (parts.empty()) return "nothing";
-    if (parts.size() > 4) {
-      return std::to_string(parts.size()) + " responses: " + parts[0] + ", then " + parts[1] + ", …, then " +
-             parts.back();
-    }
-    std::string s;
-    for (const auto& p : parts) s += (s.empty() ? "" : ", then ") + p;
-    return s;
-  }
-};
-
-// One logical request (redirects followed) and the bytes it delivered.
-struct RegistryClient::Impl::Hop {
-  Exchange ex;
-  std::string error;  // no usable answer: a transport error before the status, a bad status, a bad redirect
-  BlobObservation seen;
-  std::vector<Piece> pieces;  // one per hypothesis, for the final response
-};
-
-RegistryClient::Impl::Hop RegistryClient::Impl::fetch_hop(const std::string& operation, const std::string& repo,
-                                                          const BlobSource& src, const std::string& range,
-                                                          const Assembly& assembly,
-                                                          const std::vector<Hypothesis>& hypotheses,
-                                                          const std::string& note) {
-  const auto& d = src.descriptor;
-  const BlobExpectation expected{d.digest, d.size};
-  std::string url = blob_url(repo, d.digest);
-  std::vector<char> scratch;
-  for (int redirect = 0;; ++redirect) {
-    Hop hop;
-    for (const auto& h : hypotheses) hop.pieces.push_back(Piece{h, assembly.hash});
-    ClientRequest req;
-    req.url = url;
-    if (!range.empty()) req.headers["Range"] = range;
-    const BodySink sink = [&](const char* data, std::size_t n) {
-      for (auto& p : hop.pieces) p.consume(src, d.size, data, n, scratch);
-    };
-    const std::string hop_note =
-        redirect ? (note.empty() ? "" : note + "; ") + "redirect hop " + std::to_string(redirect) : note;
-    hop.ex = perform(operation, req, {200, 206, 301, 302, 303, 307, 308}, sink, kKeepErrorBody, false, hop_note);
-    const auto& r = hop.ex.response;
-    if (!hop.ex.ok) {
-      hop.error = hop.ex.error;
-      return hop;
-    }
-    hop.seen.method = "GET";
-    hop.seen.url = hop.ex.url;
-    hop.seen.range = range;
-    hop.seen.status = r.status;
-    hop.seen.content_length = content_length_of(r.headers);
-    hop.seen.content_range = r.header("Content-Range");
-    hop.seen.docker_content_digest = r.header("Docker-Content-Digest");
-    hop.seen.bytes_received = r.body_bytes;
-    hop.seen.complete = r.complete;
-    if (!is_redirect(r.status)) return hop;
-
-    if (!hop.seen.docker_content_digest.empty() && hop.seen.docker_content_digest != d.digest) {
-      const Finding f{"docker-content-digest", describe_response(hop.seen) + " and Docker-Content-Digest " +
-                                                   short_digest(hop.seen.docker_content_digest) + " (expected " +
-                                                   short_digest(d.digest) + ")"};
-      add_violation(f, hop.ex.index, hop.seen, r.headers, expected);
-      hop.error = f.message;
-      return hop;
-    }
-    if (!r.has_header("Location")) {
-      history.mark(hop.ex.index, "error", "redirect without Location");
-      hop.error = operation + ": GET " + path_of(hop.ex.url) + " returned " + std::to_string(r.status) +
-                  " without Location";
-      return hop;
-    }
-    if (redirect >= kMaxRedirects) {
-      history.mark(hop.ex.index, "error", "too many redirects");
-      hop.error = operation + ": GET " + path_of(blob_url(repo, d.digest)) + ": more than " +
-                  std::to_string(kMaxRedirects) + " redirects";
-      return hop;
-    }
-    url = resolve_location(hop.ex.url, r.header("Location"));
-    history.mark(hop.ex.index, "ok", "redirect to " + url);
-  }
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || !EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr)) throw std::runtime_error("cannot start sha256");
+}
+Sha256::Sha256(const Sha256& o) : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || !EVP_MD_CTX_copy_ex(ctx_, o.ctx_)) throw std::runtime_error("cannot copy sha256");
+}
+Sha256& Sha256::operator=(const Sha256& o) {
+  if (this != &o && !EVP_MD_CTX_copy_ex(ctx_, o.ctx_)) throw std::runtime_error("cannot copy sha256");
+  return *this;
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+void Sha256::update(const char* p, std::size_t n) { EVP_DigestUpdate(ctx_, p, n); }
+std::string Sha256::digest() const {
+  Sha256 copy(*this);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(copy.ctx_, out, &len);
+  return "sha256:" + to_hex(std::string_view(reinterpret_cast<char*>(out), len));
 }
 
-RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_blob(const std::string& repo, const BlobSource& src,
-                                                                 const PullOptions& options,
-                                                                 std::optional<std::uint64_t> head_size) {
-  switch (options.profile) {
-    case PullProfile::Docker:
-    case PullProfile::Containerd: return fetch_resuming(repo, src, options);
-    case PullProfile::Slices: return fetch_slices(repo, src, options, head_size);
-    case PullProfile::Plain: break;
+void Piece::consume(const BlobSource& src, std::uint64_t size, const char* data, std::size_t n,
+                  std::vector<char>& scratch) {
+  if (body < h.skip) {
+    const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, h.skip - body));
+    data += take;
+    n -= take;
+    body += take;
   }
-  BlobFetch out;
-  out.error = get_blob("pull-blob", repo, src.descriptor).error;
-  out.client_ok = out.error.empty();
-  out.client_error = out.error;
-  return out;
+  if (n == 0) return;
+  body += n;
+  hash.update(data, n);
+  const std::uint64_t off = h.start + counted;
+  counted += n;
+  if (first_diff) {
+    if (probe.size() < kProbe) probe.append(data, std::min(n, kProbe - probe.size()));
+    return;
+  }
+  if (off >= size) return;  // beyond the true content: nothing to compare with
+  const auto m = static_cast<std::size_t>(std::min<std::uint64_t>(n, size - off));
+  if (scratch.size() < m) scratch.resize(m);
+  src.fill(off, scratch.data(), m);
+  if (std::memcmp(scratch.data(), data, m) == 0) return;
+  std::size_t i = 0;
+  while (scratch[i] == data[i]) ++i;
+  first_diff = off + i;
+  probe.assign(data + i, std::min(n - i, kProbe));
 }
 
-namespace {
-
-struct FetchNotes {
-  BlobFetch& out;
-  void error(const std::string& e) {
-    if (!e.empty() && out.error.empty()) out.error = e;
+void Assembly::accept(const Piece& p, std::string description, std::size_t index, const std::string& url,
+                      const Headers& headers, const std::string& diff_text) {
+  hash = p.hash;
+  offset = p.h.start + p.counted;
+  parts.push_back(std::move(description));
+  if (p.first_diff && !first_diff) {
+    first_diff = p.first_diff;
+    first_diff_text = diff_text;
   }
-};
+  last_index = index;
+  last_url = url;
+  last_headers = headers;
+}
+
+std::string Assembly::describe_parts() const {
+  if (parts.empty()) return "nothing";
+  if (parts.size() > 4)
+    return std::to_string(parts.size()) + " responses: " + parts[0] + ", then " + parts[1] + ", …, then " + parts.back();
+  std::string s;
+  for (const auto& p : parts) s += (s.empty() ? "" : ", then ") + p;
+  return s;
+}
 
 std::string piece_description(int status, const std::string& range, const BlobObservation& seen) {
   std::string s = std::to_string(status);
@@ -292,326 +177,172 @@ std::string piece_description(int status, const std::string& range, const BlobOb
   return s;
 }
 
-}  // namespace
+}  // namespace client_detail
 
-RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_resuming(const std::string& repo, const BlobSource& src,
-                                                                     const PullOptions& options) {
-  BlobFetch out;
-  FetchNotes notes{out};
-  const bool docker = options.profile == PullProfile::Docker;
+Hop RegistryClient::Impl::fetch_hop(const HopPlan& plan, const std::string& repo, const BlobSource& src,
+                                    const Assembly& assembly) {
   const auto& d = src.descriptor;
   const BlobExpectation expected{d.digest, d.size};
-  std::vector<std::int64_t> shifts_seen;
-
-  // The message parts for a piece that differs from the true content.
-  auto diff_texts = [&](const Piece& p, const std::string& where) -> std::pair<std::string, std::string> {
-    if (!p.first_diff) return {};
-    const auto shift = find_shift(src, d.size, *p.first_diff, p.probe, options.segment_size_hint, shifts_seen);
-    if (shift) shifts_seen.push_back(*shift);
-    const std::string tail = shift_text(*p.first_diff, shift);
-    return {"its bytes differ from the true content from offset " + std::to_string(*p.first_diff) + " on; " + tail,
-            "it first differs from the true content at offset " + std::to_string(*p.first_diff) + " (in the " +
-                where + "; " + tail + ")"};
-  };
-
-  for (int attempt = 0;; ++attempt) {
-    Assembly a(d.size);
-    int resumes_here = 0;
-    int no_progress = 0;
-    std::string cut_reason;  // the transport error that ended the previous response
-    std::string client_error;
-    bool assembled = false;  // the last response ended cleanly: the client checks what it has
-    for (bool first = true;; first = false) {
-      const std::string range = first ? std::string() : "bytes=" + std::to_string(a.offset) + "-";
-      std::vector<Hypothesis> hyps{{a.offset, 0}};
-      // containerd accepts a 200 to its Range request and discards the head.
-      if (!first && !docker) hyps.push_back({a.offset, a.offset});
-      const std::string op = first ? (attempt == 0 ? "pull-blob" : "pull-blob-retry") : "pull-blob-resume";
-      std::string note;
-      if (first && attempt > 0) note = "from scratch after: " + out.client_error;
-      if (!first) note = "resume " + std::to_string(resumes_here) + " at offset " + std::to_string(a.offset) +
-                         " after: " + cut_reason;
-      auto hop = fetch_hop(op, repo, src, range, a, hyps, note);
-      if (!hop.error.empty()) {
-        notes.error(hop.error);
-        client_error = hop.error;
-        break;
-      }
-      const auto& r = hop.ex.response;
-      const auto index = hop.ex.index;
-      auto reject = [&](const std::string& why) {
-        history.mark(index, "error", why);
-        notes.error(op + ": " + why);
-        client_error = why;
-      };
-
-      const Piece* accepted = nullptr;
-      std::string description;
-      std::string assembly_diff;  // for the assembly's message, when the accepted bytes differ
-      if (first) {
-        if (r.status != 200) {
-          reject("GET without Range returned " + std::to_string(r.status));
-          break;
-        }
-        for (const auto& f : check_blob_get(expected, hop.seen)) {  // no seen_digest: the assembly is judged below
-          add_violation(f, index, hop.seen, r.headers, expected);
-          notes.error(f.message);
-        }
-        accepted = &hop.pieces[0];
-        description = piece_description(200, {}, hop.seen);
-      } else if (r.status == 206) {
-        const auto cr = parse_content_range(hop.seen.content_range);
-        const std::string want = "bytes " + std::to_string(a.offset) + "-";
-        if (docker) {
-          // distribution registry/client/transport/http_reader.go
-          if (hop.seen.content_range.empty()) {
-            reject("no Content-Range header found in HTTP 206 response");
-            break;
-          }
-          if (!cr) {
-            reject("could not parse Content-Range header: " + hop.seen.content_range);
-            break;
-          }
-          if (cr->total && cr->last + 1 != *cr->total) {
-            reject("range in Content-Range stops before the end of the content: " + hop.seen.content_range);
-            break;
-          }
-          if (cr->first != a.offset) {
-            reject("server returned unexpected Content-Range header: " + hop.seen.content_range);
-            break;
-          }
-        } else if (!hop.seen.content_range.empty() && hop.seen.content_range.rfind(want, 0) != 0) {
-          // containerd remotes/docker/fetcher.go
-          reject("unhandled content range in response: " + hop.seen.content_range);
-          break;
-        }
-        if (hop.seen.content_range.empty()) {
-          // containerd: no Content-Range, so it discards up to the offset.
-          if (r.body_bytes < a.offset) {
-            reject("unable to discard to offset");
-            break;
-          }
-          accepted = &hop.pieces[1];
-          description = "206 without Content-Range for " + range + " (first " + std::to_string(a.offset) +
-                        " bytes discarded)";
-        } else {
-          accepted = &hop.pieces[0];
-          description = piece_description(206, range, hop.seen);
-        }
-        for (const auto& f : check_blob_range(expected, hop.seen)) {
-          add_violation(f, index, hop.seen, r.headers, expected);
-          notes.error(f.message);
-        }
-        if (accepted->first_diff) {
-          const auto [rb, in_assembly] = diff_texts(*accepted, description);
-          assembly_diff = in_assembly;
-          if (accepted == &hop.pieces[0]) {  // a 206 judged at the offsets it claims
-            const Finding f{"range-bytes", describe_response(hop.seen) + "; " + rb};
-            add_violation(f, index, hop.seen, r.headers, expected);
-            notes.error(f.message);
-          }
-        }
-      } else if (r.status == 200) {
-        if (docker) {
-          reject("200 to Range " + range + " (ErrWrongCodeForByteRange)");
-          break;
-        }
-        if (!hop.seen.content_range.empty() && hop.seen.content_range.rfind("bytes " + std::to_string(a.offset) + "-", 0) != 0) {
-          reject("unhandled content range in response: " + hop.seen.content_range);
-          break;
-        }
-        if (r.body_bytes < a.offset) {
-          reject("unable to discard to offset");
-          break;
-        }
-        for (const auto& f : check_blob_get(expected, hop.seen)) {
-          add_violation(f, index, hop.seen, r.headers, expected);
-          notes.error(f.message);
-        }
-        accepted = &hop.pieces[1];
-        description = "200 for " + range + " (first " + std::to_string(a.offset) + " bytes discarded)";
-      } else {
-        reject(std::to_string(r.status) + " to Range " + range);
-        break;
-      }
-
-      const std::uint64_t before = a.offset;
-      if (accepted->first_diff && assembly_diff.empty()) assembly_diff = diff_texts(*accepted, description).second;
-      a.accept(*accepted, description, index, hop.ex.url, r.headers, assembly_diff);
-      if (r.complete) {
-        assembled = true;
-        break;
-      }
-      // A cut body: the client resumes where it stopped.
-      cut_reason = r.error.empty() ? "the body ended early" : r.error;
-      if (!docker) {
-        no_progress = a.offset == before ? no_progress + 1 : 0;
-        if (no_progress > kContainerdNoProgress) {
-          client_error = "unexpected EOF (" + std::to_string(no_progress) + " reopens without progress)";
-          notes.error(client_error);
-          break;
-        }
-      }
-      if (resumes_here >= options.max_resumes) {
-        client_error = "unexpected EOF at offset " + std::to_string(a.offset) + " of " + std::to_string(d.size) +
-                       " after " + std::to_string(resumes_here) + " resumes";
-        notes.error(client_error);
-        break;
-      }
-      ++resumes_here;
-      ++out.resumes;
+  std::string url = blob_url(repo, d.digest);
+  std::vector<char> scratch;
+  for (int redirect = 0;; ++redirect) {
+    Hop hop;
+    for (const auto& h : plan.hypotheses) hop.pieces.push_back(Piece{h, assembly.hash});
+    ClientRequest req;
+    req.url = url;
+    if (!plan.range.empty()) req.headers["Range"] = plan.range;
+    const BodySink sink = [&](const char* data, std::size_t n) {
+      for (auto& p : hop.pieces) p.consume(src, d.size, data, n, scratch);
+    };
+    const std::string note = redirect ? (plan.note.empty() ? "" : plan.note + "; ") + "redirect hop " +
+                                            std::to_string(redirect)
+                                      : plan.note;
+    const auto ex =
+        perform(plan.operation, req, {200, 206, 301, 302, 303, 307, 308}, sink, kKeepErrorBody, false, note);
+    const auto& r = ex.response;
+    hop.index = ex.index;
+    hop.url = ex.url;
+    if (!ex.ok) {
+      hop.error = ex.error;
+      return hop;
     }
+    hop.status = r.status;
+    hop.headers = r.headers;
+    hop.body_bytes = r.body_bytes;
+    hop.complete = r.complete;
+    hop.transport_error = r.error;
+    hop.seen.method = "GET";
+    hop.seen.url = ex.url;
+    hop.seen.range = plan.range;
+    hop.seen.status = r.status;
+    hop.seen.content_length = content_length_of(r.headers);
+    hop.seen.content_range = r.header("Content-Range");
+    hop.seen.docker_content_digest = r.header("Docker-Content-Digest");
+    hop.seen.bytes_received = r.body_bytes;
+    hop.seen.complete = r.complete;
+    if (!is_redirect(r.status)) return hop;
 
-    if (!assembled) {
-      out.client_error = client_error;
+    record_fact(FactKind::Redirect, hop.index, hop.seen, r.headers, expected);
+    if (!hop.seen.docker_content_digest.empty() && hop.seen.docker_content_digest != d.digest) {
+      hop.error = describe_response(hop.seen) + " and Docker-Content-Digest " +
+                  short_digest(hop.seen.docker_content_digest) + " (expected " + short_digest(d.digest) + ")";
+      return hop;
+    }
+    if (!r.has_header("Location")) {
+      history.mark(hop.index, "error", "redirect without Location");
+      hop.error = plan.operation + ": GET " + path_of(hop.url) + " returned " + std::to_string(r.status) +
+                  " without Location";
+      return hop;
+    }
+    if (redirect >= kMaxRedirects) {
+      history.mark(hop.index, "error", "too many redirects");
+      hop.error = plan.operation + ": GET " + path_of(blob_url(repo, d.digest)) + ": more than " +
+                  std::to_string(kMaxRedirects) + " redirects";
+      return hop;
+    }
+    url = resolve_location(hop.url, r.header("Location"));
+    history.mark(hop.index, "ok", "redirect to " + url);
+  }
+}
+
+RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_blob(const std::string& repo, const BlobSource& src,
+                                                                 const PullOptions& options,
+                                                                 std::optional<std::uint64_t> head_size) {
+  std::unique_ptr<FetchPolicy> policy;
+  switch (options.profile) {
+    case PullProfile::Docker: policy = docker_resume(options); break;
+    case PullProfile::Containerd: policy = containerd_resume(options); break;
+    // The size the downloader works with: the HEAD's (a HEAD that redirected
+    // or failed leaves the manifest's).
+    case PullProfile::Slices: policy = slices(options, head_size.value_or(src.descriptor.size)); break;
+    case PullProfile::Plain: break;
+  }
+  if (policy) return fetch_with(*policy, repo, src, options);
+  BlobFetch out;
+  out.error = get_blob("pull-blob", repo, src.descriptor).error;
+  out.client_ok = out.error.empty();
+  out.client_error = out.error;
+  return out;
+}
+
+// One answer: refused, or checked and its bytes accepted. True ends the attempt.
+bool RegistryClient::Impl::take_hop(FetchPolicy& policy, const HopPlan& plan, const Hop& hop, Assembly& a,
+                                    const BlobExpectation& expected, const ShiftTexts& shifts, BlobFetch& out) {
+  if (!hop.error.empty()) {
+    note_error(out, hop.error);
+    return policy.failed(hop.error);
+  }
+  const auto j = policy.judge(hop, a);
+  auto refuse = [&](const std::string& why, bool mark) {
+    if (mark) history.mark(hop.index, "error", why);
+    note_error(out, policy.refusal_note(plan, why));
+    return policy.failed(why);
+  };
+  if (!j.refuse.empty()) return refuse(j.refuse, true);
+  record_fact(j.fact, hop.index, hop.seen, hop.headers, expected);
+  const auto findings =
+      j.fact == FactKind::BlobGet ? check_blob_get(expected, hop.seen) : check_blob_range(expected, hop.seen);
+  for (const auto& f : findings) note_error(out, f.message);
+  const Piece& p = hop.pieces.at(j.piece);
+  const auto [range_bytes, assembly_diff] = shifts(p, j.description);
+  if (j.claims_offsets && p.first_diff) {  // judged at the offsets it claims
+    record_fact(FactKind::RangeBytes, hop.index, hop.seen, hop.headers, expected, {}, range_bytes);
+    note_error(out, describe_response(hop.seen) + "; " + range_bytes);
+  }
+  if (!j.refuse_after.empty()) return refuse(j.refuse_after, j.mark_after);
+  if (!policy.accepts()) return false;
+  const std::uint64_t before = a.offset;
+  a.accept(p, j.description, hop.index, hop.url, hop.headers, assembly_diff);
+  const auto step = policy.accepted(hop, a, before);
+  note_error(out, step.give_up);
+  return step.stop;
+}
+
+// Every request of every attempt as the policy makes them, then the client's
+// own check of what it assembled.
+RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_with(FetchPolicy& policy, const std::string& repo,
+                                                                 const BlobSource& src, const PullOptions& options) {
+  BlobFetch out;
+  const auto& d = src.descriptor;
+  const BlobExpectation expected{d.digest, d.size};
+  ShiftFinder finder{src, d.size, options.segment_size_hint, {}};
+  const ShiftTexts shifts = [&finder](const Piece& p, const std::string& where) { return finder.texts(p, where); };
+  for (int attempt = 0;; ++attempt) {
+    policy.begin(attempt, out.client_error);
+    Assembly a(d.size);
+    while (const auto plan = policy.next(a)) {
+      const auto hop = fetch_hop(*plan, repo, src, a);
+      if (take_hop(policy, *plan, hop, a, expected, shifts, out)) break;
+    }
+    out.resumes = policy.resumes();
+    if (const auto e = policy.unfinished(); !e.empty()) {
+      out.client_error = e;
       return out;
     }
-
     // The client checks what it assembled.
     BlobObservation seen;
     seen.method = "GET";
-    seen.url = a.last_url;
-    seen.status = 0;
+    seen.url = a.last_url.empty() ? blob_url(repo, d.digest) : a.last_url;
     seen.bytes_received = a.offset;
     seen.seen_digest = a.hash.digest();
     const std::string body = "client-assembled body (" + a.describe_parts() + ")";
-    std::string failure;
-    if (a.offset != d.size) {
-      const Finding f{"blob-length", body + " has " + std::to_string(a.offset) + " bytes; the descriptor size is " +
-                                         std::to_string(d.size)};
-      add_violation(f, a.last_index, seen, a.last_headers, expected);
-      notes.error(f.message);
-      failure = docker ? "filesystem layer verification failed for digest " + d.digest
-                       : "unexpected commit size " + std::to_string(a.offset) + ", expected " + std::to_string(d.size);
-    } else if (seen.seen_digest != d.digest) {
-      const Finding f{"blob-digest", a.digest_mismatch(body, seen.seen_digest, d.digest)};
-      add_violation(f, a.last_index, seen, a.last_headers, expected);
-      notes.error(f.message);
-      failure = docker ? "filesystem layer verification failed for digest " + d.digest
-                       : "unexpected commit digest " + seen.seen_digest + ", expected " + d.digest;
-    }
-    if (failure.empty()) {
+    record_fact(FactKind::Assembled, a.last_index, seen, a.last_headers, expected, body,
+                a.first_diff ? a.first_diff_text : std::string());
+    const bool wrong_length = a.offset != d.size;
+    if (!wrong_length && seen.seen_digest == d.digest) {
       out.client_ok = true;
       if (attempt > 0) history.mark(a.last_index, "ok", "the from-scratch retry verified");
       return out;
     }
-    out.client_error = failure;
-    // moby pull_v2: a verification failure after a resumed download is
-    // retried (from scratch: the partial file is truncated); one without a
-    // resume is DoNotRetry. The harness allows that retry once.
-    if (docker && a.parts.size() > 1 && attempt == 0) {
-      ++out.retries;
-      continue;
-    }
-    return out;
+    if (wrong_length)
+      note_error(out, body + " has " + std::to_string(a.offset) + " bytes; the descriptor size is " + std::to_string(d.size));
+    else
+      note_error(out, body + " has the right length and sha256 " + short_hex_of(seen.seen_digest) + " (expected " +
+                          short_hex_of(d.digest) + ")" + (a.first_diff ? "; " + a.first_diff_text : std::string()));
+    out.client_error = policy.verification_failure(a, d, wrong_length, seen.seen_digest);
+    if (!policy.retry(a, attempt)) return out;
+    ++out.retries;
   }
-}
-
-RegistryClient::Impl::BlobFetch RegistryClient::Impl::fetch_slices(const std::string& repo, const BlobSource& src,
-                                                                   const PullOptions& options,
-                                                                   std::optional<std::uint64_t> head_size) {
-  BlobFetch out;
-  FetchNotes notes{out};
-  const auto& d = src.descriptor;
-  const BlobExpectation expected{d.digest, d.size};
-  // The size the downloader works with: the HEAD's (a HEAD that redirected
-  // or failed leaves the manifest's).
-  const std::uint64_t size = head_size.value_or(d.size);
-  const std::uint64_t slice = std::max<std::uint64_t>(1, options.slice_size);
-  const std::uint64_t count = (size + slice - 1) / slice;
-  std::vector<std::int64_t> shifts_seen;
-  Assembly a(d.size);
-  bool intact = true;  // every slice so far was accepted, so the running hash is the body's
-  std::size_t failed = 0;
-  std::string first_failure;
-  std::uint64_t n = 0;
-  for (std::uint64_t start = 0; start < size; start += slice, ++n) {
-    const std::uint64_t last = std::min(start + slice, size) - 1;
-    const std::string range = "bytes=" + std::to_string(start) + "-" + std::to_string(last);
-    auto hop = fetch_hop("pull-blob-slice", repo, src, range, a, {{start, 0}},
-                         "slice " + std::to_string(n + 1) + " of " + std::to_string(count));
-    auto fail = [&](const std::string& why, bool mark) {
-      if (mark) history.mark(hop.ex.index, "error", why);
-      notes.error(why);
-      intact = false;
-      ++failed;
-      if (first_failure.empty()) first_failure = why;
-    };
-    if (!hop.error.empty()) {
-      fail(hop.error, false);
-      continue;
-    }
-    const auto& r = hop.ex.response;
-    if (r.status != 206) {
-      fail("pull-blob-slice: " + range + " answered " + std::to_string(r.status) + ", expected 206", true);
-      continue;
-    }
-    for (const auto& f : check_blob_range(expected, hop.seen)) {
-      add_violation(f, hop.ex.index, hop.seen, r.headers, expected);
-      notes.error(f.message);
-    }
-    const std::string want = "bytes " + std::to_string(start) + "-" + std::to_string(last) + "/" + std::to_string(size);
-    const auto cr = parse_content_range(hop.seen.content_range);
-    const Piece& p = hop.pieces[0];
-    // Bytes are judged at the offsets the response claims (those asked for).
-    if (cr && cr->first == start && p.first_diff) {
-      const auto shift = find_shift(src, d.size, *p.first_diff, p.probe, options.segment_size_hint, shifts_seen);
-      if (shift) shifts_seen.push_back(*shift);
-      const std::string tail = shift_text(*p.first_diff, shift);
-      const Finding f{"range-bytes", describe_response(hop.seen) + "; its bytes differ from the true content from offset " +
-                                         std::to_string(*p.first_diff) + " on; " + tail};
-      add_violation(f, hop.ex.index, hop.seen, r.headers, expected);
-      notes.error(f.message);
-    }
-    if (hop.seen.content_range != want) {
-      fail("pull-blob-slice: " + range + " answered Content-Range " +
-               (hop.seen.content_range.empty() ? std::string("(none)") : hop.seen.content_range) + ", expected " + want,
-           true);
-      continue;
-    }
-    if (!r.complete || r.body_bytes != last - start + 1) {
-      fail("pull-blob-slice: " + range + " delivered " + std::to_string(r.body_bytes) + " of " +
-               std::to_string(last - start + 1) + " bytes" + (r.error.empty() ? "" : " (" + r.error + ")"),
-           false);
-      continue;
-    }
-    if (intact) {
-      std::string diff_text;
-      if (p.first_diff) {
-        const auto shift = find_shift(src, d.size, *p.first_diff, p.probe, options.segment_size_hint, shifts_seen);
-        diff_text = "it first differs from the true content at offset " + std::to_string(*p.first_diff) +
-                    " (in the 206 " + range + "; " + shift_text(*p.first_diff, shift) + ")";
-      }
-      a.accept(p, "206 " + range, hop.ex.index, hop.ex.url, r.headers, diff_text);
-    }
-  }
-  if (!intact) {
-    out.client_error = std::to_string(failed) + " of " + std::to_string(count) + " slices failed; first: " + first_failure;
-    return out;
-  }
-  BlobObservation seen;
-  seen.method = "GET";
-  seen.url = a.last_url.empty() ? blob_url(repo, d.digest) : a.last_url;
-  seen.bytes_received = a.offset;
-  seen.seen_digest = a.hash.digest();
-  const std::string body = "client-assembled body (" + a.describe_parts() + ")";
-  if (a.offset != d.size) {
-    const Finding f{"blob-length", body + " has " + std::to_string(a.offset) + " bytes; the descriptor size is " +
-                                       std::to_string(d.size)};
-    add_violation(f, a.last_index, seen, a.last_headers, expected);
-    notes.error(f.message);
-    out.client_error = "assembled " + std::to_string(a.offset) + " bytes, expected " + std::to_string(d.size);
-    return out;
-  }
-  if (seen.seen_digest != d.digest) {
-    const Finding f{"blob-digest", a.digest_mismatch(body, seen.seen_digest, d.digest)};
-    add_violation(f, a.last_index, seen, a.last_headers, expected);
-    notes.error(f.message);
-    out.client_error = "digest mismatch: assembled " + seen.seen_digest + ", expected " + d.digest;
-    return out;
-  }
-  out.client_ok = true;
-  return out;
 }
 
 }  // namespace stalemate::harness

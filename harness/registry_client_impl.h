@@ -1,7 +1,10 @@
 // Internals of RegistryClient shared by its translation units:
-// registry_client.cpp (requests, routing, plain pulls, verification),
-// registry_push.cpp (pushes and their retries) and blob_fetch.cpp (the pull
-// profiles). Not part of the harness API.
+// registry_client.cpp (operations, requests, facts), registry_pull.cpp (plain
+// pulls, verification), registry_push.cpp (pushes and their retries) and
+// blob_fetch*.cpp (the pull profiles: one loop over a FetchPolicy). Routing
+// (Router) and the acknowledgement ledger (AckLedger) have their own files;
+// the checks are in blob_checks.cpp and the checkers (check_*.cpp). Not part
+// of the harness API.
 #pragma once
 
 #include <algorithm>
@@ -18,11 +21,15 @@
 #include <vector>
 
 #include "harness/blob_checks.h"
+#include "harness/blob_fetch.h"
+#include "harness/blob_source.h"
 #include "harness/history.h"
 #include "harness/http_client.h"
 #include "harness/layer_content.h"
 #include "harness/manifest.h"
 #include "harness/registry_client.h"
+#include "harness/registry_client_ledger.h"
+#include "harness/registry_client_routing.h"
 
 namespace stalemate::harness {
 
@@ -31,23 +38,7 @@ namespace client_detail {
 inline constexpr int kMaxRedirects = 5;
 inline constexpr std::size_t kKeepErrorBody = 4096;  // kept from blob bodies, for error messages
 
-// Where a blob's bytes come from when pushing or checking.
-struct BlobSource {
-  Descriptor descriptor;
-  std::optional<LayerContent> layer;  // a layer
-  std::string bytes;                  // the config (small)
-
-  void fill(std::uint64_t offset, char* buf, std::size_t n) const {
-    if (layer) layer->fill(offset, buf, n);
-    else std::copy_n(bytes.data() + offset, n, buf);
-  }
-};
-
-// Where the counted bytes of one response belong in the blob.
-struct Hypothesis {
-  std::uint64_t start = 0;  // blob offset of the first counted body byte
-  std::uint64_t skip = 0;   // body bytes discarded before it
-};
+using harness::BlobSource;
 
 // How one blob fetched by a pull profile ended.
 struct BlobFetch {
@@ -59,8 +50,7 @@ struct BlobFetch {
 };
 
 bool is_redirect(int status);
-// scheme://host[:port] of an absolute URL.
-std::string origin_of(const std::string& url);
+using harness::origin_of;
 // Resolves a Location header against the URL of the request that returned it.
 std::string resolve_location(const std::string& request_url, const std::string& location);
 std::string path_of(const std::string& url);
@@ -73,29 +63,44 @@ std::string status_list(std::initializer_list<int> statuses);
 struct RegistryClient::Impl {
   using BlobSource = client_detail::BlobSource;
 
-  std::vector<std::string> base_urls;  // without trailing '/'
-  std::vector<std::string> origins;    // scheme://host:port of each
-  Routing routing = Routing::ActivePassive;
-  std::atomic<std::size_t> next_instance{0};  // RoundRobin
-  std::string base_url;                       // base_urls[0]: URLs are built on it, perform() routes them
+  Router router;
+  std::string base_url;  // the first instance's: URLs are built on it, perform() routes them
   History& history;
   HttpClient http;
+  ClientId client_id = 0;          // this client's id in the history
+  std::size_t current_op = kNoOp;  // the operation requests are recorded under
 
-  std::mutex mu;  // guards the maps below
+  // The last request sent, for classifying how an operation ended.
+  struct LastExchange {
+    bool valid = false;
+    std::size_t index = 0;
+    int status = 0;
+    bool connect_failed = false;
+    bool complete = false;
+    Headers headers;
+  } last;
+
+  // One client operation: invoked when constructed, completed by finish()
+  // (ok when the error is "", else fail or unknown by how the last request
+  // ended); an operation left unfinished (an exception) completes unknown.
+  class OpScope {
+   public:
+    OpScope(Impl& impl, std::string f, const std::string& repository, std::string key, std::uint64_t size);
+    OpScope(const OpScope&) = delete;
+    OpScope& operator=(const OpScope&) = delete;
+    ~OpScope();
+    void finish(const std::string& error);
+
+   private:
+    Impl& impl_;
+    std::size_t id_;
+    std::size_t outer_;
+    bool done_ = false;
+  };
+
+  std::mutex mu;  // guards built
   std::map<std::string, std::shared_ptr<const BuiltImage>> built;
-  struct AckedBlob {
-    std::string repository;
-    BlobSource source;
-  };
-  struct AckedManifest {
-    std::string repository;
-    std::string digest;
-    std::string bytes;
-  };
-  std::vector<AckedBlob> acked_blobs;
-  std::set<std::pair<std::string, std::string>> acked_blob_keys;
-  std::vector<AckedManifest> acked_manifests;
-  std::set<std::pair<std::string, std::string>> acked_manifest_keys;
+  AckLedger acked;  // what the registry acknowledged with 201
 
   Impl(std::vector<std::string> bases, History& h, Routing r, HttpClient c);
 
@@ -128,22 +133,22 @@ struct RegistryClient::Impl {
   Exchange perform(const std::string& operation, const ClientRequest& request, std::initializer_list<int> expected,
                    const BodySink& sink = {}, std::size_t keep_body = 1u << 20, bool require_complete = true,
                    const std::string& note = {});
-  // The URL a request to `url` is sent to first, and the instances to fall
-  // back to (ActivePassive) when it cannot connect.
-  std::vector<std::string> route(const std::string& url);
 
-  void add_violation(const Finding& f, std::size_t index, const BlobObservation& seen, const Headers& headers,
-                     const BlobExpectation& expected);
+  // Records what was observed, for the checkers (harness/checkers.h).
+  void record_fact(FactKind kind, std::size_t index, const BlobObservation& seen, const Headers& headers,
+                   const BlobExpectation& expected, std::string text = {}, std::string detail = {},
+                   bool by_digest = false);
 
   // ---- push (registry_push.cpp)
   struct BlobPushError {
     std::string error;       // "" on success
     bool retryable = false;  // a non-2xx status or a transport error (what dockerd retries)
   };
+  BlobPushError patch_upload(std::string& location, const BlobSource& src, std::uint64_t start, std::uint64_t n,
+                             bool chunked_te);
+  BlobPushError commit_upload(const std::string& repo, const BlobSource& src, const std::string& location);
   BlobPushError push_blob(const std::string& repo, const BlobSource& src, const PushOptions& options, int attempt,
                           int max_attempts, const std::string& previous_error);
-  void remember_blob(const std::string& repo, const BlobSource& src);
-  void remember_manifest(const std::string& repo, const std::string& digest, const std::string& bytes);
   PushResult push(const ImageSpec& image, const PushOptions& options);
 
   // ---- pull / verify (registry_client.cpp)
@@ -165,14 +170,18 @@ struct RegistryClient::Impl {
   // the GETs of one blob as the profile makes them.
   BlobFetch fetch_blob(const std::string& repo, const BlobSource& src, const PullOptions& options,
                        std::optional<std::uint64_t> head_size);
-  struct Assembly;
-  struct Hop;
-  using Hypothesis = client_detail::Hypothesis;
-  Hop fetch_hop(const std::string& operation, const std::string& repo, const BlobSource& src, const std::string& range,
-                const Assembly& assembly, const std::vector<Hypothesis>& hypotheses, const std::string& note);
-  BlobFetch fetch_resuming(const std::string& repo, const BlobSource& src, const PullOptions& options);
-  BlobFetch fetch_slices(const std::string& repo, const BlobSource& src, const PullOptions& options,
-                         std::optional<std::uint64_t> head_size);
+  using Hop = client_detail::Hop;
+  using HopPlan = client_detail::HopPlan;
+  using Assembly = client_detail::Assembly;
+  using FetchPolicy = client_detail::FetchPolicy;
+  using ShiftTexts = client_detail::ShiftTexts;
+  // One request of a blob fetch, redirects followed, its bytes judged against
+  // each of the plan's hypotheses as they stream.
+  Hop fetch_hop(const HopPlan& plan, const std::string& repo, const BlobSource& src, const Assembly& assembly);
+  // Every attempt the policy makes, then the client's check of what it assembled.
+  BlobFetch fetch_with(FetchPolicy& policy, const std::string& repo, const BlobSource& src, const PullOptions& options);
+  bool take_hop(FetchPolicy& policy, const HopPlan& plan, const Hop& hop, Assembly& a, const BlobExpectation& expected,
+                const ShiftTexts& shifts, BlobFetch& out);
 };
 
 }  // namespace stalemate::harness

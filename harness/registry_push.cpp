@@ -66,79 +66,80 @@ RegistryClient::Impl::BlobPushError RegistryClient::Impl::push_blob(const std::s
     location = resolve_location(ex.url, ex.response.header("Location"));
   }
 
-  auto patch = [&](std::uint64_t start, std::uint64_t n, bool chunked_te) -> BlobPushError {
-    ClientRequest req;
-    req.method = "PATCH";
-    req.url = location;
-    req.headers["Content-Type"] = "application/octet-stream";
-    std::string note;
-    if (!chunked_te) {
-      const std::string cr = std::to_string(start) + "-" + std::to_string(start + n - 1);
-      req.headers["Content-Range"] = cr;
-      note = "Content-Range " + cr;
-    }
-    req.generator = [&src, start](std::uint64_t off, char* buf, std::size_t len) { src.fill(start + off, buf, len); };
-    req.generator_size = n;
-    req.chunked = chunked_te;
-    auto ex = perform("push-patch", req, {202}, {}, 1u << 20, true, note);
-    if (!ex.ok) return failed(ex);
-    if (!chunked_te) {
-      const std::string want = "0-" + std::to_string(start + n - 1);
-      const std::string got = ex.response.header("Range");
-      if (got != want) {
-        const std::string err = "push-patch: Range " + (got.empty() ? std::string("missing") : got) + " after " +
-                                note + ", expected " + want;
-        history.mark(ex.index, "error", err);
-        return broken(err);
-      }
-    }
-    if (!ex.response.has_header("Location")) {
-      history.mark(ex.index, "error", "202 without Location");
-      return broken("push-patch: PATCH returned 202 without Location");
-    }
-    location = resolve_location(ex.url, ex.response.header("Location"));
-    return {};
-  };
-
   if (options.mode == PushMode::Monolithic) {
-    if (auto err = patch(0, d.size, true); !err.error.empty()) return err;
+    if (auto err = patch_upload(location, src, 0, d.size, true); !err.error.empty()) return err;
   } else {
     const std::uint64_t chunk = std::max<std::uint64_t>(1, options.chunk_size);
     for (std::uint64_t start = 0; start < d.size; start += chunk)
-      if (auto err = patch(start, std::min(chunk, d.size - start), false); !err.error.empty()) return err;
+      if (auto err = patch_upload(location, src, start, std::min(chunk, d.size - start), false); !err.error.empty())
+        return err;
   }
+  return commit_upload(repo, src, location);
+}
 
+// The PUT ?digest= that commits an upload; the blob is acknowledged on its 201.
+RegistryClient::Impl::BlobPushError RegistryClient::Impl::commit_upload(const std::string& repo,
+                                                                        const BlobSource& src,
+                                                                        const std::string& location) {
+  const auto& d = src.descriptor;
   ClientRequest put;
   put.method = "PUT";
   put.url = with_query(location, "digest", d.digest);
   auto ex = perform("push-commit", put, {201});
-  if (!ex.ok) return failed(ex);
+  if (!ex.ok) return {ex.error, true};
   const std::string dcd = ex.response.header("Docker-Content-Digest");
+  BlobObservation seen;
+  seen.method = "PUT";
+  seen.url = ex.url;
+  seen.status = ex.response.status;
+  seen.content_length = content_length_of(ex.response.headers);
+  seen.docker_content_digest = dcd;
+  record_fact(FactKind::BlobCommit, ex.index, seen, ex.response.headers, {d.digest, d.size}, path_of(ex.url));
   if (!dcd.empty() && dcd != d.digest) {
-    BlobObservation seen;
-    seen.method = "PUT";
-    seen.url = ex.url;
-    seen.status = ex.response.status;
-    seen.content_length = content_length_of(ex.response.headers);
-    seen.docker_content_digest = dcd;
-    Finding f{"docker-content-digest", "PUT " + path_of(ex.url) + " returned 201 with Docker-Content-Digest " +
-                                           short_digest(dcd) + " (expected " + short_digest(d.digest) + ")"};
-    add_violation(f, ex.index, seen, ex.response.headers, {d.digest, d.size});
-    return broken(f.message);
+    return {"PUT " + path_of(ex.url) + " returned 201 with Docker-Content-Digest " + short_digest(dcd) +
+                " (expected " + short_digest(d.digest) + ")",
+            false};
   }
-  remember_blob(repo, src);
+  acked.blob(repo, src);
   return {};
 }
 
-void RegistryClient::Impl::remember_blob(const std::string& repo, const BlobSource& src) {
-  std::lock_guard<std::mutex> lock(mu);
-  if (acked_blob_keys.emplace(repo, src.descriptor.digest).second) acked_blobs.push_back({repo, src});
-}
-
-void RegistryClient::Impl::remember_manifest(const std::string& repo, const std::string& digest,
-                                             const std::string& bytes) {
-  std::lock_guard<std::mutex> lock(mu);
-  if (acked_manifest_keys.emplace(repo, digest).second) acked_manifests.push_back({repo, digest, bytes});
+// One PATCH of an upload (a Content-Range chunk, or the whole layer with
+// chunked transfer encoding); location moves to the answer's.
+RegistryClient::Impl::BlobPushError RegistryClient::Impl::patch_upload(std::string& location, const BlobSource& src,
+                                                                     std::uint64_t start, std::uint64_t n,
+                                                                     bool chunked_te) {
+  ClientRequest req;
+  req.method = "PATCH";
+  req.url = location;
+  req.headers["Content-Type"] = "application/octet-stream";
+  std::string note;
+  if (!chunked_te) {
+    const std::string cr = std::to_string(start) + "-" + std::to_string(start + n - 1);
+    req.headers["Content-Range"] = cr;
+    note = "Content-Range " + cr;
+  }
+  req.generator = [&src, start](std::uint64_t off, char* buf, std::size_t len) { src.fill(start + off, buf, len); };
+  req.generator_size = n;
+  req.chunked = chunked_te;
+  auto ex = perform("push-patch", req, {202}, {}, 1u << 20, true, note);
+  if (!ex.ok) return {ex.error, true};
+  if (!chunked_te) {
+    const std::string want = "0-" + std::to_string(start + n - 1);
+    const std::string got = ex.response.header("Range");
+    if (got != want) {
+      const std::string err = "push-patch: Range " + (got.empty() ? std::string("missing") : got) + " after " +
+                              note + ", expected " + want;
+      history.mark(ex.index, "error", err);
+      return {err, false};
+    }
+  }
+  if (!ex.response.has_header("Location")) {
+    history.mark(ex.index, "error", "202 without Location");
+    return {"push-patch: PATCH returned 202 without Location", false};
+  }
+  location = resolve_location(ex.url, ex.response.header("Location"));
+  return {};
 }
 
 PushResult RegistryClient::Impl::push(const ImageSpec& image, const PushOptions& options) {
@@ -149,7 +150,9 @@ PushResult RegistryClient::Impl::push(const ImageSpec& image, const PushOptions&
   for (const auto& src : sources_of(*b)) {
     std::string previous;
     for (int attempt = 1;; ++attempt) {
+      OpScope op(*this, "push-blob", image.repository, src.descriptor.digest, src.descriptor.size);
       const auto err = push_blob(image.repository, src, options, attempt, max_attempts, previous);
+      op.finish(err.error);
       if (err.error.empty()) break;
       if (!err.retryable || attempt >= max_attempts) {
         result.error = attempt > 1 ? err.error + " (attempt " + std::to_string(attempt) + " of " +
@@ -169,11 +172,13 @@ PushResult RegistryClient::Impl::push(const ImageSpec& image, const PushOptions&
     put.url = base_url + "/v2/" + image.repository + "/manifests/" + image.tag;
     put.headers["Content-Type"] = b->manifest_media_type;
     put.body = b->manifest;
+    OpScope op(*this, "push-manifest", image.repository, b->manifest_digest, b->manifest.size());
     auto ex = attempt == 1 ? perform("push-manifest", put, {201})
                            : perform("push-retry", put, {201}, {}, 1u << 20, true,
                                      retry_note("manifest " + image.repository + ":" + image.tag, attempt,
                                                 max_attempts, previous));
     if (!ex.ok) {
+      op.finish(ex.error);
       if (attempt >= max_attempts) {
         result.error = attempt > 1 ? ex.error + " (attempt " + std::to_string(attempt) + " of " +
                                          std::to_string(max_attempts) + ")"
@@ -199,14 +204,17 @@ PushResult RegistryClient::Impl::push(const ImageSpec& image, const PushOptions&
       if (dcd.empty()) {
         history.mark(ex.index, "error", f.message);
       } else {
-        add_violation(f, ex.index, seen, ex.response.headers, {b->manifest_digest, b->manifest.size()});
+        record_fact(FactKind::ManifestPut, ex.index, seen, ex.response.headers,
+                    {b->manifest_digest, b->manifest.size()}, path_of(ex.url));
       }
+      op.finish(f.message);
       result.error = f.message;
       return result;
     }
+    op.finish({});
     break;
   }
-  remember_manifest(image.repository, b->manifest_digest, b->manifest);
+  acked.manifest(image.repository, b->manifest_digest, b->manifest);
   result.ok = true;
   return result;
 }

@@ -7,6 +7,7 @@
 
 #include "common/json_reader.h"
 #include "common/time_format.h"
+#include "harness/checkers.h"
 #include "harness/evidence.h"
 #include "harness/fake_backend.h"
 #include "harness/history.h"
@@ -195,10 +196,14 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
   report["report_path"] = path.string();
   // An infrastructure failure still leaves a report with what was seen so far.
   auto write_failure = [&](const std::string& what) {
-    report["requests"] = history.requests();
-    report["violations"] = history.violations();
+    const auto check = check_history(history);
+    report["requests"] = judged_requests(history.requests(), check.violations);
+    report["violations"] = check.violations;
     report["errors"] = errors;
-    report["verdict"] = "ERROR: infrastructure: " + what;
+    reports::RunVerdict verdict;
+    verdict.infrastructure = true;
+    verdict.infrastructure_error = what;
+    report["verdict"] = reports::render_verdict_line(verdict);
     report["finished_at"] = iso8601_millis(now_micros());
     reports::write_json_file(out_dir, "report.json", report);
   };
@@ -211,6 +216,8 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
     throw InfrastructureError(std::string("fake backend: ") + e.what());
   }
   FakeBackend& backend = *backend_holder;
+  // Client requests record the event-log positions around them: evidence joins by them and by keys.
+  history.set_storage_cursor([&backend] { return backend.store().events().size(); });
   const std::int64_t store_wall_start = now_micros() - backend.store().now_us();
   report["backend"] = backend.describe();
 
@@ -284,8 +291,10 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
   }
   backend.stop();
 
-  const auto requests = history.requests();
-  const auto violations = history.violations();
+  // The checkers run over the finished history; the verdict is their data.
+  const auto check = check_history(history);
+  const auto& violations = check.violations;
+  const auto requests = judged_requests(history.requests(), violations);
   const auto events = backend.store().events().since(0);
   EvidenceSources sources;
   sources.events = &events;
@@ -306,6 +315,8 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
     violations_json.push_back(std::move(j));
   }
   report["requests"] = requests;
+  // A failure the store applied anyway is an unknown outcome, not a failed one.
+  report["operations"] = refine_outcomes(history.operations(), requests, events, backend.store().rules_json());
   report["violations"] = violations_json;
   report["errors"] = errors;
   report["notes"] = notes;
@@ -319,15 +330,10 @@ RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
   report["expectation"] = expectation(scenario, violations, errors, outcome.reproduced);
   report["finished_at"] = iso8601_millis(now_micros());
 
-  if (!violations.empty()) {
-    outcome.exit_code = kExitViolation;
-    report["verdict"] = "FAIL: " + std::to_string(violations.size()) + " invariant violation(s)";
-  } else if (!errors.empty() && scenario.fail_on_errors) {
-    outcome.exit_code = kExitViolation;
-    report["verdict"] = "FAIL: the workload did not complete (" + std::to_string(errors.size()) + " failed operation(s))";
-  } else {
-    report["verdict"] = "PASS: every invariant held";
-  }
+  outcome.verdict = run_verdict(check, errors.size(), scenario.fail_on_errors);
+  outcome.exit_code = outcome.verdict.verdict == reports::Verdict::Fail ? kExitViolation : kExitPass;
+  report["verdict"] = reports::render_verdict_line(outcome.verdict);
+  report["verdict_data"] = reports::verdict_json(outcome.verdict);
   reports::write_json_file(out_dir, "report.json", report);
   outcome.report = std::move(report);
   outcome.report_path = path.string();

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/scenario.h"
+#include "reports/verdict.h"
 
 namespace stalemate::harness {
 
@@ -28,6 +29,7 @@ struct RunOutcome {
   nlohmann::json report;
   std::string report_path;
   bool reproduced = false;  // every expected invariant broke (scenarios with "expect")
+  reports::RunVerdict verdict;  // the checkers' verdict, as data (report["verdict"] is its text)
 };
 
 // Throws InputError (bad scenario) or InfrastructureError (registry would not

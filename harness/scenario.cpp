@@ -268,7 +268,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic"}) : "check";
   if (r.has("expect")) {
     auto e = r.at("expect");
-    e.expect_object({"violations", "errors"});
+    e.expect_object({"violations", "errors", "error_text", "operations"});
     if (e.has("violations")) {
       auto v = e.at("violations");
       for (std::size_t i = 0; i < v.size(); ++i)
@@ -277,6 +277,11 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
                                                        "acknowledged-readable"}));
     }
     s.expect_errors = e.get_bool("errors", false);
+    s.expect_error_text = e.get_string("error_text", "");
+    if (e.has("operations")) {
+      auto o = e.at("operations");
+      for (std::size_t i = 0; i < o.size(); ++i) s.expect_operations.push_back(o.at(i).as_string());
+    }
   }
   // Placeholders must name images and layers that exist.
   try {

@@ -89,6 +89,8 @@ struct Scenario {
   // are expected. Reported next to what was seen.
   std::vector<std::string> expect_violations;
   bool expect_errors = false;
+  std::string expect_error_text;               // in the first failed operation's error ("" = any)
+  std::vector<std::string> expect_operations;  // request operations the history must contain (e.g. "push-retry")
   std::string kind = "check";  // "check", "targeted", "stochastic" (informational; the suite groups by it)
   nlohmann::json source;       // the file as read
 };

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include "harness/runner.h"
 #include "reports/junit.h"
 #include "reports/run_report.h"
+#include "reports/suite_report.h"
 
 namespace stalemate::harness {
 
@@ -25,16 +25,9 @@ struct CaseResult {
   int exit_code = 0;
   bool reproduced = false;
   double seconds = 0;
-  std::string verdict, report, invariants;
+  std::string report;
+  reports::RunVerdict verdict;  // typed: the suite tallies this, never the report's text
 };
-
-std::string invariants_of(const nlohmann::json& report) {
-  std::map<std::string, int> counts;
-  for (const auto& v : report.value("violations", nlohmann::json::array())) ++counts[v.value("invariant", "?")];
-  std::string out;
-  for (const auto& [k, n] : counts) out += (out.empty() ? "" : ",") + k + "×" + std::to_string(n);
-  return out;
-}
 
 CaseResult run_one(const Scenario& scenario, const std::string& binary, const std::string& label, std::uint64_t seed,
                    bool control, const std::string& out_root) {
@@ -55,17 +48,15 @@ CaseResult run_one(const Scenario& scenario, const std::string& binary, const st
     const auto outcome = run_scenario(scenario, options);
     r.exit_code = outcome.exit_code;
     r.reproduced = outcome.reproduced;
-    r.verdict = outcome.report.value("verdict", "");
+    r.verdict = outcome.verdict;
     r.report = outcome.report_path;
-    r.invariants = invariants_of(outcome.report);
   } catch (const InfrastructureError& e) {
     r.exit_code = kExitInfrastructure;
-    r.verdict = std::string("ERROR: ") + e.what();
+    r.verdict.infrastructure = true;
+    r.verdict.infrastructure_error = e.what();
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "  " << label << "  " << scenario.name << (control ? " [control]" : "") << "  seed " << seed << "  "
-            << r.verdict << (r.invariants.empty() ? "" : " (" + r.invariants + ")") << "  "
-            << static_cast<int>(r.seconds) << "s" << std::endl;
+  std::cout << reports::render_case_line(label, scenario.name, control, seed, r.verdict, r.seconds) << std::endl;
   return r;
 }
 
@@ -74,11 +65,27 @@ reports::JunitCase junit_case(const CaseResult& r, const std::string& binary_pat
   c.classname = "stalemate." + r.kind + (r.control ? ".control" : "");
   c.name = r.scenario + " (seed " + std::to_string(r.seed) + ")";
   c.seconds = r.seconds;
-  c.errored = r.exit_code == kExitInfrastructure;
-  c.failed = r.exit_code == kExitViolation;
-  c.message = r.verdict + (r.invariants.empty() ? "" : " (" + r.invariants + ")");
+  c.errored = r.verdict.infrastructure;
+  c.failed = !c.errored && r.verdict.verdict == reports::Verdict::Fail;
+  const std::string counts = reports::render_invariant_counts(r.verdict);
+  c.message = reports::render_verdict_line(r.verdict) + (counts.empty() ? "" : " (" + counts + ")");
   c.details = "replay: stalemate run " + r.file + " --seed " + std::to_string(r.seed) + " --registry " + binary_path +
               "\nreport: " + r.report + "\n";
+  return c;
+}
+
+// One cell of the comparison: the runs of a scenario (or its control) with one binary.
+reports::SuiteCell tally(const std::vector<CaseResult>& results, const Scenario& s, const std::string& binary,
+                         bool control) {
+  reports::SuiteCell c;
+  c.expects = !control && (!s.expect_violations.empty() || s.expect_errors);
+  for (const auto& r : results) {
+    if (r.scenario != s.name || r.binary != binary || r.control != control) continue;
+    ++c.runs;
+    c.infra += r.verdict.infrastructure;
+    c.failed += !r.verdict.infrastructure && r.verdict.verdict == reports::Verdict::Fail;
+    c.reproduced += r.reproduced;
+  }
   return c;
 }
 
@@ -124,42 +131,25 @@ int run_suite(const SuiteOptions& options) {
   }
 
   // The comparison: which scenarios each binary fails, hit rates per binary.
-  std::cout << "\n" << std::string(100, '-') << "\n";
-  std::printf("%-34s %-11s", "scenario", "kind");
-  for (const auto& b : binaries) std::printf(" %-28s", b.label.c_str());
-  std::printf("\n");
+  std::vector<std::string> labels;
+  for (const auto& b : binaries) labels.push_back(b.label);
+  std::vector<reports::SuiteRow> rows;
   int exit_code = 0;
   for (const auto& s : scenarios) {
     for (bool control : {false, true}) {
       if (control && !options.controls) continue;
-      std::printf("%-34s %-11s", (s.name + (control ? " [control]" : "")).substr(0, 34).c_str(), s.kind.c_str());
+      reports::SuiteRow row{s.name + (control ? " [control]" : ""), s.kind, {}};
       for (const auto& b : binaries) {
-        int runs = 0, failed = 0, infra = 0, reproduced = 0;
-        for (const auto& r : results) {
-          if (r.scenario != s.name || r.binary != b.label || r.control != control) continue;
-          ++runs;
-          failed += r.exit_code == kExitViolation;
-          infra += r.exit_code == kExitInfrastructure;
-          reproduced += r.reproduced;
-        }
-        // "FAIL 7/20": runs that broke an invariant; "hit 5/20": runs where the
-        // scenario's expected outcome (its "expect") happened.
-        const bool expects = !control && (!s.expect_violations.empty() || s.expect_errors);
-        char cell[64];
-        if (infra) std::snprintf(cell, sizeof cell, "ERROR (%d/%d)", infra, runs);
-        else if (runs > 1 && expects) std::snprintf(cell, sizeof cell, "%s %d/%d hit %d/%d", failed ? "FAIL" : "pass", failed, runs, reproduced, runs);
-        else if (runs > 1) std::snprintf(cell, sizeof cell, "%s %d/%d", failed ? "FAIL" : "pass", failed, runs);
-        else if (expects) std::snprintf(cell, sizeof cell, "%s%s", failed ? "FAIL" : "pass", reproduced ? " (reproduced)" : " (not reproduced)");
-        else std::snprintf(cell, sizeof cell, "%s", failed ? "FAIL" : "pass");
-        std::printf(" %-28s", cell);
-        if (b.label == "candidate") {
-          if (infra) exit_code = kExitInfrastructure;
-          else if (failed && exit_code == 0) exit_code = kExitViolation;
-        }
+        row.cells.push_back(tally(results, s, b.label, control));
+        const auto& c = row.cells.back();
+        if (b.label != "candidate") continue;
+        if (c.infra) exit_code = kExitInfrastructure;
+        else if (c.failed && exit_code == 0) exit_code = kExitViolation;
       }
-      std::printf("\n");
+      rows.push_back(std::move(row));
     }
   }
+  std::cout << reports::render_suite_table(labels, rows);
 
   if (!options.junit.empty()) {
     std::vector<reports::JunitSuite> suites;
@@ -174,10 +164,7 @@ int run_suite(const SuiteOptions& options) {
     if (!out) throw InfrastructureError("cannot write " + options.junit);
     std::cout << "junit     " << options.junit << "\n";
   }
-  std::cout << "SUITE     " << (exit_code == 0 ? "PASS: the candidate held every invariant"
-                                                 : exit_code == 1 ? "FAIL: the candidate broke an invariant"
-                                                                  : "ERROR: some runs could not be carried out")
-            << "\n";
+  std::cout << reports::render_suite_verdict(exit_code) << "\n";
   return exit_code;
 }
 

@@ -11,6 +11,7 @@
 #include "common/crypto.h"
 #include "harness/blob_checks.h"
 #include "harness/manifest.h"
+#include "harness/checkers.h"
 #include "harness/registry_client.h"
 #include "test_support.h"
 
@@ -113,7 +114,7 @@ struct ScriptedBlob {
 
 std::map<std::string, int> by_invariant(const History& h) {
   std::map<std::string, int> m;
-  for (const auto& v : h.violations()) ++m[v.invariant];
+  for (const auto& v : violations_of(h)) ++m[v.invariant];
   return m;
 }
 
@@ -162,7 +163,7 @@ TEST_CASE("profiles: a cut 200 is resumed and the body assembles intact", "[harn
     CHECK(h.requests().at(2).range == "bytes=123457-");
     CHECK(h.requests().at(2).status == 206);
     CHECK(h.requests().at(2).verdict == "ok");
-    CHECK(h.violations().at(0).request_index == 1);
+    CHECK(violations_of(h).at(0).request_index == 1);
   }
 }
 
@@ -197,7 +198,7 @@ TEST_CASE("profiles: M1 splice -> blob-digest; Docker retries from scratch, cont
     std::vector<std::string> want{"pull-blob-head", "pull-blob", "pull-blob-resume"};
     if (docker) want.push_back("pull-blob-retry");
     CHECK(ops(h) == want);
-    for (const auto& v : h.violations()) {
+    for (const auto& v : violations_of(h)) {
       if (v.invariant != "blob-digest") continue;
       CHECK(v.request_index == 2);  // the last request of the assembly
       CHECK(v.bytes_received == 3 * kSeg);
@@ -233,7 +234,7 @@ TEST_CASE("profiles: the true offset of misplaced bytes is found without a hint"
   client.pull_layer(blob.image, 0, profile(PullProfile::Containerd));
   INFO(describe(h));
   REQUIRE(by_invariant(h)["blob-digest"] == 1);
-  for (const auto& v : h.violations())
+  for (const auto& v : violations_of(h))
     if (v.invariant == "blob-digest")
       CHECK(v.message.find("offset 1048576 (in the 200 with 2097152 of 3145728 bytes; they are the true bytes at "
                              "offset 2097152 (+1048576))") !=
@@ -255,7 +256,7 @@ TEST_CASE("profiles: Docker retries from scratch only after a resume", "[harness
   CHECK(res.retries == 0);
   CHECK(blob.gets == 1);
   CHECK(by_invariant(h) == std::map<std::string, int>{{"blob-digest", 1}});
-  CHECK(h.violations().at(0).message.find("offset 5") != std::string::npos);
+  CHECK(violations_of(h).at(0).message.find("offset 5") != std::string::npos);
 }
 
 TEST_CASE("profiles: resume answers the clients refuse", "[harness][profiles]") {
@@ -315,7 +316,7 @@ TEST_CASE("profiles: a wrong 206 is range-bytes, a cut 206 is blob-length", "[ha
   CHECK(res.resumes == 2);
   CHECK_FALSE(res.client_ok);
   CHECK(by_invariant(h) == std::map<std::string, int>{{"blob-length", 2}, {"range-bytes", 1}, {"blob-digest", 1}});
-  for (const auto& v : h.violations()) {
+  for (const auto& v : violations_of(h)) {
     if (v.invariant != "range-bytes") continue;
     CHECK(v.request_index == 2);
     CHECK(v.message.find("(Range bytes=50000-) returned 206 bytes 50000-299999/300000 with Content-Length 250000 and "
@@ -363,7 +364,7 @@ TEST_CASE("profiles: slices", "[harness][profiles]") {
     INFO(describe(h));
     CHECK(res.ok);
     CHECK(res.client_ok);
-    CHECK(h.violation_count() == 0);
+    CHECK(violations_of(h).size() == 0);
     const auto reqs = h.requests();
     REQUIRE(reqs.size() == 1 + 5);
     CHECK(reqs[1].operation == "pull-blob-slice");
@@ -388,7 +389,7 @@ TEST_CASE("profiles: slices", "[harness][profiles]") {
     CHECK_FALSE(res.ok);
     CHECK_FALSE(res.client_ok);
     CHECK(by_invariant(h) == std::map<std::string, int>{{"range-bytes", 1}, {"blob-digest", 1}});
-    for (const auto& v : h.violations()) {
+    for (const auto& v : violations_of(h)) {
       if (v.invariant == "range-bytes") {
         CHECK(v.request_index == 3);
         CHECK(v.message.find("returned 206 bytes 131072-196607/300000 with Content-Length 65536 and 65536 bytes") !=
@@ -607,4 +608,49 @@ TEST_CASE("routing: active/passive fails over on a refused connection", "[harnes
   }
   CHECK(failovers > 0);
   CHECK(live.requests().size() + failovers == h.requests().size());
+}
+
+TEST_CASE("history: each blob read is an operation whose outcome is ok, fail or unknown", "[harness][history]") {
+  struct Case {
+    const char* what;
+    std::function<std::string(const ScriptedBlob&, const Req&)> answer;
+    OpOutcome outcome;
+  };
+  const Case cases[] = {
+      {"intact", [](const ScriptedBlob& b, const Req& r) { return b.honest(r); }, OpOutcome::Ok},
+      {"404: refused", [](const ScriptedBlob&, const Req&) { return respond(404, {}, "gone"); }, OpOutcome::Fail},
+      {"500: may have been applied",
+       [](const ScriptedBlob&, const Req&) { return respond(500, {}, "boom"); }, OpOutcome::Unknown},
+      {"a cut body", [](const ScriptedBlob& b, const Req&) { return respond(200, {}, b.bytes(0, 10), b.size()); },
+       OpOutcome::Unknown},
+      {"wrong bytes: the read completed, the client rejects them",
+       [](const ScriptedBlob& b, const Req&) { return respond(200, {}, b.bytes(1, b.size() - 1) + "x"); },
+       OpOutcome::Fail},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      ScriptedBlob blob(3 * kSeg);
+      blob.script = [&](int, const Req& r) { return c.answer(blob, r); };
+      RawServer server([&](const std::string& raw) { return blob(raw); });
+      History h;
+      RegistryClient client(server.url(""), h);
+      client.pull_layer(blob.image, 0, profile(PullProfile::Plain));
+      const auto operations = h.operations();
+      REQUIRE(operations.size() == 2);
+      CHECK(operations[0].f == "pull-blob-head");
+      CHECK(operations[0].outcome == OpOutcome::Ok);
+      CHECK(operations[1].f == "pull-blob");
+      CHECK(operations[1].key == blob.built.layers[0].digest);
+      CHECK(operations[1].outcome == c.outcome);
+      CHECK(operations[1].client == operations[0].client);
+      for (const auto& r : h.requests()) CHECK(r.op != kNoOp);
+    }
+  }
+  SECTION("two clients on one history have their own ids") {
+    History h;
+    RegistryClient a("http://127.0.0.1:1", h), b("http://127.0.0.1:1", h);
+    a.pull_layer(ImageSpec{}, 0, profile(PullProfile::Plain));
+    b.pull_layer(ImageSpec{}, 0, profile(PullProfile::Plain));
+    CHECK(h.new_client() == 2);
+  }
 }

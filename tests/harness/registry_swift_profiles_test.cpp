@@ -12,6 +12,7 @@
 #include "common/json_reader.h"
 #include "harness/fake_backend.h"
 #include "harness/manifest.h"
+#include "harness/checkers.h"
 #include "harness/registry_client.h"
 #include "harness/registry_process.h"
 #include "sim/model/fault_rules.h"
@@ -86,7 +87,7 @@ std::string data_regex(const ImageSpec& image) {
 
 std::map<std::string, int> by_invariant(const History& h) {
   std::map<std::string, int> m;
-  for (const auto& v : h.violations()) ++m[v.invariant];
+  for (const auto& v : violations_of(h)) ++m[v.invariant];
   return m;
 }
 
@@ -134,7 +135,7 @@ TEST_CASE("swift e2e: a cut DLO stream; Plain reports it, Docker and containerd 
     INFO("profile " << static_cast<int>(p) << "\n" << describe(h));
     CHECK_FALSE(res.ok);
     CHECK(by_invariant(h) == std::map<std::string, int>{{"blob-length", 1}});
-    const auto v = h.violations().at(0);
+    const auto v = violations_of(h).at(0);
     const auto cut = h.requests().at(v.request_index);
     CHECK(cut.operation == "pull-blob");
     CHECK(cut.status == 200);
@@ -153,7 +154,7 @@ TEST_CASE("swift e2e: a cut DLO stream; Plain reports it, Docker and containerd 
       CHECK(resume.verdict == "ok");
     }
     WARN("cut: profile " << static_cast<int>(p) << ": 200 delivered " << cut.bytes_received << " of " << kLayerSize
-                         << " bytes; violations " << h.violation_count());
+                         << " bytes; violations " << violations_of(h).size());
   }
   WARN("cut test took " << seconds_since(t0) << " s");
 }
@@ -187,7 +188,7 @@ TEST_CASE("swift e2e: M1 (listing gap on the first GET, then a resume) splices a
     CHECK(res.client_ok == docker);
     CHECK(res.retries == (docker ? 1 : 0));
     const auto reqs = h.requests();
-    for (const auto& v : h.violations()) {
+    for (const auto& v : violations_of(h)) {
       if (v.invariant == "blob-length") {
         CHECK(reqs.at(v.request_index).operation == "pull-blob");
         CHECK(reqs.at(v.request_index).bytes_received == 2621440);  // segments 1, 3, 4
@@ -231,7 +232,7 @@ TEST_CASE("swift e2e: M1c (listing gap on every GET) gives well-formed 206s with
 
   auto check_shifted = [](const History& h) {
     std::size_t well_formed = 0;
-    for (const auto& v : h.violations()) {
+    for (const auto& v : violations_of(h)) {
       if (v.invariant != "range-bytes") continue;
       const auto r = h.requests().at(v.request_index);
       CHECK(r.operation == "pull-blob-slice");
@@ -286,7 +287,7 @@ TEST_CASE("swift e2e: M1c (listing gap on every GET) gives well-formed 206s with
     CHECK(by_invariant(h) == std::map<std::string, int>{{"range-bytes", 3}, {"blob-digest", 1}});
     CHECK(check_shifted(h) == 3);
     for (const auto& r : h.requests()) CHECK((r.status == 200 || r.status == 206));
-    for (const auto& v : h.violations())
+    for (const auto& v : violations_of(h))
       if (v.invariant == "blob-digest") {
         CHECK(v.bytes_received == kLayerSize);
         CHECK(v.message.find("client-assembled body (7 responses: ") == 0);
@@ -316,7 +317,7 @@ TEST_CASE("swift e2e: a failed segment PUT during a push: dockerd retries, build
     CHECK(res.attempts >= 1);
     CHECK(count_ops(h, "push-retry") == static_cast<std::size_t>(res.attempts));
     CHECK(client.pull(image, PullBy::Digest).ok);
-    CHECK(h.violation_count() == 0);
+    CHECK(violations_of(h).size() == 0);
     WARN("dockerd: attempts beyond the first " << res.attempts);
   }
   {
@@ -350,7 +351,7 @@ TEST_CASE("swift e2e: two registry instances on one store behind a round-robin o
     INFO(describe(h));
     REQUIRE(pushed.ok);
     CHECK(client.pull(image, PullBy::Tag, profile(PullProfile::Slices)).ok);
-    CHECK(h.violation_count() == 0);
+    CHECK(violations_of(h).size() == 0);
     std::size_t on[2] = {0, 0};
     const auto reqs = h.requests();
     for (std::size_t i = 0; i < reqs.size(); ++i) {

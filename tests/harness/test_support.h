@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "harness/checkers.h"
 #include "harness/history.h"
 
 #include <atomic>
@@ -179,7 +180,7 @@ inline std::string describe(const stalemate::harness::History& h) {
   for (const auto& r : h.requests())
     s += r.operation + " " + r.method + " " + r.url + " [" + r.range + "] " + std::to_string(r.status) + " " +
          std::to_string(r.bytes_received) + " " + r.verdict + " " + r.note + "\n";
-  for (const auto& v : h.violations()) s += v.invariant + ": " + v.message + "\n";
+  for (const auto& v : violations_of(h)) s += v.invariant + ": " + v.message + "\n";
   return s;
 }
 

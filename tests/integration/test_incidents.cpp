@@ -1,8 +1,13 @@
-// Every targeted incident scenario must reproduce with the stock registry at
-// every seed, and its negative control (no faults, no lag, X-Newest reads)
-// must hold every invariant.
+// Driven by the scenario files themselves: every targeted incident scenario
+// under scenarios/incidents/ must reproduce what its "expect" says with the
+// stock registry at seeds 1-3 (the invariants it names break, or operations
+// fail with its "error_text"), with evidence, and its negative control (no
+// faults, no lag, X-Newest reads) must hold every invariant; every "check"
+// scenario must complete cleanly and show the request operations its
+// "expect" names (e.g. dockerd's push-retry).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -15,12 +20,16 @@ using stalemate::testing::run_command;
 namespace {
 const std::string kBinary = STALEMATE_BINARY;
 const std::string kSource = STALEMATE_SOURCE_DIR;
+const std::filesystem::path kIncidents = kSource + "/scenarios/incidents";
 
+// name: the path under scenarios/incidents/ without ".json", e.g. "s3/s1-upload-not-listed".
 nlohmann::json run_incident(const std::string& name, const std::string& seed, bool control) {
+  std::string flat = name;
+  std::replace(flat.begin(), flat.end(), '/', '-');
   const auto out = std::filesystem::temp_directory_path() /
-                   ("stalemate-incident-" + name + "-" + seed + (control ? "-control" : "") + "-" + std::to_string(::getpid()));
+                   ("stalemate-incident-" + flat + "-" + seed + (control ? "-control" : "") + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(out);
-  std::vector<std::string> argv{kBinary, "run", kSource + "/scenarios/incidents/" + name + ".json", "--seed", seed,
+  std::vector<std::string> argv{kBinary, "run", (kIncidents / (name + ".json")).string(), "--seed", seed,
                                 "--out", out.string()};
   if (control) argv.push_back("--control");
   const auto r = run_command(argv, std::chrono::seconds(180));
@@ -34,32 +43,123 @@ nlohmann::json run_incident(const std::string& name, const std::string& seed, bo
   report["stdout"] = r.out;
   return report;
 }
-}  // namespace
 
-TEST_CASE("targeted incidents reproduce at every seed, with evidence, and their negative controls hold") {
-  const char* scenarios[] = {"m1-dlo-splice", "m1c-range-slices",           "m2-short-body",
-                             "m3-cache-poisoning", "m3-redis-cache-poisoning", "m4-cleanup-deletes-segments"};
-  for (const char* name : scenarios) {
-    for (const char* seed : {"1", "2", "3"}) {
-      DYNAMIC_SECTION(name << " seed " << seed) {
-        const auto report = run_incident(name, seed, false);
+struct IncidentFile {
+  std::string name;      // relative to scenarios/incidents, without ".json"
+  nlohmann::json scenario;
+};
+
+// The scenario files directly in scenarios/incidents/<folder> ("" = the
+// folder itself) whose kind is `kind`. The full-size tier (real layer sizes)
+// is run by hand, not here.
+std::vector<IncidentFile> incidents(const std::string& folder, const std::string& kind) {
+  std::vector<IncidentFile> out;
+  for (const auto& e : std::filesystem::directory_iterator(kIncidents / folder)) {
+    if (!e.is_regular_file() || e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    auto j = nlohmann::json::parse(in);
+    if (j.value("kind", "check") != kind) continue;
+    const auto rel = std::filesystem::relative(e.path(), kIncidents);
+    out.push_back({(rel.parent_path() / rel.stem()).string(), std::move(j)});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+bool expects_violations(const nlohmann::json& s) {
+  return !s.value("expect", nlohmann::json::object()).value("violations", nlohmann::json::array()).empty();
+}
+
+// Every violation of a targeted run points at the storage decision behind it.
+bool explained(const nlohmann::json& report) {
+  for (const auto& v : report["violations"])
+    if (!v["evidence"].value("decisions", nlohmann::json::array()).empty() ||
+        !v["evidence"].value("storage_requests", nlohmann::json::array()).empty())
+      return true;
+  return false;
+}
+
+// One targeted scenario at seeds 1-3, then its negative control.
+void check_targeted(const IncidentFile& f) {
+  const auto expect = f.scenario.value("expect", nlohmann::json::object());
+  const bool violations = expects_violations(f.scenario);
+  const bool must_complete = f.scenario.value("fail_on_errors", true);
+  for (const char* seed : {"1", "2", "3"}) {
+    DYNAMIC_SECTION(f.name << " seed " << seed) {
+      const auto report = run_incident(f.name, seed, false);
+      CHECK(report["expectation"]["reproduced"] == true);
+      if (violations) {
         CHECK(report["exit_code"] == 1);
-        CHECK(report["expectation"]["reproduced"] == true);
-        // Every violation of a targeted run points at the storage decision behind it.
-        bool explained = false;
-        for (const auto& v : report["violations"])
-          explained = explained || !v["evidence"].value("decisions", nlohmann::json::array()).empty() ||
-                      !v["evidence"].value("storage_requests", nlohmann::json::array()).empty();
-        CHECK(explained);
+        CHECK(explained(report));
+      } else {
+        CHECK(report["exit_code"] == (must_complete ? 1 : 0));
+        CHECK(report["violations"].empty());  // a failed operation breaks no read invariant
+      }
+      if (expect.value("errors", false)) {
+        REQUIRE(report["errors"].size() >= 1);
+        const std::string first = report["errors"][0];
+        CHECK(first.find(expect.value("error_text", "")) != std::string::npos);
       }
     }
-    DYNAMIC_SECTION(name << " negative control") {
-      const auto report = run_incident(name, "1", true);
-      CHECK(report["exit_code"] == 0);
-      CHECK(report["violations"].empty());
-      CHECK(report["negative_control"] == true);
+  }
+  DYNAMIC_SECTION(f.name << " negative control") {
+    const auto report = run_incident(f.name, "1", true);
+    CHECK(report["exit_code"] == 0);
+    CHECK(report["violations"].empty());
+    CHECK(report["errors"].empty());
+    CHECK(report["negative_control"] == true);
+  }
+}
+
+void check_targeted(const std::string& folder, bool with_violations) {
+  const auto files = incidents(folder, "targeted");
+  std::size_t n = 0;
+  for (const auto& f : files) {
+    if (expects_violations(f.scenario) != with_violations) continue;
+    ++n;
+    check_targeted(f);
+  }
+  CHECK(n > 0);
+}
+
+}  // namespace
+
+TEST_CASE("targeted Swift incidents that break invariants reproduce at every seed, with evidence, and controls hold") {
+  check_targeted("", true);
+}
+
+TEST_CASE("targeted Swift incidents that fail operations reproduce at every seed with their error, and controls hold") {
+  check_targeted("", false);
+}
+
+TEST_CASE("targeted S3 incidents that break invariants reproduce at every seed, with evidence, and controls hold") {
+  check_targeted("s3", true);
+}
+
+TEST_CASE("targeted S3 incidents that fail operations reproduce at every seed with their error, and controls hold") {
+  check_targeted("s3", false);
+}
+
+TEST_CASE("check incidents complete cleanly and show the operations their expect names (dockerd retries through)") {
+  std::size_t n = 0;
+  for (const char* folder : {"", "s3"}) {
+    for (const auto& f : incidents(folder, "check")) {
+      ++n;
+      DYNAMIC_SECTION(f.name) {
+        const auto report = run_incident(f.name, "1", false);
+        CHECK(report["exit_code"] == 0);
+        CHECK(report["errors"].empty());
+        CHECK(report["violations"].empty());
+        for (const auto& op : f.scenario.value("expect", nlohmann::json::object())
+                                  .value("operations", nlohmann::json::array())) {
+          std::size_t seen = 0;
+          for (const auto& r : report["requests"]) seen += r["operation"] == op;
+          CHECK(seen >= 1);
+        }
+      }
     }
   }
+  CHECK(n > 0);
 }
 
 TEST_CASE("M1's summary names the listing replica that lacked the segment") {
@@ -70,33 +170,13 @@ TEST_CASE("M1's summary names the listing replica that lacked the segment") {
   CHECK(out.find("— reproduced") != std::string::npos);
 }
 
-TEST_CASE("M6/M7/M8: pushes fail under listing lag with a buildkit-like client; dockerd retries through") {
-  struct Case {
-    const char* failing;
-    const char* retrying;
-    const char* error;
-  };
-  const Case cases[] = {
-      {"m6-listing-wait-buildkit", "m6-listing-wait-dockerd", "returned 500"},
-      // The registry maps BLOB_UPLOAD_INVALID to 404 (mechanisms.md says 400).
-      {"m7-commit-size-mismatch", "m7-dockerd-retries", "returned 404 (expected 201): {\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\""},
-      {"m8-stale-hashstate-digest-invalid", "m8-dockerd-retries", "returned 400 (expected 201): {\"errors\":[{\"code\":\"DIGEST_INVALID\""},
-  };
-  for (const auto& c : cases) {
-    DYNAMIC_SECTION(c.failing) {
-      const auto failing = run_incident(c.failing, "1", false);
-      CHECK(failing["expectation"]["reproduced"] == true);
-      REQUIRE(failing["errors"].size() >= 1);
-      CHECK(failing["errors"][0].get<std::string>().find(c.error) != std::string::npos);
-      CHECK(failing["violations"].empty());  // a failed push breaks no read invariant
-      const auto retrying = run_incident(c.retrying, "1", false);
-      std::size_t retries = 0;
-      for (const auto& r : retrying["requests"]) retries += r["operation"] == "push-retry";
-      CHECK(retrying["exit_code"] == 0);
-      CHECK(retrying["errors"].empty());
-      CHECK(retries >= 1);
-    }
-  }
+TEST_CASE("S3: the cold registry's blob GET is 404 BLOB_UNKNOWN") {
+  const auto report = run_incident("s3/s3-stat-blob-unknown-cold", "1", false);
+  bool blob_unknown = false;
+  for (const auto& r : report["requests"])
+    blob_unknown = blob_unknown || (r["operation"] == "pull-blob" && r["status"] == 404 &&
+                                    r["note"].get<std::string>().find("BLOB_UNKNOWN") != std::string::npos);
+  CHECK(blob_unknown);
 }
 
 TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, negative controls") {
@@ -130,85 +210,3 @@ TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, nega
   CHECK(xml.find("--seed 1") != std::string::npos);
 }
 
-TEST_CASE("S3 targeted incidents reproduce at every seed, their negative controls hold, dockerd retries through") {
-  struct Case {
-    const char* name;
-    const char* error;       // in the first error, for scenarios that expect failed operations; null: violations
-    const char* retrying;    // the dockerd-like contrast, or null
-  };
-  const Case cases[] = {
-      // S1: ListMultipartUploads lacks the upload -> PATCH 500 (PathNotFoundError) right after the POST.
-      {"s3/s1-upload-not-listed", "returned 500 (expected 202): {\"errors\":[{\"code\":\"UNKNOWN\"", "s3/s1-dockerd-retries"},
-      // S2: ListParts lacks the last part -> the commit's resume is at the wrong offset (the registry maps
-      // BLOB_UPLOAD_INVALID to 404).
-      {"s3/s2-listparts-missing-part", "returned 404 (expected 201): {\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\"",
-       "s3/s2-dockerd-retries"},
-      // S3: Stat by listing misses B -> 404 on a cold registry after the 201.
-      {"s3/s3-stat-blob-unknown-cold", "pull-blob-head: HEAD", nullptr},
-      // S3 at commit: Stat(U/data) misses the completed upload -> PUT 500 from Move's copy.
-      {"s3/s3-commit-stat-misses-upload", "push-commit: PUT", "s3/s3-commit-dockerd-retries"},
-      // S4: Delete(U/data) lists nothing after a successful CopyObject -> PUT 500.
-      {"s3/s4-move-delete-lists-empty", "push-commit: PUT", "s3/s4-dockerd-retries"},
-      // S5: the commit's CopyObject reads a stale shorter U/data -> a permanently short blob after 201.
-      {"s3/s5-stale-copy-short-blob", nullptr, nullptr},
-      // S5, read-back variant: the writer re-reads a stale U/data -> caught by the next resume's offset check.
-      {"s3/s5-stale-readback-upload-invalid", "returned 404 (expected 202): {\"errors\":[{\"code\":\"BLOB_UPLOAD_INVALID\"",
-       nullptr},
-      // S7: Complete applied but answered 200 with <Error>; the SDK's retry gets NoSuchUpload -> PUT 500.
-      {"s3/s7-complete-error-in-200", "push-commit: PUT", nullptr},
-  };
-  for (const auto& c : cases) {
-    for (const char* seed : {"1", "2", "3"}) {
-      DYNAMIC_SECTION(c.name << " seed " << seed) {
-        const auto report = run_incident(c.name, seed, false);
-        CHECK(report["expectation"]["reproduced"] == true);
-        if (c.error) {
-          CHECK(report["exit_code"] == 0);  // the scenario says "fail_on_errors": false
-          CHECK(report["violations"].empty());
-          REQUIRE(report["errors"].size() >= 1);
-          const std::string first = report["errors"][0];
-          CHECK(first.find(c.error) != std::string::npos);
-        } else {
-          CHECK(report["exit_code"] == 1);
-          bool explained = false;
-          for (const auto& v : report["violations"])
-            explained = explained || !v["evidence"].value("decisions", nlohmann::json::array()).empty() ||
-                        !v["evidence"].value("storage_requests", nlohmann::json::array()).empty();
-          CHECK(explained);
-        }
-      }
-    }
-    DYNAMIC_SECTION(c.name << " negative control") {
-      const auto report = run_incident(c.name, "1", true);
-      CHECK(report["exit_code"] == 0);
-      CHECK(report["violations"].empty());
-      CHECK(report["errors"].empty());
-      CHECK(report["negative_control"] == true);
-    }
-    if (c.retrying) {
-      DYNAMIC_SECTION(c.retrying) {
-        const auto report = run_incident(c.retrying, "1", false);
-        std::size_t retries = 0;
-        for (const auto& r : report["requests"]) retries += r["operation"] == "push-retry";
-        CHECK(report["exit_code"] == 0);
-        CHECK(report["errors"].empty());
-        CHECK(report["violations"].empty());
-        CHECK(retries >= 1);
-      }
-    }
-  }
-  SECTION("S3: the cold registry's blob GET is 404 BLOB_UNKNOWN") {
-    const auto report = run_incident("s3/s3-stat-blob-unknown-cold", "1", false);
-    bool blob_unknown = false;
-    for (const auto& r : report["requests"])
-      blob_unknown = blob_unknown || (r["operation"] == "pull-blob" && r["status"] == 404 &&
-                                      r["note"].get<std::string>().find("BLOB_UNKNOWN") != std::string::npos);
-    CHECK(blob_unknown);
-  }
-  SECTION("S5: the short blob outlives the store's recovery") {
-    const auto report = run_incident("s3/s5-stale-copy-short-blob", "1", false);
-    bool lasting = false;
-    for (const auto& v : report["violations"]) lasting = lasting || v["invariant"] == "acknowledged-readable";
-    CHECK(lasting);
-  }
-}

@@ -1,0 +1,46 @@
+#include "reports/verdict.h"
+
+#include <nlohmann/json.hpp>
+
+namespace stalemate::reports {
+
+Verdict merge(Verdict a, Verdict b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Pass: return "pass";
+    case Verdict::Unknown: return "unknown";
+    case Verdict::Fail: return "fail";
+  }
+  return "?";
+}
+
+std::string render_verdict_line(const RunVerdict& v) {
+  if (v.infrastructure) return "ERROR: infrastructure: " + v.infrastructure_error;
+  if (v.violations > 0) return "FAIL: " + std::to_string(v.violations) + " invariant violation(s)";
+  if (v.failed_operations > 0 && v.workload_must_complete)
+    return "FAIL: the workload did not complete (" + std::to_string(v.failed_operations) + " failed operation(s))";
+  if (v.verdict == Verdict::Unknown) return "UNKNOWN: no invariant broke, but some could not be decided";
+  return "PASS: every invariant held";
+}
+
+std::string render_invariant_counts(const RunVerdict& v) {
+  std::string out;
+  for (const auto& [k, n] : v.by_invariant) out += (out.empty() ? "" : ",") + k + "×" + std::to_string(n);
+  return out;
+}
+
+nlohmann::json verdict_json(const RunVerdict& v) {
+  nlohmann::json checkers = nlohmann::json::object();
+  for (const auto& c : v.checkers) checkers[c.name] = {{"verdict", verdict_name(c.verdict)}, {"findings", c.findings}};
+  nlohmann::json j = {{"verdict", verdict_name(v.verdict)},
+                      {"violations", v.violations},
+                      {"failed_operations", v.failed_operations},
+                      {"workload_must_complete", v.workload_must_complete},
+                      {"by_invariant", v.by_invariant},
+                      {"checkers", std::move(checkers)}};
+  if (v.infrastructure) j["infrastructure_error"] = v.infrastructure_error;
+  return j;
+}
+
+}  // namespace stalemate::reports
