@@ -24,7 +24,9 @@ const char* kUsage =
     "usage:\n"
     "  stalemate run SCENARIO.json [--out DIR] [--registry PATH] [--seed N] [--control]\n"
     "      run one scenario against a real registry; exit 0 all invariants held,\n"
-    "      1 a violation (or a failed operation), 2 bad input, 3 infrastructure failure;\n"
+    "      1 a violation (or a failed operation), 2 bad input, 3 infrastructure failure\n"
+    "      (a registry that would not start or died mid-run), 130 interrupted (SIGINT;\n"
+    "      143 SIGTERM) after writing a partial report marked \"aborted\";\n"
     "      --control runs it as its negative control (no faults, no lag, X-Newest reads)\n"
     "  stalemate suite DIR|FILE... [--registry PATH] [--baseline PATH] [--junit FILE]\n"
     "                      [--out DIR] [--seeds N] [--controls]\n"
@@ -108,16 +110,24 @@ int cmd_suite(const Args& args) {
 
 int cmd_run(const Args& args) {
   if (args.positional.size() != 1) throw InputError("run takes exactly one scenario file");
-  install_child_reaper();
+  // Ctrl-C kills the children at once, then the run writes its partial report.
+  install_child_reaper(OnInterrupt::Abort);
   RunOptions options;
+  options.progress = true;
   if (args.out) options.out_dir = *args.out;
   if (args.registry) options.registry_binary = *args.registry;
   if (args.seed) options.seed = parse_number("--seed", *args.seed);
   options.control = args.control;
-  Scenario scenario = load_scenario(args.positional[0]);
-  auto outcome = run_scenario(std::move(scenario), options);
-  std::cout << reports::render_summary(outcome.report);
-  return outcome.exit_code;
+  // Everything is parsed and checked before any process starts.
+  RunPlan plan = make_run_plan(load_scenario(args.positional[0]), options);
+  try {
+    auto outcome = run_plan(std::move(plan));
+    std::cout << reports::render_summary(outcome.report);
+    return outcome.exit_code;
+  } catch (const Interrupted& e) {
+    std::cerr << "stalemate: " << e.what() << "\n";
+    return 128 + e.signal;
+  }
 }
 
 int cmd_serve(const Args& args) {

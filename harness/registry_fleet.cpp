@@ -42,12 +42,19 @@ void RegistryFleet::stop() {
     if (p) p->stop();
 }
 
+std::vector<ManagedProcess*> RegistryFleet::processes() const {
+  std::vector<ManagedProcess*> out;
+  for (const auto& p : instances_) out.push_back(p.get());
+  return out;
+}
+
 nlohmann::json RegistryFleet::describe() const {
   nlohmann::json out = nlohmann::json::array();
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     out.push_back({{"url", instances_[i]->base_url()},
                    {"config", instances_[i]->config_path().string()},
                    {"log", instances_[i]->log_path().string()},
+                   {"pid", instances_[i]->pid()},
                    {"restarts", restarts_[i]}});
   }
   return out;
