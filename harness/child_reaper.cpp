@@ -60,10 +60,14 @@ void stalemate_reaper_handler(int sig) {
 }  // namespace
 
 void install_child_reaper(OnInterrupt mode) {
+  g_mode.store(static_cast<int>(mode));
+  install_child_reaper();
+}
+
+void install_child_reaper() {
   // Idempotent, but re-installs if someone (a test framework, say) replaced
   // the handlers since.
   std::lock_guard<std::mutex> lock(g_install_mutex);
-  g_mode.store(static_cast<int>(mode));
   struct sigaction current {};
   ::sigaction(SIGINT, nullptr, &current);
   const bool int_ok = current.sa_handler == stalemate_reaper_handler;

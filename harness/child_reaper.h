@@ -16,9 +16,11 @@ enum class OnInterrupt {
           // at its next check and write a partial report; a second signal dies
 };
 
-// Installs the SIGINT/SIGTERM handlers (idempotent; the mode of the last call
-// wins). On a signal: SIGKILL every registered child (and its process group).
-void install_child_reaper(OnInterrupt mode = OnInterrupt::Die);
+// Installs the SIGINT/SIGTERM handlers (idempotent). On a signal: SIGKILL
+// every registered child (and its process group). Without a mode, the mode set
+// before stays (Die by default).
+void install_child_reaper();
+void install_child_reaper(OnInterrupt mode);
 void register_child(pid_t pid);
 void unregister_child(pid_t pid);
 // The signal received in Abort mode, or 0.

@@ -130,6 +130,12 @@ void wait_watching(const Lifecycle& life, std::int64_t us) {
   }
 }
 
+void print_children(const Lifecycle& life) {
+  for (const auto* p : life.children())
+    std::cerr << "stalemate: " << p->name() << " running (pid " << p->pid() << ", log " << p->log_path().string()
+              << ")" << std::endl;
+}
+
 // Starts the backend, Redis (if asked for) and the registry instances.
 void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   auto& s = plan.scenario;
@@ -160,6 +166,7 @@ void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   rec.report["registry"]["instances"] = life.fleet->describe();
   rec.report["registry"]["config"] = RegistryProcess::make_config(launch, 0);
   for (const auto& i : life.fleet->describe()) life.registry_logs.push_back(i["log"]);
+  if (plan.progress) print_children(life);
 }
 
 // Executes typed steps: nothing here parses JSON.
@@ -203,6 +210,7 @@ struct RunState {
         rec.notes.push_back("restarted registry " +
                             (step.instance < 0 ? std::string("instances") : "instance " + std::to_string(step.instance)) +
                             " (cold descriptor cache)");
+        if (plan.progress) print_children(life);
         break;
       case Step::Kind::Wait: wait_watching(life, step.duration_us); break;
       case Step::Kind::Clock: store().advance_clock(step.duration_us); break;
