@@ -302,6 +302,11 @@ void ManagedProcess::start() {
     throw InfrastructureError(label() + " could not start");  // not reached: start_once(false) throws
 }
 
+void ManagedProcess::restart() {
+  stop();
+  start();
+}
+
 // One attempt: true when ready; false when it ended and may be retried;
 // throws otherwise.
 bool ManagedProcess::start_once(bool may_retry) {

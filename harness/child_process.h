@@ -77,6 +77,8 @@ class ManagedProcess {
   // Spawns and waits until ready(); throws InfrastructureError naming the
   // process, how it ended or what it last answered, and its log tail.
   void start();
+  // stop(), then start(): the same name, log (appended to) and — for servers — port.
+  void restart();
   // SIGTERM, SIGKILL after the grace period; reaped. Idempotent. Not a death.
   void stop();
   // SIGKILL now; reaped. Not a death (a restart step, a cleanup).

@@ -29,7 +29,7 @@ class RegistryFleet {
   void stop();
   nlohmann::json describe() const;  // per instance: url, config path, log path, pid, restarts
   // Every instance, for the run's liveness checks and log scans.
-  std::vector<ManagedProcess*> processes() const;  // per instance: url, config path, log path, restarts
+  std::vector<ManagedProcess*> processes() const;
 
  private:
   RegistryLaunch launch_for(std::size_t i) const;

@@ -57,7 +57,8 @@ RegistryProcess::RegistryProcess(RegistryLaunch launch)
 }
 
 std::vector<std::string> RegistryProcess::command() {
-  port_ = launch_.port ? launch_.port : pick_free_port();
+  // A restart keeps the port it had (clients and the front know it).
+  port_ = launch_.port ? launch_.port : port_ ? port_ : pick_free_port();
   config_ = make_config(launch_, port_);
   std::ofstream out(config_path_, std::ios::trunc);
   out << config_.dump(2) << "\n";
@@ -75,7 +76,9 @@ bool RegistryProcess::ready(std::string& last) {
 }
 
 bool RegistryProcess::retry_after_exit(const std::string& log) {
-  return launch_.port == 0 && log.find("address already in use") != std::string::npos;
+  if (launch_.port != 0 || log.find("address already in use") == std::string::npos) return false;
+  port_ = 0;  // a new one
+  return true;
 }
 
 std::string RegistryProcess::ready_condition() const {
