@@ -316,6 +316,11 @@ bool ManagedProcess::start_once(bool may_retry) {
   const auto deadline = Clock::now() + start_timeout_;
   std::string last;
   while (true) {
+    // First: on Ctrl-C the reaper has already killed the child.
+    if (const int sig = interrupt_signal()) {
+      kill();
+      throw Interrupted(sig);
+    }
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       reap(pid_, status, true);
@@ -325,10 +330,6 @@ bool ManagedProcess::start_once(bool may_retry) {
                                 "; last log lines (" + log_.string() + "):\n" + last_lines(log, 20));
     }
     if (ready(last)) return true;
-    if (const int sig = interrupt_signal()) {
-      kill();
-      throw Interrupted(sig);
-    }
     if (Clock::now() >= deadline) {
       kill();
       throw InfrastructureError(label() + " did not " + ready_condition() + " within " +

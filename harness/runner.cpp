@@ -374,20 +374,28 @@ RunOutcome run_plan(RunPlan plan) {
   rec.out_dir = plan.out_dir;
   rec.report = report_header(plan);
   Lifecycle life;
+  const auto interrupted = [&](int sig) {
+    const Interrupted e(sig);
+    rec.write_unfinished(std::string("ABORTED: ") + e.what(), e.what());
+    return Interrupted(sig, "partial report in " + (plan.out_dir / "report.json").string());
+  };
   try {
     run_lifecycle(plan, life, rec);
-  } catch (const ProcessDied& e) {
-    rec.report["infrastructure_failure"] = {{"process", e.death.name},     {"pid", e.death.pid},
-                                            {"how", e.death.how()},       {"log", e.death.log.string()},
-                                            {"log_tail", e.death.log_tail}};
-    rec.write_unfinished(std::string("ERROR: infrastructure: ") + e.what(), e.death.describe_short());
-    throw;
-  } catch (const InfrastructureError& e) {
-    rec.write_unfinished(std::string("ERROR: infrastructure: ") + e.what(), e.what());
-    throw;
   } catch (const Interrupted& e) {
-    rec.write_unfinished(std::string("ABORTED: ") + e.what(), e.what());
-    throw Interrupted(e.signal, "partial report in " + (plan.out_dir / "report.json").string());
+    throw interrupted(e.signal);
+  } catch (const InfrastructureError& e) {
+    // A child killed by our own Ctrl-C handler is not an infrastructure failure.
+    if (const int sig = interrupt_signal()) throw interrupted(sig);
+    if (const auto* died = dynamic_cast<const ProcessDied*>(&e)) {
+      const auto& d = died->death;
+      rec.report["infrastructure_failure"] = {{"process", d.name},         {"pid", d.pid},
+                                              {"how", d.how()},           {"log", d.log.string()},
+                                              {"log_tail", d.log_tail}};
+      rec.write_unfinished(std::string("ERROR: infrastructure: ") + e.what(), d.describe_short());
+    } else {
+      rec.write_unfinished(std::string("ERROR: infrastructure: ") + e.what(), e.what());
+    }
+    throw;
   }
   life.backend->stop();
   return verdict(plan, rec, life);
