@@ -185,7 +185,7 @@ TEST_CASE("a registry that hangs on --version is killed at the deadline, with wh
   CHECK(not_running(read_pid(sleep_pid)));
 }
 
-TEST_CASE("a registry killed from outside is a death with its pid, signal and log; a stop is not", "[harness][registry]") {
+TEST_CASE("a registry killed from outside is a death with its pid, signal and log but a stop is not", "[harness][registry]") {
   if (::access("/usr/bin/docker-registry", X_OK) != 0) return;
   TempDir dir;
   RegistryLaunch launch;

@@ -84,7 +84,7 @@ TEST_CASE("a registry that hangs on --version: exit 3 naming the binary, no chil
   CHECK(report["verdict"].get<std::string>().rfind("ERROR: infrastructure", 0) == 0);
 }
 
-TEST_CASE("a registry killed mid-run: exit 3 naming the process, its pid, the signal and its log; no violation") {
+TEST_CASE("a registry killed mid-run: exit 3 naming the process, its pid, the signal and its log and no violation") {
   const auto dir = fresh_dir("killed");
   const auto scenario = write_scenario(dir, nlohmann::json::array({{{"wait", "60s"}}}));
   const auto out = dir / "out";
