@@ -32,7 +32,7 @@ const char* kUsage =
     "                      [--out DIR] [--seeds N] [--controls]\n"
     "      every scenario given (folders searched for *.json) against a registry (and a\n"
     "      baseline); stochastic scenarios over seeds 1..N; --controls adds each negative control;\n"
-    "      over seeds 1..N; exit 1 when the candidate breaks an invariant\n"
+    "      over seeds 1..N; exit 1 when the candidate breaks an invariant, 130 on SIGINT\n"
     "  stalemate serve --swift 127.0.0.1:PORT | --s3 127.0.0.1:PORT\n"
     "      serve the fake Swift (or S3) alone until SIGINT/SIGTERM, printing endpoint and credentials\n"
     "  stalemate version\n";
@@ -92,7 +92,8 @@ std::uint64_t parse_number(const std::string& option, const std::string& text) {
 
 int cmd_suite(const Args& args) {
   if (args.positional.empty()) throw InputError("suite takes scenario files or folders");
-  install_child_reaper();
+  // Ctrl-C: the scenario running writes its partial report, then the suite stops (exit 130).
+  install_child_reaper(OnInterrupt::Abort);
   SuiteOptions options;
   options.paths = args.positional;
   if (args.registry) options.registry = *args.registry;
@@ -105,7 +106,12 @@ int cmd_suite(const Args& args) {
     options.seeds = static_cast<unsigned>(n);
   }
   options.controls = args.controls;
-  return run_suite(options);
+  try {
+    return run_suite(options);
+  } catch (const Interrupted& e) {
+    std::cerr << "stalemate: suite " << e.what() << "\n";
+    return 128 + e.signal;
+  }
 }
 
 int cmd_run(const Args& args) {
