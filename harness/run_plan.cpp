@@ -171,4 +171,23 @@ RunPlan make_run_plan(Scenario scenario, const RunOptions& options) {
   return plan;
 }
 
+nlohmann::json plan_to_json(const RunPlan& plan) {
+  const auto& model = plan.scenario.backend.model;
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& r : model.rules) rules.push_back(sim::fault_rule_to_json(r));
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& st : plan.steps) {
+    nlohmann::json j = {{"where", st.where}, {"step", st.describe()}};
+    if (!st.rules.empty()) {
+      j["rules"] = nlohmann::json::array();
+      for (const auto& r : st.rules) j["rules"].push_back(sim::fault_rule_to_json(r));
+    }
+    steps.push_back(std::move(j));
+  }
+  return {{"consistency", sim::consistency_to_json(model.consistency)},
+          {"replicas", {{"objects", model.topology.object_replicas}, {"containers", model.topology.container_replicas}}},
+          {"rules", std::move(rules)},
+          {"steps", std::move(steps)}};
+}
+
 }  // namespace stalemate::harness

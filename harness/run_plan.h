@@ -33,7 +33,7 @@ struct RunOptions {
 // One step, typed: what the step loop executes.
 struct PlannedStep {
   Step::Kind kind = Step::Kind::Push;
-  std::string where;  // file + JSON pointer, for messages
+  std::string where;  // JSON pointer of the step ("" for default steps), for messages
   std::size_t image = 0;
   std::string client;
   PushProfile push = PushProfile::Single;
@@ -63,6 +63,8 @@ struct RunPlan {
 
 // Throws InputError naming the file and JSON path.
 RunPlan make_run_plan(Scenario scenario, const RunOptions& options);
+// Every knob the run starts with and every step as it will run (for the report).
+nlohmann::json plan_to_json(const RunPlan& plan);
 
 // The seed that generates a layer's bytes: the scenario seed mixed with the
 // layer's own, so equal layer seeds give shared layers within a run and a new

@@ -346,7 +346,8 @@ nlohmann::json report_header(const RunPlan& plan) {
   return {{"stalemate_version", STALEMATE_VERSION}, {"scenario_file", s.file},
           {"scenario", s.source},                  {"seed", s.seed},
           {"negative_control", plan.control},      {"started_at", iso8601_millis(now_micros())},
-          {"report_path", (plan.out_dir / "report.json").string()}};
+          {"report_path", (plan.out_dir / "report.json").string()},
+          {"plan", plan_to_json(plan)}};
 }
 
 // Starts everything, runs the steps and the final checks, stops the children.
