@@ -50,6 +50,32 @@ void check_topology(const sim::FaultRule& rule, const sim::StoreTopology& topolo
   }
 }
 
+// A consistency object as written (backend, phase or step) must fit the
+// topology: a quorum of 999 of three replicas would never acknowledge.
+void check_consistency_topology(const JsonReader& r, const sim::StoreTopology& topology) {
+  if (!r.value().is_object()) return;
+  auto at_most = [&](const char* key, int n, const char* what) {
+    if (r.has(key) && r.at(key).value().is_number_integer() && r.at(key).as_uint() > static_cast<std::uint64_t>(n))
+      r.at(key).fail("at most " + std::to_string(n) + " (the store has " + std::to_string(n) + " " + what + " replicas)");
+  };
+  at_most("write_quorum", topology.object_replicas, "object");
+  at_most("read_tries", topology.object_replicas, "object");
+  at_most("listing_replica", topology.container_replicas, "container");
+}
+
+void check_consistencies(const Scenario& s) {
+  const JsonReader root(s.source, s.file);
+  const auto& topology = s.backend.model.topology;
+  if (!root.has("backend")) return;
+  const auto backend = root.at("backend");
+  if (backend.has("consistency")) check_consistency_topology(backend.at("consistency"), topology);
+  if (backend.has("phases")) {
+    const auto phases = backend.at("phases");
+    for (std::size_t i = 0; i < phases.size(); ++i)
+      if (phases.at(i).has("set")) check_consistency_topology(phases.at(i).at("set"), topology);
+  }
+}
+
 // Resolves the placeholders of a rule list (digests are final only now) and
 // parses it; each rule is checked against the topology.
 std::vector<sim::FaultRule> plan_rules(const nlohmann::json& source, const Scenario& s, const std::string& pointer) {
@@ -81,7 +107,9 @@ PlannedStep plan_step(const Step& step, const Scenario& s) {
   if (step.kind == Step::Kind::Pull) p.pull = pull_profile(step.client);
   if (step.kind == Step::Kind::Faults) p.rules = plan_rules(step.json, s, step.where + "/faults");
   if (step.kind == Step::Kind::Consistency) {
-    sim::parse_consistency(JsonReader(step.json, s.file, step.where + "/consistency"));
+    const JsonReader patch(step.json, s.file, step.where + "/consistency");
+    sim::parse_consistency(patch);
+    check_consistency_topology(patch, s.backend.model.topology);
     p.consistency_patch = step.json;
   }
   return p;
@@ -152,6 +180,7 @@ RunPlan make_run_plan(Scenario scenario, const RunOptions& options) {
   apply_options(scenario, options);
   RunPlan plan;
   scenario.backend.model.rules = plan_rules(scenario.backend.faults_source, scenario, "/backend/faults");
+  check_consistencies(scenario);
   for (const auto& step : scenario.workload.steps) plan.steps.push_back(plan_step(step, scenario));
   // The checker self-test corrupts the store right after the (first run of) pushes.
   if (scenario.debug.flip_byte_prefix) {

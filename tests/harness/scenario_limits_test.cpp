@@ -3,6 +3,8 @@
 // fault rules of every step against the topology before anything starts.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "common/json_reader.h"
@@ -157,4 +159,33 @@ TEST_CASE("the run plan resolves placeholders and types every step", "[harness][
   control.control = true;
   CHECK(make_run_plan(parse_scenario(j, "limits.json"), control).steps.size() == 3);
   CHECK(make_run_plan(parse_scenario(base_scenario(), "limits.json"), {}).steps.size() == 3);
+}
+
+TEST_CASE("the run plan refuses a quorum or a replica number beyond the topology", "[harness][plan]") {
+  auto j = base_scenario();
+  j["backend"] = {{"consistency", {{"write_quorum", 999}}}};
+  CHECK(plan_error(j).find("/backend/consistency/write_quorum") != std::string::npos);
+  j["backend"] = {{"consistency", {{"write_quorum", 3}}}};
+  CHECK(plan_error(j).empty());
+  j["backend"] = {{"replicas", {{"containers", 2}}}, {"phases", json::array({{{"set", {{"listing_replica", 3}}}}})}};
+  CHECK(plan_error(j).find("/backend/phases/0/set/listing_replica") != std::string::npos);
+  j = base_scenario();
+  j["workload"]["steps"] = json::array({{{"push", 0}}, {{"consistency", {{"write_quorum", 4}}}}});
+  const auto what = plan_error(j);
+  CHECK(what.find("/workload/steps/1/consistency/write_quorum") != std::string::npos);
+  CHECK(what.find("3 object replicas") != std::string::npos);
+}
+
+TEST_CASE("every shipped scenario plans", "[harness][plan]") {
+  std::size_t planned = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(STALEMATE_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".json") continue;
+    INFO(entry.path());
+    CHECK_NOTHROW(make_run_plan(load_scenario(entry.path().string()), {}));
+    RunOptions control;
+    control.control = true;
+    CHECK_NOTHROW(make_run_plan(load_scenario(entry.path().string()), control));
+    ++planned;
+  }
+  CHECK(planned > 10);
 }
