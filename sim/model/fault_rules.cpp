@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
+#include <re2/re2.h>
 
 #include "common/json_reader.h"
 
@@ -13,7 +14,7 @@ bool RuleMatch::matches(const RequestInfo& r) const {
   if (!container.empty() && container != r.container) return false;
   if (!object.empty() && object != r.object) return false;
   if (!object_prefix.empty() && r.object.compare(0, object_prefix.size(), object_prefix) != 0) return false;
-  if (object_regex && (r.object.empty() || !std::regex_search(r.object, *object_regex))) return false;
+  if (object_regex && (r.object.empty() || !RE2::PartialMatch(r.object, *object_regex))) return false;
   if (listing_prefix) {
     if (!r.is_listing) return false;
     if (r.listing_prefix.compare(0, listing_prefix->size(), *listing_prefix) != 0) return false;
@@ -54,11 +55,11 @@ RuleMatch parse_match(const JsonReader& r) {
   m.object_prefix = r.get_string("object_prefix", "");
   if (r.has("object_regex")) {
     m.object_regex_text = r.at("object_regex").as_string();
-    try {
-      m.object_regex.emplace(m.object_regex_text, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      r.at("object_regex").fail(std::string("invalid regular expression: ") + e.what());
-    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto re = std::make_shared<const RE2>(m.object_regex_text, options);
+    if (!re->ok()) r.at("object_regex").fail("invalid regular expression (RE2 syntax): " + re->error());
+    m.object_regex = std::move(re);
   }
   if (r.has("listing_prefix")) m.listing_prefix = r.at("listing_prefix").as_string();
   m.nth = r.get_uint("nth", 0);

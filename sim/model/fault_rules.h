@@ -6,8 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -17,6 +17,9 @@
 
 namespace stalemate {
 class JsonReader;
+}
+namespace re2 {
+class RE2;
 }
 
 namespace stalemate::sim {
@@ -38,7 +41,11 @@ struct RuleMatch {
   std::string object;                // exact object name, "": any
   std::string object_prefix;
   std::string object_regex_text;
-  std::optional<std::regex> object_regex;  // searched (not anchored) in the object name
+  // Searched (not anchored) in the object name. RE2, not std::regex: object
+  // names come from clients and are matched before authentication, and RE2
+  // runs in time linear in the name without recursion (std::regex overflowed
+  // the stack on a 30,000-character name). Shared: rules are copied, RE2 is not.
+  std::shared_ptr<const re2::RE2> object_regex;
   std::optional<std::string> listing_prefix;  // listing requests whose prefix starts with this
   std::uint64_t nth = 0;             // 1-based: only the nth request matching the rest (0: every one)
   std::int64_t from_us = 0;          // active window, microseconds since the store started
