@@ -133,8 +133,8 @@ struct RunState {
         backend.store().add_rules(rules_from(step.json, scenario.workload.images, scenario.file + step.where));
         break;
       case Step::Kind::Consistency:
-        backend.store().set_consistency(
-            sim::parse_consistency(JsonReader(step.json, scenario.file + step.where), backend.store().params_now()));
+        backend.store().patch_consistency(
+            sim::parse_consistency_patch(JsonReader(step.json, scenario.file + step.where), backend.store().topology()));
         break;
     }
   }

@@ -258,7 +258,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
     } catch (const InputError& e) {
       r.at("backend").at("faults").fail(e.what());
     }
-    s.backend.model.rules = sim::parse_fault_rules(JsonReader(resolved, file, "/backend/faults"));
+    s.backend.model.rules = sim::parse_fault_rules(JsonReader(resolved, file, "/backend/faults"), s.backend.model.topology);
   }
   for (const auto& st : s.workload.steps)
     if (st.kind == Step::Kind::FlushCache && s.registry.cache != "redis")

@@ -14,6 +14,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "sim/model/delay.h"
+#include "sim/model/topology.h"
 
 namespace stalemate {
 class JsonReader;
@@ -94,8 +95,12 @@ struct FaultRule {
 };
 
 // Parses one rule: {"id", "kind": "ROW"|..., "match": {...}, kind-specific keys}.
-FaultRule parse_fault_rule(const JsonReader& r, std::size_t index);
-std::vector<FaultRule> parse_fault_rules(const JsonReader& r);
+// Replica numbers are checked against `topology` (ROW and FULL's container
+// tier and listing ROUTEs name container replicas, the rest object replicas).
+FaultRule parse_fault_rule(const JsonReader& r, std::size_t index, const StoreTopology& topology = {});
+std::vector<FaultRule> parse_fault_rules(const JsonReader& r, const StoreTopology& topology = {});
+// "replicas: replica o5 is beyond the 3 object replicas", or "" when the rule fits.
+std::string fault_rule_topology_error(const FaultRule& rule, const StoreTopology& topology);
 nlohmann::json fault_rule_to_json(const FaultRule& rule);
 
 }  // namespace stalemate::sim

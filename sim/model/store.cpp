@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <numeric>
 #include <set>
+#include <stdexcept>
 #include <strings.h>
 
 #include "common/crypto.h"
@@ -89,9 +90,9 @@ Store::Store(StoreTopology topology, std::uint64_t seed, bool virtual_time)
 }
 
 Store::Store(const ModelConfig& config) : Store(config.topology, config.seed, config.virtual_time) {
-  base_params_ = config.consistency;
-  phases_ = config.phases;
-  for (const auto& r : config.rules) rules_.push_back(std::make_shared<FaultRule>(r));
+  set_consistency(config.consistency);
+  set_phases(config.phases);
+  add_rules(config.rules);
 }
 
 std::string Store::replica_name(bool listing, int replica) const {
@@ -133,9 +134,8 @@ Timestamp Store::next_timestamp_locked() {
 ConsistencyParams Store::params_locked() const {
   const std::int64_t now = time_locked();
   ConsistencyParams p = base_params_;
-  for (const auto& ph : phases_) {
-    if (now >= ph.from_us && now < ph.until_us) p = parse_consistency(JsonReader(ph.set, "phase"), p);
-  }
+  for (const auto& ph : phases_)
+    if (now >= ph.from_us && now < ph.until_us) p = apply(ph.set, p);
   return p;
 }
 
@@ -144,28 +144,57 @@ ConsistencyParams Store::params_now() const {
   return params_locked();
 }
 
+ConsistencyParams Store::base_params() const {
+  std::lock_guard lock(mu_);
+  return base_params_;
+}
+
 int Store::quorum_locked(const ConsistencyParams& p) const {
   const int n = topology_.object_replicas;
   return p.write_quorum > 0 ? std::min(p.write_quorum, n) : n / 2 + 1;
 }
 
+namespace {
+void check_fits(const ConsistencyPatch& patch, const StoreTopology& topology, const std::string& where) {
+  const auto problem = consistency_topology_error(patch, topology);
+  if (!problem.empty()) throw std::invalid_argument(where + problem);
+}
+
+void check_fits(const std::vector<FaultRule>& rules, const StoreTopology& topology) {
+  for (const auto& r : rules) {
+    const auto problem = fault_rule_topology_error(r, topology);
+    if (!problem.empty()) throw std::invalid_argument("rule " + r.id + ": " + problem);
+  }
+}
+}  // namespace
+
 void Store::set_consistency(ConsistencyParams base) {
+  check_fits(as_patch(base), topology_, "");
   std::lock_guard lock(mu_);
   base_params_ = base;
 }
 
+void Store::patch_consistency(const ConsistencyPatch& patch) {
+  check_fits(patch, topology_, "");
+  std::lock_guard lock(mu_);
+  base_params_ = apply(patch, base_params_);
+}
+
 void Store::set_phases(std::vector<Phase> phases) {
+  for (std::size_t i = 0; i < phases.size(); ++i) check_fits(phases[i].set, topology_, "phase " + std::to_string(i + 1) + ": ");
   std::lock_guard lock(mu_);
   phases_ = std::move(phases);
 }
 
 void Store::replace_rules(std::vector<FaultRule> rules) {
+  check_fits(rules, topology_);
   std::lock_guard lock(mu_);
   rules_.clear();
   for (auto& r : rules) rules_.push_back(std::make_shared<FaultRule>(std::move(r)));
 }
 
 void Store::add_rules(std::vector<FaultRule> rules) {
+  check_fits(rules, topology_);
   std::lock_guard lock(mu_);
   for (auto& r : rules) rules_.push_back(std::make_shared<FaultRule>(std::move(r)));
 }

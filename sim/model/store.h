@@ -32,6 +32,7 @@
 #include "sim/model/fault_rules.h"
 #include "sim/model/listing.h"
 #include "sim/model/request_context.h"
+#include "sim/model/topology.h"
 
 namespace stalemate::sim {
 
@@ -51,11 +52,6 @@ struct ObjectVersion {
 
   std::uint64_t size() const { return body->size(); }
   std::string manifest() const;  // X-Object-Manifest value, "" when not a DLO
-};
-
-struct StoreTopology {
-  int object_replicas = 3;
-  int container_replicas = 3;
 };
 
 struct ContainerStats {
@@ -163,9 +159,15 @@ class Store {
   std::int64_t auth_epoch_us() const;
   void expire_credentials();
   ConsistencyParams params_now() const;  // base params with the active phases applied
+  ConsistencyParams base_params() const;
+  // The setters below throw std::invalid_argument (naming the rule id or knob)
+  // when a replica number or count does not fit the topology.
   void set_consistency(ConsistencyParams base);
+  // Applies `patch` over the base params (phases still apply on top).
+  void patch_consistency(const ConsistencyPatch& patch);
   void set_phases(std::vector<Phase> phases);
   void replace_rules(std::vector<FaultRule> rules);
+  void set_rules(std::vector<FaultRule> rules) { replace_rules(std::move(rules)); }
   void add_rules(std::vector<FaultRule> rules);
   bool set_rule_enabled(const std::string& id, bool enabled);
   nlohmann::json rules_json() const;
