@@ -228,10 +228,26 @@ class Store {
   void apply_pending_locked(const Pending& p) const;
   WriteResult write_locked(const std::string& account, const std::string& container, const std::string& name,
                            ObjectVersion version, const std::string& change, RequestContext* ctx);
+  // The write path (replication.cpp): rules' effects per replica, then each tier.
+  struct WritePlan;
+  struct WriteTarget {
+    const std::string& account;
+    const std::string& container;
+    const std::string& name;
+    Container* c;
+    std::string identity;  // seeds the write's random choices
+  };
+  static WritePlan plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx);
+  int write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WritePlan& plan,
+                                   const ConsistencyParams& params, nlohmann::json& replicas, bool& notable);
+  void write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WritePlan& plan,
+                                     const ConsistencyParams& params, nlohmann::json& listings, bool& notable);
+  // Rule firing (rule_engine.cpp): the request hook.
+  void fire_rules_locked(RequestContext& ctx);
   void enqueue_locked(Pending p);
   ReadResult read_locked(const std::string& where, const Container& c, const std::string& name, ReadOptions options,
                          RequestContext* ctx) const;
-  int choose_listing_replica_locked(const Container& c, RequestContext* ctx, const char* purpose) const;
+  int choose_listing_replica_locked(const Container& c, RequestContext* ctx, std::string_view purpose) const;
   void note_listing_evidence_locked(const std::string& account, const std::string& container, const Container& c,
                                     int replica, const ListQuery& query, RequestContext* ctx) const;
   ContainerStats stats_of(const Container& c, int replica) const;
