@@ -28,52 +28,16 @@ PullProfile pull_profile(const std::string& client) {
   return PullProfile::Plain;
 }
 
-// Replica numbers must exist in the store (a rule naming replica 5 of three
-// would silently never fire). Replicas are 0-based here, 1-based in JSON.
-void check_topology(const sim::FaultRule& rule, const sim::StoreTopology& topology, const JsonReader& where) {
-  using K = sim::FaultKind;
-  const bool container_tier = rule.kind == K::Row || (rule.kind == K::Full && rule.tier == "container");
-  const int count = container_tier ? topology.container_replicas : topology.object_replicas;
-  const char* tier = container_tier ? "container" : "object";
-  auto check = [&](int r, const char* key) {
-    if (r < 0 || r >= count)
-      where.fail(std::string(key) + ": replica " + std::to_string(r + 1) + " does not exist (the store has " +
-                 std::to_string(count) + " " + tier + " replicas)");
-  };
-  for (int r : rule.replicas) check(r, "replicas");
-  if (rule.kind == K::Route) {
-    const int n = rule.target == "listing" ? topology.container_replicas : topology.object_replicas;
-    for (int r : rule.order)
-      if (r < 0 || r >= n)
-        where.fail("order: replica " + std::to_string(r + 1) + " does not exist (the store has " + std::to_string(n) +
-                   (rule.target == "listing" ? " container" : " object") + " replicas)");
-  }
-}
-
-// A consistency object as written (backend, phase or step) must fit the
-// topology: a quorum of 999 of three replicas would never acknowledge.
-void check_consistency_topology(const JsonReader& r, const sim::StoreTopology& topology) {
-  if (!r.value().is_object()) return;
-  auto at_most = [&](const char* key, int n, const char* what) {
-    if (r.has(key) && r.at(key).value().is_number_integer() && r.at(key).as_uint() > static_cast<std::uint64_t>(n))
-      r.at(key).fail("at most " + std::to_string(n) + " (the store has " + std::to_string(n) + " " + what + " replicas)");
-  };
-  at_most("write_quorum", topology.object_replicas, "object");
-  at_most("read_tries", topology.object_replicas, "object");
-  at_most("listing_replica", topology.container_replicas, "container");
-}
-
+// The backend's consistency knobs and phases must fit the topology (a quorum
+// of 999 of three replicas would never acknowledge). Steps are checked as
+// they are planned.
 void check_consistencies(const Scenario& s) {
   const JsonReader root(s.source, s.file);
-  const auto& topology = s.backend.model.topology;
   if (!root.has("backend")) return;
   const auto backend = root.at("backend");
-  if (backend.has("consistency")) check_consistency_topology(backend.at("consistency"), topology);
-  if (backend.has("phases")) {
-    const auto phases = backend.at("phases");
-    for (std::size_t i = 0; i < phases.size(); ++i)
-      if (phases.at(i).has("set")) check_consistency_topology(phases.at(i).at("set"), topology);
-  }
+  const auto& topology = s.backend.model.topology;
+  if (backend.has("consistency")) sim::parse_consistency_patch(backend.at("consistency"), topology);
+  if (backend.has("phases")) sim::parse_phases(backend.at("phases"), topology);
 }
 
 // Resolves the placeholders of a rule list (digests are final only now) and
@@ -86,10 +50,7 @@ std::vector<sim::FaultRule> plan_rules(const nlohmann::json& source, const Scena
   } catch (const InputError& e) {
     at.fail(e.what());
   }
-  const JsonReader reader(resolved, s.file, pointer);
-  auto rules = sim::parse_fault_rules(reader);
-  for (std::size_t i = 0; i < rules.size(); ++i) check_topology(rules[i], s.backend.model.topology, reader.at(i));
-  return rules;
+  return sim::parse_fault_rules(JsonReader(resolved, s.file, pointer), s.backend.model.topology);
 }
 
 PlannedStep plan_step(const Step& step, const Scenario& s) {
@@ -106,12 +67,9 @@ PlannedStep plan_step(const Step& step, const Scenario& s) {
   if (step.kind == Step::Kind::Push) p.push = push_profile(step.client);
   if (step.kind == Step::Kind::Pull) p.pull = pull_profile(step.client);
   if (step.kind == Step::Kind::Faults) p.rules = plan_rules(step.json, s, step.where + "/faults");
-  if (step.kind == Step::Kind::Consistency) {
-    const JsonReader patch(step.json, s.file, step.where + "/consistency");
-    sim::parse_consistency(patch);
-    check_consistency_topology(patch, s.backend.model.topology);
-    p.consistency_patch = step.json;
-  }
+  if (step.kind == Step::Kind::Consistency)
+    p.consistency = sim::parse_consistency_patch(JsonReader(step.json, s.file, step.where + "/consistency"),
+                                                 s.backend.model.topology);
   return p;
 }
 
@@ -171,7 +129,7 @@ std::string PlannedStep::describe() const {
     case Step::Kind::Quiesce: return "quiesce";
     case Step::Kind::FlushCache: return "flush the Redis cache";
     case Step::Kind::Faults: return "add " + std::to_string(rules.size()) + " fault rule(s)";
-    case Step::Kind::Consistency: return "change consistency " + consistency_patch.dump();
+    case Step::Kind::Consistency: return "change consistency " + sim::consistency_patch_to_json(consistency).dump();
   }
   return "?";
 }

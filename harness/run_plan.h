@@ -15,6 +15,7 @@
 
 #include "harness/registry_client.h"
 #include "harness/scenario.h"
+#include "sim/model/consistency.h"
 #include "sim/model/fault_rules.h"
 
 namespace stalemate::harness {
@@ -44,10 +45,9 @@ struct PlannedStep {
   int instance = -1;   // Restart, Kill: -1 all
   std::int64_t duration_us = 0;
   std::vector<sim::FaultRule> rules;  // Faults, placeholders resolved, checked against the topology
-  // Consistency: the patch as written, validated; applied over the knobs in
-  // force when the step runs (becomes a typed patch with the model's
-  // ConsistencyPatch).
-  nlohmann::json consistency_patch;
+  // Consistency: parsed and checked against the topology; applied over the
+  // knobs in force when the step runs.
+  sim::ConsistencyPatch consistency;
   bool flip_byte_after = false;  // the checker self-test corrupts the store after this step
 
   std::string describe() const;  // "push image 0 (dockerd)", "wait 60s"

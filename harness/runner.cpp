@@ -222,8 +222,7 @@ struct RunState {
       case Step::Kind::Quiesce: store().quiesce(); break;
       case Step::Kind::Faults: store().add_rules(step.rules); break;
       case Step::Kind::Consistency:
-        store().set_consistency(sim::parse_consistency(
-            JsonReader(step.consistency_patch, plan.scenario.file, step.where), store().params_now()));
+        store().patch_consistency(step.consistency);
         break;
     }
     if (step.flip_byte_after) {

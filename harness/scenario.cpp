@@ -145,7 +145,8 @@ std::size_t parse_image_ref(const JsonReader& r, const std::vector<ImageWorkload
   return static_cast<std::size_t>(index);
 }
 
-Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, int instances) {
+Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, int instances,
+                const sim::StoreTopology& topology) {
   Step st;
   st.where = r.pointer();
   auto via = [&]() {
@@ -200,11 +201,13 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
     r.expect_object({"faults"});
     st.kind = Step::Kind::Faults;
     st.json = r.at("faults").value();
+    nlohmann::json resolved;
     try {
-      sim::parse_fault_rules(JsonReader(resolve_placeholders(st.json, images), r.file(), r.at("faults").pointer()));
+      resolved = resolve_placeholders(st.json, images);
     } catch (const InputError& e) {
       r.at("faults").fail(e.what());
     }
+    sim::parse_fault_rules(JsonReader(resolved, r.file(), r.at("faults").pointer()), topology);
   } else if (r.has("consistency")) {
     r.expect_object({"consistency"});
     st.kind = Step::Kind::Consistency;
@@ -216,7 +219,7 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
   return st;
 }
 
-void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances) {
+void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances, const sim::StoreTopology& topology) {
   r.expect_object({"images", "push", "pull", "verify_acknowledged", "converge_check", "steps"});
   PushOptions default_push;
   if (r.has("push")) default_push = parse_push(r.at("push"), default_push);
@@ -246,7 +249,7 @@ void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances) {
   if (r.has("steps")) {
     auto steps = r.at("steps");
     if (steps.size() > kMaxSteps) steps.fail("at most " + std::to_string(kMaxSteps) + " steps");
-    for (std::size_t i = 0; i < steps.size(); ++i) w.steps.push_back(parse_step(steps.at(i), w.images, instances));
+    for (std::size_t i = 0; i < steps.size(); ++i) w.steps.push_back(parse_step(steps.at(i), w.images, instances, topology));
   }
   w.verify_acknowledged = r.get_bool("verify_acknowledged", true);
   w.converge_check = r.get_bool("converge_check", true);
@@ -279,7 +282,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   if (r.has("backend")) parse_backend(r.at("backend"), s.backend);
   if (r.has("registry")) parse_registry(r.at("registry"), s.registry, s.backend.type);
   if (s.backend.type == "s3" && !r.has("registry")) s.registry.chunksize = std::max<std::uint64_t>(s.registry.chunksize, 10u << 20);
-  parse_workload(r.at("workload"), s.workload, s.registry.instances);
+  parse_workload(r.at("workload"), s.workload, s.registry.instances, s.backend.model.topology);
   // Rules may name blobs by placeholder: validate them with the placeholders
   // resolved (the run resolves them again once the seed is final).
   if (r.has("backend") && r.at("backend").has("faults")) {
@@ -289,7 +292,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
     } catch (const InputError& e) {
       r.at("backend").at("faults").fail(e.what());
     }
-    s.backend.model.rules = sim::parse_fault_rules(JsonReader(resolved, file, "/backend/faults"));
+    s.backend.model.rules = sim::parse_fault_rules(JsonReader(resolved, file, "/backend/faults"), s.backend.model.topology);
   }
   for (const auto& st : s.workload.steps)
     if (st.kind == Step::Kind::FlushCache && s.registry.cache != "redis")

@@ -122,12 +122,11 @@ TEST_CASE("the run plan refuses a rule naming a replica the store does not have,
   j["workload"]["steps"] = json::array({{{"push", 0}},
                                         {{"pull", 0}},
                                         {{"faults", json::array({{{"kind", "ROW"}, {"replicas", {5}}}})}}});
-  CHECK(parse_error(j).empty());  // well-formed: the topology check belongs to the plan
-  const auto what = plan_error(j);
+  const auto what = plan_error(j);  // parse_scenario or the plan: before anything starts
   INFO(what);
   CHECK(what.find("limits.json") != std::string::npos);
   CHECK(what.find("/workload/steps/2/faults/0") != std::string::npos);
-  CHECK(what.find("replica 5") != std::string::npos);
+  CHECK(what.find("replica c5 is beyond the 3 container replicas") != std::string::npos);
 
   j["backend"] = {{"replicas", {{"containers", 5}}}};
   CHECK(plan_error(j).empty());

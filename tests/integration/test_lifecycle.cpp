@@ -152,7 +152,7 @@ TEST_CASE("a rule naming a replica the store lacks, in the last step: exit 2 bef
   CHECK(Clock::now() - t0 < std::chrono::seconds(5));
   CHECK(r.err.find(scenario) != std::string::npos);
   CHECK(r.err.find("/workload/steps/2/faults/0") != std::string::npos);
-  CHECK(r.err.find("replica 7") != std::string::npos);
+  CHECK(r.err.find("replica c7 is beyond") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(out / "registry.log"));
   CHECK(r.err.find("running (pid") == std::string::npos);
 }
