@@ -187,7 +187,7 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
   } else if (r.has("clock")) {
     r.expect_object({"clock"});
     st.kind = Step::Kind::Clock;
-    st.duration_us = bounded_duration(r.at("clock"), 0, kMaxClockAdvanceUs, "the clock advances 0 to 366 days");
+    st.duration_us = bounded_duration(r.at("clock"), 0, kMaxClockAdvanceUs, "the clock advances 0 to 365 days");
   } else if (r.has("flush_cache")) {
     r.expect_object({"flush_cache"});
     st.kind = Step::Kind::FlushCache;

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_reader.h"
+
 #include "harness/registry_client.h"
 #include "sim/model/store.h"
 #include "sim/s3/s3_frontend.h"
@@ -23,7 +25,7 @@ inline constexpr std::uint64_t kMaxLayerSize = 64 * kGiB;       // one layer
 inline constexpr std::uint64_t kMaxWorkloadBytes = 256 * kGiB;  // all layers of all images
 inline constexpr std::uint64_t kMaxChunkSize = 5 * kGiB;        // registry chunksize, push chunks, pull slices
 inline constexpr std::int64_t kMaxWaitUs = 600'000'000;         // a wait step: 10 minutes
-inline constexpr std::int64_t kMaxClockAdvanceUs = 366ll * 24 * 3600 * 1'000'000;  // a clock step: a year
+inline constexpr std::int64_t kMaxClockAdvanceUs = kMaxDurationUs;  // a clock step: a year (any duration's limit)
 inline constexpr std::size_t kMaxImages = 1000;
 inline constexpr std::size_t kMaxLayersPerImage = 1000;
 inline constexpr std::size_t kMaxSteps = 100'000;
