@@ -26,13 +26,15 @@ const char* kUsage =
     "usage:\n"
     "  stalemate run SCENARIO.json [--out DIR] [--registry PATH] [--seed N] [--control]\n"
     "      run one scenario against a real registry; exit 0 all invariants held,\n"
-    "      1 a violation (or a failed operation), 2 bad input, 3 infrastructure failure;\n"
+    "      1 a violation (or a failed operation), 2 bad input, 3 infrastructure failure\n"
+    "      (a registry that would not start or died mid-run), 130 interrupted (SIGINT;\n"
+    "      143 SIGTERM) after writing a partial report marked \"aborted\";\n"
     "      --control runs it as its negative control (no faults, no lag, X-Newest reads)\n"
     "  stalemate suite DIR|FILE... [--registry PATH] [--baseline PATH] [--junit FILE]\n"
     "                      [--out DIR] [--seeds N] [--controls]\n"
     "      every scenario given (folders searched for *.json) against a registry (and a\n"
     "      baseline); stochastic scenarios over seeds 1..N; --controls adds each negative control;\n"
-    "      over seeds 1..N; exit 1 when the candidate breaks an invariant\n"
+    "      exit 1 when the candidate breaks an invariant, 130 on SIGINT\n"
     "  stalemate serve --swift 127.0.0.1:PORT | --s3 127.0.0.1:PORT [--control 127.0.0.1:PORT]\n"
     "                  [--control-token TOKEN]\n"
     "      serve the fake Swift (or S3) alone until SIGINT/SIGTERM, printing endpoint and credentials;\n"
@@ -101,7 +103,8 @@ std::uint64_t parse_number(const std::string& option, const std::string& text) {
 
 int cmd_suite(const Args& args) {
   if (args.positional.empty()) throw InputError("suite takes scenario files or folders");
-  install_child_reaper();
+  // Ctrl-C: the scenario running writes its partial report, then the suite stops (exit 130).
+  install_child_reaper(OnInterrupt::Abort);
   SuiteOptions options;
   options.paths = args.positional;
   if (args.registry) options.registry = *args.registry;
@@ -114,21 +117,34 @@ int cmd_suite(const Args& args) {
     options.seeds = static_cast<unsigned>(n);
   }
   options.controls = args.controls;
-  return run_suite(options);
+  try {
+    return run_suite(options);
+  } catch (const Interrupted& e) {
+    std::cerr << "stalemate: suite " << e.what() << "\n";
+    return 128 + e.signal;
+  }
 }
 
 int cmd_run(const Args& args) {
   if (args.positional.size() != 1) throw InputError("run takes exactly one scenario file");
-  install_child_reaper();
+  // Ctrl-C kills the children at once, then the run writes its partial report.
+  install_child_reaper(OnInterrupt::Abort);
   RunOptions options;
+  options.progress = true;
   if (args.out) options.out_dir = *args.out;
   if (args.registry) options.registry_binary = *args.registry;
   if (args.seed) options.seed = parse_number("--seed", *args.seed);
   options.control = args.control;
-  Scenario scenario = load_scenario(args.positional[0]);
-  auto outcome = run_scenario(std::move(scenario), options);
-  std::cout << reports::render_summary(outcome.report);
-  return outcome.exit_code;
+  // Everything is parsed and checked before any process starts.
+  RunPlan plan = make_run_plan(load_scenario(args.positional[0]), options);
+  try {
+    auto outcome = run_plan(std::move(plan));
+    std::cout << reports::render_summary(outcome.report);
+    return outcome.exit_code;
+  } catch (const Interrupted& e) {
+    std::cerr << "stalemate: " << e.what() << "\n";
+    return 128 + e.signal;
+  }
 }
 
 // "ADDRESS:PORT" of a serve option; the address must be given.

@@ -129,11 +129,19 @@ std::string JsonReader::as_enum(std::initializer_list<const char*> choices) cons
   fail("\"" + s + "\" is not one of " + list);
 }
 
+namespace {
+// Range-checks before the cast: casting a double beyond int64 (e.g. "1e30s")
+// to an integer is undefined behaviour, and a NaN or negative delay is never meant.
+std::int64_t checked_duration_us(const JsonReader& r, double us, const std::string& text) {
+  if (std::isnan(us) || us < 0) r.fail("a duration must be a number >= 0, got " + text);
+  if (us > static_cast<double>(kMaxDurationUs)) r.fail("duration " + text + " is longer than the maximum of one year");
+  return static_cast<std::int64_t>(us);
+}
+}  // namespace
+
 std::int64_t JsonReader::as_duration_us() const {
   if (value_.is_number()) {
-    const double seconds = as_number();
-    if (seconds < 0) fail("a duration must not be negative");
-    return static_cast<std::int64_t>(seconds * 1e6);
+    return checked_duration_us(*this, as_number() * 1e6, value_.dump());
   }
   if (!value_.is_string()) fail("expected a duration such as 2.5, \"150ms\" or \"2s\", got " + type_name(value_));
   const std::string s = value_.get<std::string>();
@@ -141,8 +149,7 @@ std::int64_t JsonReader::as_duration_us() const {
   static const std::pair<const char*, double> units[] = {{"us", 1}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {"h", 3600e6}};
   for (const auto& [name, factor] : units) {
     if (unit == name) {
-      if (number < 0) fail("a duration must not be negative");
-      return static_cast<std::int64_t>(number * factor);
+      return checked_duration_us(*this, number * factor, "\"" + s + "\"");
     }
   }
   fail("unknown duration unit in \"" + s + "\" (use us, ms, s, m or h)");

@@ -18,6 +18,11 @@ struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The longest duration any input may give (delays, holds, rule windows, phase
+// times, clock advances): one year. Far beyond any run, and far below the
+// int64 microsecond range, so sums of a time and a duration cannot overflow.
+constexpr std::int64_t kMaxDurationUs = 365LL * 24 * 3600 * 1'000'000;
+
 class JsonReader {
  public:
   JsonReader(const nlohmann::json& value, std::string file, std::string pointer = "");
@@ -40,7 +45,8 @@ class JsonReader {
   // 1048576, "1MiB", "64 KiB", "1.5GiB", "512B", "10MB" (decimal units too).
   std::uint64_t as_size() const;
   std::string as_enum(std::initializer_list<const char*> choices) const;
-  // A duration in microseconds: 2.5 (seconds), "150ms", "2s", "1.5m", "1h", "500us".
+  // A duration in microseconds: 2.5 (seconds), "150ms", "2s", "1.5m", "1h", "500us";
+  // finite, >= 0 and at most kMaxDurationUs.
   std::int64_t as_duration_us() const;
 
   // Optional members with defaults.

@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -83,8 +84,12 @@ std::string last_lines(const std::string& text, std::size_t lines) {
 }
 
 std::string describe_status(int status) {
+  if (status < 0) return "ended (reaped elsewhere)";
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+  if (WIFSIGNALED(status)) {
+    const char* name = sigabbrev_np(WTERMSIG(status));
+    return "was killed by signal " + std::to_string(WTERMSIG(status)) + (name ? std::string(" (SIG") + name + ")" : "");
+  }
   return "stopped";
 }
 
@@ -99,13 +104,18 @@ int wait_blocking(pid_t pid) {
   }
 }
 
-// fork + exec with a clean environment; the child dies with us (PDEATHSIG).
-// Everything the child touches is prepared before fork(): between fork and
-// exec only async-signal-safe calls are made.
-pid_t spawn_child(const std::vector<std::string>& command, const fs::path& log, const fs::path& work_dir) {
+namespace {
+
+// fork + exec with a clean environment; the child dies with us (PDEATHSIG)
+// and leads a process group of its own, so that a script's children go with
+// it. Everything the child touches is prepared before fork(): between fork
+// and exec only async-signal-safe calls are made. out_fd becomes stdout and
+// stderr.
+pid_t spawn_with_output(const std::vector<std::string>& command, int out_fd, const fs::path& work_dir) {
   std::vector<std::string> args = command;
   const std::string& binary = args.front();
-  std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + work_dir.string()};
+  std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                                  "HOME=" + (work_dir.empty() ? std::string("/") : work_dir.string())};
   std::vector<char*> argv, envp;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -113,13 +123,10 @@ pid_t spawn_child(const std::vector<std::string>& command, const fs::path& log, 
   envp.push_back(nullptr);
   const std::string dir = work_dir.string();
 
-  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw InfrastructureError("cannot open log " + log.string() + ": " + errno_text(errno));
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int exec_pipe[2];
   if (null_fd < 0 || ::pipe2(exec_pipe, O_CLOEXEC) != 0) {
     const int err = errno;
-    ::close(log_fd);
     if (null_fd >= 0) ::close(null_fd);
     throw InfrastructureError("cannot prepare a child process: " + errno_text(err));
   }
@@ -128,6 +135,7 @@ pid_t spawn_child(const std::vector<std::string>& command, const fs::path& log, 
   if (pid == 0) {
     int err = 0;
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(127);
+    ::setpgid(0, 0);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -135,8 +143,8 @@ pid_t spawn_child(const std::vector<std::string>& command, const fs::path& log, 
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) ::sigaction(sig, &dfl, nullptr);
-    if (::dup2(null_fd, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0) err = errno;
-    if (!err && ::chdir(dir.c_str()) != 0) err = errno;
+    if (::dup2(null_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(out_fd, 2) < 0) err = errno;
+    if (!err && !dir.empty() && ::chdir(dir.c_str()) != 0) err = errno;
     if (!err) {
       // Keep only stdio and the exec-status pipe (which closes on exec).
       const int keep = exec_pipe[1];
@@ -151,12 +159,12 @@ pid_t spawn_child(const std::vector<std::string>& command, const fs::path& log, 
   }
   const int fork_errno = errno;
   ::close(exec_pipe[1]);
-  ::close(log_fd);
   ::close(null_fd);
   if (pid < 0) {
     ::close(exec_pipe[0]);
     throw InfrastructureError("fork failed: " + errno_text(fork_errno));
   }
+  ::setpgid(pid, pid);  // also from here, so the group exists before we may signal it
   register_child(pid);
   // EOF on the pipe: exec succeeded. An int: exec (or setup) failed.
   int child_err = 0;
@@ -173,22 +181,196 @@ pid_t spawn_child(const std::vector<std::string>& command, const fs::path& log, 
   return pid;
 }
 
+// The child and whatever it started in its group.
+void signal_group(pid_t pid, int sig) {
+  if (::kill(-pid, sig) != 0) ::kill(pid, sig);
+}
+
+}  // namespace
+
+pid_t spawn_child(const std::vector<std::string>& command, const fs::path& log, const fs::path& work_dir) {
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw InfrastructureError("cannot open log " + log.string() + ": " + errno_text(errno));
+  try {
+    const pid_t pid = spawn_with_output(command, log_fd, work_dir);
+    ::close(log_fd);
+    return pid;
+  } catch (...) {
+    ::close(log_fd);
+    throw;
+  }
+}
+
 void stop_child(pid_t pid, std::chrono::milliseconds grace) {
   if (pid <= 0) return;
-  ::kill(pid, SIGTERM);
+  signal_group(pid, SIGTERM);
   const auto deadline = Clock::now() + grace;
   while (Clock::now() < deadline) {
     int status = 0;
     const pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid || (r < 0 && errno == ECHILD)) {
+      ::kill(-pid, SIGKILL);  // stragglers of its group
       unregister_child(pid);
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, bounded by the deadline
   }
-  ::kill(pid, SIGKILL);
+  signal_group(pid, SIGKILL);
   wait_blocking(pid);
   unregister_child(pid);
+}
+
+bool BoundedRun::ok() const { return !timed_out && wait_status >= 0 && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0; }
+
+BoundedRun run_bounded(const std::vector<std::string>& command, std::chrono::milliseconds timeout) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) throw InfrastructureError("cannot create a pipe: " + errno_text(errno));
+  pid_t pid = -1;
+  try {
+    pid = spawn_with_output(command, out[1], {});
+  } catch (...) {
+    ::close(out[0]);
+    ::close(out[1]);
+    throw;
+  }
+  ::close(out[1]);
+  BoundedRun run;
+  const auto deadline = Clock::now() + timeout;
+  bool eof = false;
+  while (!eof) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{out[0], POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 100)));
+    if (r < 0 && errno != EINTR) break;
+    if (r <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n > 0 && run.output.size() < (64u << 10)) run.output.append(buf, static_cast<std::size_t>(n));
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) eof = true;
+  }
+  ::close(out[0]);
+  // Output closed (or the deadline passed): the exit follows at once, or never.
+  while (true) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      run.wait_status = status;
+      ::kill(-pid, SIGKILL);  // anything it left behind in its group
+      unregister_child(pid);
+      return run;
+    }
+    if (r < 0 && errno != EINTR) break;
+    if (Clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval, bounded by the deadline
+  }
+  run.timed_out = true;
+  signal_group(pid, SIGKILL);
+  wait_blocking(pid);
+  unregister_child(pid);
+  return run;
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+  return std::to_string(d.count()) + " ms";
+}
+
+std::string ProcessDeath::describe_short() const { return name + " (pid " + std::to_string(pid) + ") " + how(); }
+
+std::string ProcessDeath::describe() const {
+  return describe_short() + "; last log lines (" + log.string() + "):\n" + log_tail;
+}
+
+ManagedProcess::ManagedProcess(std::string name, fs::path work_dir, fs::path log,
+                               std::chrono::milliseconds start_timeout)
+    : work_dir_(std::move(work_dir)), start_timeout_(start_timeout), name_(std::move(name)), log_(std::move(log)) {
+  install_child_reaper();
+}
+
+ManagedProcess::~ManagedProcess() {
+  try {
+    stop();
+  } catch (...) {
+  }
+}
+
+void ManagedProcess::start() {
+  stop();
+  death_.reset();
+  if (!start_once(true) && !start_once(false))
+    throw InfrastructureError(label() + " could not start");  // not reached: start_once(false) throws
+}
+
+void ManagedProcess::restart() {
+  stop();
+  start();
+}
+
+// One attempt: true when ready; false when it ended and may be retried;
+// throws otherwise.
+bool ManagedProcess::start_once(bool may_retry) {
+  const auto cmd = command();
+  const std::uint64_t log_start = file_size_or_zero(log_);
+  pid_ = spawn_child(cmd, log_, work_dir_);
+  const auto deadline = Clock::now() + start_timeout_;
+  std::string last;
+  while (true) {
+    // First: on Ctrl-C the reaper has already killed the child.
+    if (const int sig = interrupt_signal()) {
+      kill();
+      throw Interrupted(sig);
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      reap(pid_, status, true);
+      const std::string log = log_since(log_, log_start);
+      if (may_retry && retry_after_exit(log)) return false;
+      throw InfrastructureError(label() + " " + describe_status(status) + " before it would " + ready_condition() +
+                                "; last log lines (" + log_.string() + "):\n" + last_lines(log, 20));
+    }
+    if (ready(last)) return true;
+    if (Clock::now() >= deadline) {
+      kill();
+      throw InfrastructureError(label() + " did not " + ready_condition() + " within " +
+                                seconds_text(start_timeout_) + " (last: " + last +
+                                "); last log lines (" + log_.string() + "):\n" +
+                                last_lines(log_since(log_, log_start), 20));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // poll interval, bounded by the deadline
+  }
+}
+
+void ManagedProcess::reap(pid_t pid, int status, bool expected) {
+  ::kill(-pid, SIGKILL);  // stragglers of its group
+  unregister_child(pid);
+  pid_ = -1;
+  if (!expected)
+    death_ = ProcessDeath{name_, pid, status, log_, last_lines(log_since(log_, 0), 20)};
+}
+
+void ManagedProcess::stop() {
+  if (pid_ <= 0) return;
+  stop_child(pid_, std::chrono::seconds(5));
+  pid_ = -1;
+}
+
+void ManagedProcess::kill() {
+  if (pid_ <= 0) return;
+  signal_group(pid_, SIGKILL);
+  wait_blocking(pid_);
+  unregister_child(pid_);
+  pid_ = -1;
+}
+
+bool ManagedProcess::alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == 0) return true;
+  // ECHILD: reaped elsewhere (the reaper's handler); how it ended is unknown.
+  reap(pid_, r == pid_ ? status : -1, false);
+  return false;
 }
 
 }  // namespace stalemate::harness

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <mutex>
+#include <string>
 #include <sys/wait.h>
 
 namespace stalemate::harness {
@@ -16,13 +17,25 @@ namespace {
 constexpr int kSlots = 512;
 std::atomic<pid_t> g_children[kSlots];
 std::mutex g_install_mutex;
+std::atomic<int> g_mode{static_cast<int>(OnInterrupt::Die)};
+std::atomic<int> g_interrupt{0};
 static_assert(std::atomic<pid_t>::is_always_lock_free, "pid table must be lock-free for the signal handler");
 
 void stalemate_reaper_handler(int sig) {
   const int saved_errno = errno;
   for (auto& slot : g_children) {
     const pid_t pid = slot.load(std::memory_order_relaxed);
-    if (pid > 0) ::kill(pid, SIGKILL);
+    if (pid > 0) {
+      ::kill(-pid, SIGKILL);  // its process group (a script's children)
+      ::kill(pid, SIGKILL);
+    }
+  }
+  // Abort mode, first signal: the children are dead; the run reaps them,
+  // notices the flag at its next check and writes its partial report.
+  int none = 0;
+  if (g_mode.load() == static_cast<int>(OnInterrupt::Abort) && g_interrupt.compare_exchange_strong(none, sig)) {
+    errno = saved_errno;
+    return;
   }
   for (auto& slot : g_children) {
     const pid_t pid = slot.exchange(0, std::memory_order_relaxed);
@@ -46,6 +59,11 @@ void stalemate_reaper_handler(int sig) {
 
 }  // namespace
 
+void install_child_reaper(OnInterrupt mode) {
+  g_mode.store(static_cast<int>(mode));
+  install_child_reaper();
+}
+
 void install_child_reaper() {
   // Idempotent, but re-installs if someone (a test framework, say) replaced
   // the handlers since.
@@ -64,6 +82,14 @@ void install_child_reaper() {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
 }
+
+int interrupt_signal() { return g_interrupt.load(); }
+
+Interrupted::Interrupted(int sig, const std::string& detail)
+    : std::runtime_error(std::string("interrupted by ") +
+                         (sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal " + std::to_string(sig)) +
+                         (detail.empty() ? "" : "; " + detail)),
+      signal(sig) {}
 
 void register_child(pid_t pid) {
   if (pid <= 0) return;

@@ -41,35 +41,39 @@ std::string redis_command(unsigned short port, const std::string& command) {
 
 bool redis_ping(unsigned short port) { return redis_command(port, "PING") == "+PONG"; }
 
-RedisProcess::RedisProcess(const std::filesystem::path& work_dir, std::string binary) {
-  install_child_reaper();
-  std::filesystem::create_directories(work_dir);
-  if (::access(binary.c_str(), X_OK) != 0)
-    throw InfrastructureError("redis binary " + binary + " is not executable (install redis-server): " +
+namespace {
+std::filesystem::path absolute_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InfrastructureError("cannot create work dir " + dir.string() + ": " + ec.message());
+  return std::filesystem::absolute(dir);
+}
+}  // namespace
+
+RedisProcess::RedisProcess(const std::filesystem::path& work_dir, std::string binary)
+    : ManagedProcess("redis", absolute_dir(work_dir), absolute_dir(work_dir) / "redis.log", kStartTimeout),
+      binary_(std::move(binary)) {
+  if (::access(binary_.c_str(), X_OK) != 0)
+    throw InfrastructureError("redis binary " + binary_ + " is not executable (install redis-server): " +
                               errno_text(errno));
-  log_ = std::filesystem::absolute(work_dir) / "redis.log";
-  port_ = pick_free_port();
-  pid_ = spawn_child({binary, "--bind", "127.0.0.1", "--port", std::to_string(port_), "--save", "", "--appendonly",
-                      "no", "--protected-mode", "yes", "--dir", std::filesystem::absolute(work_dir).string()},
-                     log_, work_dir);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (!redis_ping(port_)) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      unregister_child(pid_);
-      pid_ = -1;
-      throw InfrastructureError("redis-server " + describe_status(status) + "; last log lines:\n" +
-                                last_lines(log_since(log_, 0), 10));
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      stop();
-      throw InfrastructureError("redis-server did not answer PING within 15 s on 127.0.0.1:" + std::to_string(port_));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // poll interval, bounded by the deadline
-  }
+  start();
 }
 
-RedisProcess::~RedisProcess() { stop(); }
+std::vector<std::string> RedisProcess::command() {
+  port_ = pick_free_port();
+  return {binary_, "--bind", "127.0.0.1", "--port", std::to_string(port_), "--save", "", "--appendonly", "no",
+          "--protected-mode", "yes", "--dir", work_dir_.string()};
+}
+
+bool RedisProcess::ready(std::string& last) {
+  const auto reply = redis_command(port_, "PING");
+  last = reply.empty() ? "no answer" : reply;
+  return reply == "+PONG";
+}
+
+std::string RedisProcess::ready_condition() const {
+  return "answer PING on 127.0.0.1:" + std::to_string(port_);
+}
 
 void RedisProcess::flush_all() {
   const auto reply = redis_command(port_, "FLUSHALL");
@@ -77,10 +81,5 @@ void RedisProcess::flush_all() {
 }
 
 std::string RedisProcess::address() const { return "127.0.0.1:" + std::to_string(port_); }
-
-void RedisProcess::stop() {
-  stop_child(pid_, std::chrono::seconds(5));
-  pid_ = -1;
-}
 
 }  // namespace stalemate::harness

@@ -3,31 +3,36 @@
 // always stopped and reaped like the registry itself. Nothing is persisted.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <sys/types.h>
+#include <vector>
+
+#include "harness/child_process.h"
 
 namespace stalemate::harness {
 
-class RedisProcess {
+class RedisProcess : public ManagedProcess {
  public:
-  // Throws InfrastructureError (missing binary, no PONG within the timeout).
+  static constexpr std::chrono::milliseconds kStartTimeout{15'000};
+  // Starts it. Throws InfrastructureError (missing binary, no PONG within the timeout).
   explicit RedisProcess(const std::filesystem::path& work_dir, std::string binary = "/usr/bin/redis-server");
-  ~RedisProcess();
-  RedisProcess(const RedisProcess&) = delete;
-  RedisProcess& operator=(const RedisProcess&) = delete;
 
   std::string address() const;  // "127.0.0.1:PORT"
-  std::filesystem::path log_path() const { return log_; }
   // FLUSHALL: every cached descriptor is gone, as after an eviction or a
   // Redis restart without persistence. Throws InfrastructureError.
   void flush_all();
-  void stop();
+
+ protected:
+  std::vector<std::string> command() override;
+  bool ready(std::string& last) override;
+  std::string ready_condition() const override;
+  std::string label() const override { return "redis-server"; }
 
  private:
-  pid_t pid_ = -1;
+  std::string binary_;
   unsigned short port_ = 0;
-  std::filesystem::path log_;
 };
 
 // Sends one inline command to 127.0.0.1:port and returns the first reply line

@@ -28,11 +28,7 @@ std::string RegistryFleet::base_url(std::size_t i) const { return instances_.at(
 void RegistryFleet::restart(int which) {
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     if (which >= 0 && static_cast<std::size_t>(which) != i) continue;
-    RegistryLaunch l = launch_for(i);
-    l.port = instances_[i]->port();
-    instances_[i]->stop();
-    instances_[i].reset();
-    instances_[i] = std::make_unique<RegistryProcess>(l);
+    instances_[i]->restart();  // same port, same log, a cold descriptor cache
     ++restarts_[i];
   }
 }
@@ -42,12 +38,19 @@ void RegistryFleet::stop() {
     if (p) p->stop();
 }
 
+std::vector<ManagedProcess*> RegistryFleet::processes() const {
+  std::vector<ManagedProcess*> out;
+  for (const auto& p : instances_) out.push_back(p.get());
+  return out;
+}
+
 nlohmann::json RegistryFleet::describe() const {
   nlohmann::json out = nlohmann::json::array();
   for (std::size_t i = 0; i < instances_.size(); ++i) {
     out.push_back({{"url", instances_[i]->base_url()},
                    {"config", instances_[i]->config_path().string()},
                    {"log", instances_[i]->log_path().string()},
+                   {"pid", instances_[i]->pid()},
                    {"restarts", restarts_[i]}});
   }
   return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,9 @@ class RegistryFleet {
   // Stops and starts instance i (-1: every instance) on its old port.
   void restart(int i);
   void stop();
-  nlohmann::json describe() const;  // per instance: url, config path, log path, restarts
+  nlohmann::json describe() const;  // per instance: url, config path, log path, pid, restarts
+  // Every instance, for the run's liveness checks and log scans.
+  std::vector<ManagedProcess*> processes() const;
 
  private:
   RegistryLaunch launch_for(std::size_t i) const;

@@ -8,9 +8,12 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 #include <sys/types.h>
 
 #include <nlohmann/json.hpp>
+
+#include "harness/child_process.h"
 
 namespace stalemate::harness {
 
@@ -32,31 +35,39 @@ struct RegistryLaunch {
   std::chrono::seconds start_timeout{30};
 };
 
-class RegistryProcess {
+// The registry as a ManagedProcess: ready when GET /v2/ answers 200; a start
+// that loses its port to another process is retried once on a new one.
+class RegistryProcess : public ManagedProcess {
  public:
-  explicit RegistryProcess(RegistryLaunch launch);  // throws InfrastructureError
-  ~RegistryProcess();
-  RegistryProcess(const RegistryProcess&) = delete;
-  RegistryProcess& operator=(const RegistryProcess&) = delete;
+  explicit RegistryProcess(RegistryLaunch launch);  // starts it; throws InfrastructureError
 
   std::string base_url() const;  // "http://127.0.0.1:PORT"
-  unsigned short port() const;
-  pid_t pid() const;
-  std::filesystem::path log_path() const;
-  std::filesystem::path config_path() const;
-  const nlohmann::json& config() const;
-  // SIGTERM, then SIGKILL after a grace period; reaps. Idempotent.
-  void stop();
+  unsigned short port() const { return port_; }
+  std::filesystem::path config_path() const { return config_path_; }
+  const nlohmann::json& config() const { return config_; }
 
-  // `binary --version`, e.g. "github.com/docker/distribution 2.8.2+ds1"
-  static std::string version_of(const std::string& binary);
+  // `binary --version`, e.g. "github.com/docker/distribution 2.8.2+ds1"; ""
+  // when it cannot be run or fails. Throws InfrastructureError (naming the
+  // binary) when it does not answer within `timeout`.
+  static std::string version_of(const std::string& binary,
+                                std::chrono::milliseconds timeout = kVersionTimeout);
+  static constexpr std::chrono::milliseconds kVersionTimeout{10'000};
   // The generated config (exposed for tests): http on 127.0.0.1:port, the given
   // storage section, health checks off, overrides applied.
   static nlohmann::json make_config(const RegistryLaunch& launch, unsigned short port);
 
+ protected:
+  std::vector<std::string> command() override;
+  bool ready(std::string& last) override;
+  bool retry_after_exit(const std::string& log) override;
+  std::string ready_condition() const override;
+  std::string label() const override { return "registry " + launch_.binary; }
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  RegistryLaunch launch_;
+  unsigned short port_ = 0;
+  nlohmann::json config_;
+  std::filesystem::path config_path_;
 };
 
 }  // namespace stalemate::harness

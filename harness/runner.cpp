@@ -1,13 +1,16 @@
 #include "harness/runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <set>
 #include <thread>
 
 #include "common/json_reader.h"
 #include "common/time_format.h"
 #include "harness/checkers.h"
+#include "harness/child_reaper.h"
 #include "harness/evidence.h"
 #include "harness/fake_backend.h"
 #include "harness/history.h"
@@ -15,18 +18,22 @@
 #include "harness/registry_client.h"
 #include "harness/registry_fleet.h"
 #include "reports/run_report.h"
+#include "reports/verdict.h"
 
 namespace stalemate::harness {
 
-std::uint64_t layer_content_seed(std::uint64_t scenario_seed, std::uint64_t layer_seed) {
-  // splitmix64 finaliser over the pair
-  std::uint64_t z = scenario_seed * 0x9E3779B97F4A7C15ull + layer_seed + 0x632BE59BD9B4E019ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 namespace {
+
+namespace fs = std::filesystem;
+
+// A child that ended while nobody had asked it to.
+struct ProcessDied : InfrastructureError {
+  ProcessDied(ProcessDeath d, const std::string& during)
+      : InfrastructureError(d.describe_short() + " during " + during + "; last log lines (" + d.log.string() + "):\n" +
+                            d.log_tail),
+        death(std::move(d)) {}
+  ProcessDeath death;
+};
 
 // Flips one byte of the first stored object under the prefix that is long
 // enough; returns its name or "".
@@ -40,106 +47,257 @@ std::string apply_flip_byte(FakeBackend& backend, const DebugSpec& debug) {
   return "";
 }
 
-// Without explicit steps: push every image, then pull each by tag and/or digest.
-std::vector<Step> default_steps(const WorkloadSpec& w) {
-  std::vector<Step> steps;
-  for (std::size_t i = 0; i < w.images.size(); ++i) {
-    Step s;
-    s.kind = Step::Kind::Push;
-    s.image = i;
-    steps.push_back(s);
-  }
-  for (std::size_t i = 0; i < w.images.size(); ++i) {
-    for (bool by_digest : {false, true}) {
-      if ((by_digest && !w.pull_by_digest) || (!by_digest && !w.pull_by_tag)) continue;
-      Step s;
-      s.kind = Step::Kind::Pull;
-      s.image = i;
-      s.by_digest = by_digest;
-      steps.push_back(s);
+// What the run has seen so far, and the report it becomes.
+struct RunRecord {
+  fs::path out_dir;
+  nlohmann::json report;
+  nlohmann::json errors = nlohmann::json::array();
+  nlohmann::json notes = nlohmann::json::array();
+  History history;
+  // Violations from this index on were recorded after the last check that
+  // every child was alive: a death may have caused them.
+  std::size_t suspect_from = SIZE_MAX;
+
+  nlohmann::json violations_json() const {
+    nlohmann::json out = nlohmann::json::array();
+    const auto violations = violations_of(history);
+    for (std::size_t i = 0; i < violations.size(); ++i) {
+      nlohmann::json j = violations[i];
+      if (i >= suspect_from) j["after_process_death"] = true;  // not a finding: see "infrastructure_failure"
+      out.push_back(std::move(j));
     }
+    return out;
   }
-  return steps;
+
+  // An infrastructure failure or an interrupt still leaves a report with what
+  // was seen so far, marked as unfinished.
+  void write_unfinished(const reports::RunVerdict& verdict, const std::string& reason) {
+    const auto check = check_history(history);
+    report["requests"] = judged_requests(history.requests(), check.violations);
+    report["violations"] = violations_json();
+    report["errors"] = errors;
+    report["notes"] = notes;
+    report["aborted"] = true;
+    report["abort_reason"] = reason;
+    report["verdict"] = reports::render_verdict_line(verdict);
+    report["verdict_data"] = reports::verdict_json(verdict);
+    report["finished_at"] = iso8601_millis(now_micros());
+    reports::write_json_file(out_dir, "report.json", report);
+  }
+};
+
+// The processes of a run: the fake backend (in-process), Redis and the
+// registry instances (children, each a ManagedProcess).
+struct Lifecycle {
+  std::unique_ptr<FakeBackend> backend;
+  std::unique_ptr<RedisProcess> redis;
+  std::unique_ptr<RegistryFleet> fleet;
+  std::int64_t store_wall_start_us = 0;
+  std::vector<std::string> registry_logs;
+
+  std::vector<ManagedProcess*> children() const {
+    std::vector<ManagedProcess*> out;
+    if (redis) out.push_back(redis.get());
+    if (fleet)
+      for (auto* p : fleet->processes()) out.push_back(p);
+    return out;
+  }
+  const ProcessDeath* first_death() const {
+    for (auto* p : children())
+      if (!p->alive() && p->death()) return &*p->death();
+    return nullptr;
+  }
+  bool all_alive() const { return first_death() == nullptr; }
+};
+
+void check_interrupt() {
+  if (const int sig = interrupt_signal()) throw Interrupted(sig);
 }
 
-PushProfile push_profile(const std::string& client) {
-  if (client == "dockerd") return PushProfile::Dockerd;
-  if (client == "buildkit") return PushProfile::Buildkit;
-  return PushProfile::Single;
+// After each step: stop on Ctrl-C, or on a child that died unasked (before
+// its death shows up as false violations).
+void check_children(const Lifecycle& life, RunRecord& rec, std::size_t violations_before, const std::string& during) {
+  check_interrupt();
+  if (const auto* death = life.first_death()) {
+    rec.suspect_from = violations_before;
+    throw ProcessDied(*death, during);
+  }
 }
 
-PullProfile pull_profile(const std::string& client) {
-  if (client == "docker") return PullProfile::Docker;
-  if (client == "containerd") return PullProfile::Containerd;
-  if (client == "slices") return PullProfile::Slices;
-  return PullProfile::Plain;
+// A wait step that Ctrl-C or a dying child cuts short.
+void wait_watching(const Lifecycle& life, std::int64_t us) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (interrupt_signal() || !life.all_alive()) return;
+    const auto left = deadline - std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(100)));
+  }
 }
 
-std::vector<sim::FaultRule> rules_from(const nlohmann::json& source, const std::vector<ImageWorkload>& images,
-                                       const std::string& where) {
-  return sim::parse_fault_rules(JsonReader(resolve_placeholders(source, images), where));
+void print_children(const Lifecycle& life) {
+  for (const auto* p : life.children())
+    std::cerr << "stalemate: " << p->name() << " running (pid " << p->pid() << ", log " << p->log_path().string()
+              << ")" << std::endl;
 }
 
-// Everything a run keeps while its steps execute.
+// Starts the backend, Redis (if asked for) and the registry instances.
+void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
+  auto& s = plan.scenario;
+  try {
+    life.backend = std::make_unique<FakeBackend>(s.backend, "127.0.0.1", 0, (plan.out_dir / "events.jsonl").string());
+  } catch (const std::runtime_error& e) {
+    throw InfrastructureError(std::string("fake backend: ") + e.what());
+  }
+  life.store_wall_start_us = now_micros() - life.backend->store().now_us();
+  // Client requests record the event-log positions around them: evidence joins by them and by keys.
+  auto* backend = life.backend.get();
+  rec.history.set_storage_cursor([backend] { return backend->store().events().size(); });
+  rec.report["backend"] = life.backend->describe();
+
+  RegistryLaunch launch;
+  launch.binary = s.registry.binary;
+  launch.storage = life.backend->registry_storage(s.registry);
+  launch.overrides = s.registry.config;
+  launch.work_dir = plan.out_dir;
+  rec.report["registry"] = {{"binary", launch.binary}, {"version", RegistryProcess::version_of(launch.binary)}};
+  check_interrupt();
+  // A shared descriptor cache outlives registry restarts (mechanism M3).
+  if (s.registry.cache == "redis") {
+    life.redis = std::make_unique<RedisProcess>(plan.out_dir);
+    launch.overrides = nlohmann::json::object();
+    launch.overrides["redis"] = {{"addr", life.redis->address()}, {"db", 0}};
+    launch.overrides.merge_patch(s.registry.config);
+    rec.report["registry"]["redis"] = {{"address", life.redis->address()}, {"log", life.redis->log_path().string()}};
+  }
+  life.fleet = std::make_unique<RegistryFleet>(launch, s.registry.instances);
+  rec.report["registry"]["instances"] = life.fleet->describe();
+  rec.report["registry"]["config"] = RegistryProcess::make_config(launch, 0);
+  for (const auto& i : life.fleet->describe()) life.registry_logs.push_back(i["log"]);
+  if (plan.progress) print_children(life);
+}
+
+// Executes typed steps: nothing here parses JSON.
 struct RunState {
-  Scenario& scenario;
-  FakeBackend& backend;
-  RegistryFleet& fleet;
-  RedisProcess* redis;
-  History& history;
-  nlohmann::json& errors;
-  nlohmann::json& notes;
-  RegistryClient front;                                // through the load-balancing front
+  RunPlan& plan;
+  Lifecycle& life;
+  RunRecord& rec;
+  RegistryClient front;                                 // through the load-balancing front
   std::vector<std::unique_ptr<RegistryClient>> direct;  // one per instance, for "via"
 
   RegistryClient& client(int via) { return via < 0 ? front : *direct.at(static_cast<std::size_t>(via)); }
+  sim::Store& store() { return life.backend->store(); }
 
-  void run(const Step& step) {
-    switch (step.kind) {
-      case Step::Kind::Push: {
-        const auto& w = scenario.workload.images[step.image];
-        PushOptions options = w.push;
-        options.profile = push_profile(step.client);
-        const auto result = client(step.via).push(w.image, options);
-        if (!result.ok)
-          errors.push_back("push " + w.image.repository + ":" + w.image.tag + " (" + step.client + "): " + result.error);
-        break;
-      }
-      case Step::Kind::Pull: {
-        const auto& w = scenario.workload.images[step.image];
-        PullOptions options;
-        options.profile = pull_profile(step.client);
-        options.slice_size = step.slice_size;
-        options.segment_size_hint = scenario.registry.chunksize;
-        const auto result = client(step.via).pull(w.image, step.by_digest ? PullBy::Digest : PullBy::Tag, options);
-        if (!result.ok && !result.error.empty())
-          errors.push_back("pull " + w.image.repository + (step.by_digest ? "@digest" : ":" + w.image.tag) + " (" +
+  void push(const PlannedStep& step) {
+    const auto& w = plan.scenario.workload.images[step.image];
+    PushOptions options = w.push;
+    options.profile = step.push;
+    const auto result = client(step.via).push(w.image, options);
+    if (!result.ok)
+      rec.errors.push_back("push " + w.image.repository + ":" + w.image.tag + " (" + step.client + "): " + result.error);
+  }
+
+  void pull(const PlannedStep& step) {
+    const auto& w = plan.scenario.workload.images[step.image];
+    PullOptions options;
+    options.profile = step.pull;
+    options.slice_size = step.slice_size;
+    options.segment_size_hint = plan.scenario.registry.chunksize;
+    const auto result = client(step.via).pull(w.image, step.by_digest ? PullBy::Digest : PullBy::Tag, options);
+    if (!result.ok && !result.error.empty())
+      rec.errors.push_back("pull " + w.image.repository + (step.by_digest ? "@digest" : ":" + w.image.tag) + " (" +
                            step.client + "): " + result.error);
-        break;
-      }
+  }
+
+  void run(const PlannedStep& step) {
+    switch (step.kind) {
+      case Step::Kind::Push: push(step); break;
+      case Step::Kind::Pull: pull(step); break;
       case Step::Kind::Restart:
-        fleet.restart(step.instance);
-        notes.push_back("restarted registry " + (step.instance < 0 ? std::string("instances") : "instance " + std::to_string(step.instance)) +
-                        " (cold descriptor cache)");
+        life.fleet->restart(step.instance);
+        rec.notes.push_back("restarted registry " +
+                            (step.instance < 0 ? std::string("instances") : "instance " + std::to_string(step.instance)) +
+                            " (cold descriptor cache)");
+        if (plan.progress) print_children(life);
         break;
-      case Step::Kind::Wait: std::this_thread::sleep_for(std::chrono::microseconds(step.duration_us)); break;
-      case Step::Kind::Clock: backend.store().advance_clock(step.duration_us); break;
-      case Step::Kind::Heal: backend.store().heal(); break;
+      case Step::Kind::Wait: wait_watching(life, step.duration_us); break;
+      case Step::Kind::Clock: store().advance_clock(step.duration_us); break;
+      case Step::Kind::Heal: store().heal(); break;
       case Step::Kind::FlushCache:
-        redis->flush_all();
-        notes.push_back("flushed the Redis descriptor cache");
+        life.redis->flush_all();
+        rec.notes.push_back("flushed the Redis descriptor cache");
         break;
-      case Step::Kind::Quiesce: backend.store().quiesce(); break;
-      case Step::Kind::Faults:
-        backend.store().add_rules(rules_from(step.json, scenario.workload.images, scenario.file + step.where));
-        break;
+      case Step::Kind::Quiesce: store().quiesce(); break;
+      case Step::Kind::Faults: store().add_rules(step.rules); break;
       case Step::Kind::Consistency:
-        backend.store().set_consistency(
-            sim::parse_consistency(JsonReader(step.json, scenario.file + step.where), backend.store().params_now()));
+        store().patch_consistency(step.consistency);
         break;
+    }
+    if (step.flip_byte_after) {
+      const auto flipped = apply_flip_byte(*life.backend, plan.scenario.debug);
+      rec.notes.push_back(flipped.empty() ? "debug flip_byte: no object under the prefix was long enough"
+                                          : "debug flip_byte: flipped byte " +
+                                                std::to_string(plan.scenario.debug.flip_byte_offset) + " of " + flipped);
     }
   }
 };
+
+void run_steps(RunState& state) {
+  const auto& steps = state.plan.steps;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const std::string what = "step " + std::to_string(i + 1) + "/" + std::to_string(steps.size()) + " (" +
+                             steps[i].describe() + ")";
+    if (state.plan.progress) std::cerr << "stalemate: " << what << std::endl;
+    const auto before = violations_of(state.rec.history).size();
+    state.run(steps[i]);
+    check_children(state.life, state.rec, before, what);
+  }
+}
+
+// Lets the store converge (rules off, lag off, every pending update applied),
+// then asks again whether what was acknowledged is intact — through the
+// registry, whose caches may still hold a bad view.
+void converge_and_verify(RunState& state) {
+  auto& store = state.store();
+  const auto& w = state.plan.scenario.workload;
+  if (w.converge_check) {
+    const auto pending = store.pending_count();
+    const auto applied = store.heal();
+    state.rec.report["convergence"] = {
+        {"pending_before_heal", pending}, {"applied", applied}, {"converged", store.converged()}};
+    if (!store.converged()) state.rec.notes.push_back("the store did not converge after healing (corrupted replicas?)");
+  }
+  if (w.verify_acknowledged) {
+    const auto before = violations_of(state.rec.history).size();
+    state.front.verify_acknowledged();
+    for (auto& c : state.direct) c->verify_acknowledged();
+    check_children(state.life, state.rec, before, "the final verification of what was acknowledged");
+  }
+}
+
+nlohmann::json violations_with_evidence(const std::vector<Violation>& violations,
+                                        const std::vector<RequestRecord>& requests, Lifecycle& life) {
+  auto& backend = *life.backend;
+  const auto events = backend.store().events().since(0);
+  EvidenceSources sources;
+  sources.events = &events;
+  sources.store_wall_start_us = life.store_wall_start_us;
+  sources.registry_log_paths = life.registry_logs;
+  sources.segment_prefix = [&](const std::string& blob_path) {
+    const auto r = backend.store().read_object(backend.account(), backend.spec().container, blob_path,
+                                               {.newest = true});
+    if (!r.version) return std::string();
+    const std::string manifest = r.version->manifest();
+    const auto slash = manifest.find('/');
+    return slash == std::string::npos ? std::string() : manifest.substr(slash + 1);
+  };
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& v : violations) {
+    nlohmann::json j = v;
+    j["evidence"] = build_evidence(v, requests, sources);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
 
 nlohmann::json expectation(const Scenario& s, const std::vector<Violation>& violations, const nlohmann::json& errors,
                            bool& reproduced) {
@@ -155,189 +313,114 @@ nlohmann::json expectation(const Scenario& s, const std::vector<Violation>& viol
           {"reproduced", reproduced}};
 }
 
-}  // namespace
-
-RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
-  if (options.registry_binary) scenario.registry.binary = *options.registry_binary;
-  if (options.seed) scenario.seed = scenario.backend.model.seed = *options.seed;
-  for (auto& w : scenario.workload.images)
-    for (auto& layer : w.image.layers) layer.seed = layer_content_seed(scenario.seed, layer.seed);
-  // Rules may name blobs by placeholder; the digests are known only now.
-  scenario.backend.model.rules =
-      rules_from(scenario.backend.faults_source, scenario.workload.images, scenario.file + "/backend/faults");
-  if (options.control) {
-    scenario.backend.model.rules.clear();
-    scenario.backend.model.phases.clear();
-    scenario.backend.model.consistency = sim::ConsistencyParams{};
-    scenario.backend.model.consistency.always_newest = true;
-    std::erase_if(scenario.workload.steps, [](const Step& s) {
-      return s.kind == Step::Kind::Faults || s.kind == Step::Kind::Consistency;
-    });
-  }
-  if (scenario.workload.steps.empty()) scenario.workload.steps = default_steps(scenario.workload);
-
-  const std::filesystem::path out_dir = options.out_dir.empty()
-                                            ? std::filesystem::path("stalemate-out") / scenario.name
-                                            : std::filesystem::path(options.out_dir);
-  std::filesystem::create_directories(out_dir);
-
-  nlohmann::json report;
-  report["stalemate_version"] = STALEMATE_VERSION;
-  report["scenario_file"] = scenario.file;
-  report["scenario"] = scenario.source;
-  report["seed"] = scenario.seed;
-  report["negative_control"] = options.control;
-  report["started_at"] = iso8601_millis(now_micros());
-  nlohmann::json errors = nlohmann::json::array();
-  nlohmann::json notes = nlohmann::json::array();
-
-  History history;
-  const auto path = out_dir / "report.json";
-  report["report_path"] = path.string();
-  // An infrastructure failure still leaves a report with what was seen so far.
-  auto write_failure = [&](const std::string& what) {
-    const auto check = check_history(history);
-    report["requests"] = judged_requests(history.requests(), check.violations);
-    report["violations"] = check.violations;
-    report["errors"] = errors;
-    reports::RunVerdict verdict;
-    verdict.infrastructure = true;
-    verdict.infrastructure_error = what;
-    report["verdict"] = reports::render_verdict_line(verdict);
-    report["finished_at"] = iso8601_millis(now_micros());
-    reports::write_json_file(out_dir, "report.json", report);
-  };
-  std::unique_ptr<FakeBackend> backend_holder;
-  try {
-    backend_holder =
-        std::make_unique<FakeBackend>(scenario.backend, "127.0.0.1", 0, (out_dir / "events.jsonl").string());
-  } catch (const std::runtime_error& e) {
-    write_failure(e.what());
-    throw InfrastructureError(std::string("fake backend: ") + e.what());
-  }
-  FakeBackend& backend = *backend_holder;
-  // Client requests record the event-log positions around them: evidence joins by them and by keys.
-  history.set_storage_cursor([&backend] { return backend.store().events().size(); });
-  const std::int64_t store_wall_start = now_micros() - backend.store().now_us();
-  report["backend"] = backend.describe();
-
-  RegistryLaunch launch;
-  launch.binary = scenario.registry.binary;
-  launch.storage = backend.registry_storage(scenario.registry);
-  launch.overrides = scenario.registry.config;
-  launch.work_dir = out_dir;
-  report["registry"] = {{"binary", launch.binary}, {"version", RegistryProcess::version_of(launch.binary)}};
-
-  std::vector<std::string> registry_logs;
-  try {
-    // A shared descriptor cache outlives registry restarts (mechanism M3).
-    std::unique_ptr<RedisProcess> redis;
-    if (scenario.registry.cache == "redis") {
-      redis = std::make_unique<RedisProcess>(out_dir);
-      launch.overrides = nlohmann::json::object();
-      launch.overrides["redis"] = {{"addr", redis->address()}, {"db", 0}};
-      launch.overrides.merge_patch(scenario.registry.config);
-      report["registry"]["redis"] = {{"address", redis->address()}, {"log", redis->log_path().string()}};
-    }
-    RegistryFleet fleet(launch, scenario.registry.instances);
-    report["registry"]["instances"] = fleet.describe();
-    report["registry"]["config"] = RegistryProcess::make_config(launch, 0);
-    for (const auto& i : fleet.describe()) registry_logs.push_back(i["log"]);
-    RunState state{scenario,
-                   backend,
-                   fleet,
-                   redis.get(),
-                   history,
-                   errors,
-                   notes,
-                   RegistryClient(fleet.base_urls(), history,
-                                  scenario.registry.round_robin ? Routing::RoundRobin : Routing::ActivePassive),
-                   {}};
-    for (std::size_t i = 0; i < fleet.size(); ++i)
-      state.direct.push_back(std::make_unique<RegistryClient>(fleet.base_url(i), history));
-
-    for (std::size_t i = 0; i < scenario.workload.steps.size(); ++i) {
-      state.run(scenario.workload.steps[i]);
-      // The checker self-test corrupts the store right after the pushes.
-      if (scenario.debug.flip_byte_prefix && scenario.workload.steps[i].kind == Step::Kind::Push &&
-          (i + 1 == scenario.workload.steps.size() || scenario.workload.steps[i + 1].kind != Step::Kind::Push)) {
-        const auto flipped = apply_flip_byte(backend, scenario.debug);
-        notes.push_back(flipped.empty() ? "debug flip_byte: no object under the prefix was long enough"
-                                        : "debug flip_byte: flipped byte " +
-                                              std::to_string(scenario.debug.flip_byte_offset) + " of " + flipped);
-        scenario.debug.flip_byte_prefix.reset();
-      }
-    }
-    if (scenario.workload.converge_check) {
-      // Let the store converge (rules off, lag off, every pending update
-      // applied), then ask again whether what was acknowledged is intact —
-      // through the registry, whose caches may still hold a bad view.
-      const auto pending = backend.store().pending_count();
-      const auto applied = backend.store().heal();
-      report["convergence"] = {{"pending_before_heal", pending},
-                               {"applied", applied},
-                               {"converged", backend.store().converged()}};
-      if (!backend.store().converged()) notes.push_back("the store did not converge after healing (corrupted replicas?)");
-    }
-    if (scenario.workload.verify_acknowledged) {
-      state.front.verify_acknowledged();
-      for (auto& c : state.direct) c->verify_acknowledged();
-    }
-    report["registry"]["instances"] = fleet.describe();
-    fleet.stop();
-  } catch (const InfrastructureError& e) {
-    write_failure(e.what());
-    throw;
-  }
-  backend.stop();
-
+// The finished run's report and exit code.
+RunOutcome verdict(const RunPlan& plan, RunRecord& rec, Lifecycle& life) {
   // The checkers run over the finished history; the verdict is their data.
-  const auto check = check_history(history);
+  const auto check = check_history(rec.history);
   const auto& violations = check.violations;
-  const auto requests = judged_requests(history.requests(), violations);
-  const auto events = backend.store().events().since(0);
-  EvidenceSources sources;
-  sources.events = &events;
-  sources.store_wall_start_us = store_wall_start;
-  sources.registry_log_paths = registry_logs;
-  sources.segment_prefix = [&](const std::string& blob_path) {
-    const auto r = backend.store().read_object(backend.account(), backend.spec().container, blob_path,
-                                               {.newest = true});
-    if (!r.version) return std::string();
-    const std::string manifest = r.version->manifest();
-    const auto slash = manifest.find('/');
-    return slash == std::string::npos ? std::string() : manifest.substr(slash + 1);
-  };
-  nlohmann::json violations_json = nlohmann::json::array();
-  for (const auto& v : violations) {
-    nlohmann::json j = v;
-    j["evidence"] = build_evidence(v, requests, sources);
-    violations_json.push_back(std::move(j));
-  }
+  const auto requests = judged_requests(rec.history.requests(), violations);
+  auto& report = rec.report;
   report["requests"] = requests;
+  report["violations"] = violations_with_evidence(violations, requests, life);
   // A failure the store applied anyway is an unknown outcome, not a failed one.
-  report["operations"] = refine_outcomes(history.operations(), requests, events, backend.store().rules_json());
-  report["violations"] = violations_json;
-  report["errors"] = errors;
-  report["notes"] = notes;
-  report["backend"]["event_log"] = (out_dir / "events.jsonl").string();
-  report["backend"]["rules"] = backend.store().rules_json();
+  report["operations"] = refine_outcomes(rec.history.operations(), requests, life.backend->store().events().since(0),
+                                         life.backend->store().rules_json());
+  report["errors"] = rec.errors;
+  report["notes"] = rec.notes;
+  report["backend"]["event_log"] = (plan.out_dir / "events.jsonl").string();
+  report["backend"]["rules"] = life.backend->store().rules_json();
   report["counts"] = {{"requests", requests.size()},
                       {"violations", violations.size()},
-                      {"errors", errors.size()},
-                      {"backend_requests", backend.requests_served()}};
+                      {"errors", rec.errors.size()},
+                      {"backend_requests", life.backend->requests_served()}};
   RunOutcome outcome;
-  report["expectation"] = expectation(scenario, violations, errors, outcome.reproduced);
+  report["expectation"] = expectation(plan.scenario, violations, rec.errors, outcome.reproduced);
   report["finished_at"] = iso8601_millis(now_micros());
-
-  outcome.verdict = run_verdict(check, errors.size(), scenario.fail_on_errors);
+  outcome.verdict = run_verdict(check, rec.errors.size(), plan.scenario.fail_on_errors);
   outcome.exit_code = outcome.verdict.verdict == reports::Verdict::Fail ? kExitViolation : kExitPass;
   report["verdict"] = reports::render_verdict_line(outcome.verdict);
   report["verdict_data"] = reports::verdict_json(outcome.verdict);
-  reports::write_json_file(out_dir, "report.json", report);
+  reports::write_json_file(plan.out_dir, "report.json", report);
   outcome.report = std::move(report);
-  outcome.report_path = path.string();
+  outcome.report_path = (plan.out_dir / "report.json").string();
   return outcome;
+}
+
+nlohmann::json report_header(const RunPlan& plan) {
+  const auto& s = plan.scenario;
+  return {{"stalemate_version", STALEMATE_VERSION}, {"scenario_file", s.file},
+          {"scenario", s.source},                  {"seed", s.seed},
+          {"negative_control", plan.control},      {"started_at", iso8601_millis(now_micros())},
+          {"report_path", (plan.out_dir / "report.json").string()},
+          {"plan", plan_to_json(plan)}};
+}
+
+// Starts everything, runs the steps and the final checks, stops the children.
+void run_lifecycle(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
+  start_processes(plan, life, rec);
+  RunState state{plan, life, rec,
+                 RegistryClient(life.fleet->base_urls(), rec.history,
+                                plan.scenario.registry.round_robin ? Routing::RoundRobin : Routing::ActivePassive),
+                 {}};
+  for (std::size_t i = 0; i < life.fleet->size(); ++i)
+    state.direct.push_back(std::make_unique<RegistryClient>(life.fleet->base_url(i), rec.history));
+  check_children(life, rec, violations_of(rec.history).size(), "the start");
+  run_steps(state);
+  converge_and_verify(state);
+  rec.report["registry"]["instances"] = life.fleet->describe();
+  life.fleet->stop();
+  if (life.redis) life.redis->stop();
+}
+
+reports::RunVerdict infrastructure_verdict(const std::string& what) {
+  reports::RunVerdict v;
+  v.verdict = reports::Verdict::Unknown;
+  v.infrastructure = true;
+  v.infrastructure_error = what;
+  return v;
+}
+
+}  // namespace
+
+RunOutcome run_plan(RunPlan plan) {
+  std::filesystem::create_directories(plan.out_dir);
+  RunRecord rec;
+  rec.out_dir = plan.out_dir;
+  rec.report = report_header(plan);
+  Lifecycle life;
+  const auto interrupted = [&](int sig) {
+    const Interrupted e(sig);
+    reports::RunVerdict v;
+    v.verdict = reports::Verdict::Unknown;
+    v.aborted = true;
+    v.infrastructure_error = e.what();
+    rec.write_unfinished(v, e.what());
+    return Interrupted(sig, "partial report in " + (plan.out_dir / "report.json").string());
+  };
+  try {
+    run_lifecycle(plan, life, rec);
+  } catch (const Interrupted& e) {
+    throw interrupted(e.signal);
+  } catch (const InfrastructureError& e) {
+    // A child killed by our own Ctrl-C handler is not an infrastructure failure.
+    if (const int sig = interrupt_signal()) throw interrupted(sig);
+    if (const auto* died = dynamic_cast<const ProcessDied*>(&e)) {
+      const auto& d = died->death;
+      rec.report["infrastructure_failure"] = {{"process", d.name},         {"pid", d.pid},
+                                              {"how", d.how()},           {"log", d.log.string()},
+                                              {"log_tail", d.log_tail}};
+      rec.write_unfinished(infrastructure_verdict(e.what()), d.describe_short());
+    } else {
+      rec.write_unfinished(infrastructure_verdict(e.what()), e.what());
+    }
+    throw;
+  }
+  life.backend->stop();
+  return verdict(plan, rec, life);
+}
+
+RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {
+  return run_plan(make_run_plan(std::move(scenario), options));
 }
 
 }  // namespace stalemate::harness

@@ -1,6 +1,8 @@
-// Runs one scenario end to end: start the fake backend, start the real
-// registry on it, push the workload, (optionally corrupt), pull and check,
-// verify what was acknowledged, stop everything, write the report.
+// Runs one scenario end to end: plan it (everything parsed and checked before
+// anything starts), start the fake backend and the real registry on it, run
+// the steps, let the store converge and verify what was acknowledged, stop
+// everything, write the report. A child that dies unasked, or Ctrl-C, stops
+// the run with a partial report saying why.
 #pragma once
 
 #include <optional>
@@ -8,20 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/run_plan.h"
 #include "harness/scenario.h"
 #include "reports/verdict.h"
 
 namespace stalemate::harness {
 
-struct RunOptions {
-  std::string out_dir;                         // "" = stalemate-out/<scenario name>
-  std::optional<std::string> registry_binary;  // overrides the scenario's
-  std::optional<std::uint64_t> seed;           // overrides the scenario's
-  // The negative control: no fault rules, no phases, no lag, and X-Newest on
-  // every object read — the same workload must then hold every invariant.
-  bool control = false;
-};
-
+// 128 + signal (SIGINT 130, SIGTERM 143) when interrupted: see README, "Exit codes".
 enum ExitCode { kExitPass = 0, kExitViolation = 1, kExitBadInput = 2, kExitInfrastructure = 3 };
 
 struct RunOutcome {
@@ -32,13 +27,11 @@ struct RunOutcome {
   reports::RunVerdict verdict;  // the checkers' verdict, as data (report["verdict"] is its text)
 };
 
-// Throws InputError (bad scenario) or InfrastructureError (registry would not
-// start, port in use…); invariant violations are in the outcome.
+// Throws InputError (bad scenario, found before any process starts),
+// InfrastructureError (registry would not start, a child died mid-run…) or
+// Interrupted (SIGINT/SIGTERM in OnInterrupt::Abort mode); the last two after
+// writing a partial report. Invariant violations are in the outcome.
 RunOutcome run_scenario(Scenario scenario, const RunOptions& options);
-
-// The seed that generates a layer's bytes: the scenario seed mixed with the
-// layer's own, so equal layer seeds give shared layers within a run and a new
-// scenario seed gives new content.
-std::uint64_t layer_content_seed(std::uint64_t scenario_seed, std::uint64_t layer_seed);
+RunOutcome run_plan(RunPlan plan);
 
 }  // namespace stalemate::harness

@@ -10,6 +10,29 @@ namespace stalemate::harness {
 
 namespace {
 
+// An optional count, checked before it is narrowed (4294967297 must not pass as 1).
+int bounded_int(const JsonReader& r, const std::string& key, std::uint64_t fallback, std::uint64_t lo, std::uint64_t hi) {
+  const auto v = r.get_uint(key, fallback);
+  if (v < lo || v > hi) r.at(key).fail("must be " + std::to_string(lo) + " to " + std::to_string(hi));
+  return static_cast<int>(v);
+}
+
+std::uint64_t bounded_size(const JsonReader& r, const std::string& key, std::uint64_t fallback, std::uint64_t lo,
+                           std::uint64_t hi, const std::string& why = "") {
+  const auto v = r.get_size(key, fallback);
+  if (v < lo || v > hi)
+    r.at(key).fail("must be " + std::to_string(lo) + " to " + std::to_string(hi) + " bytes (" +
+                   (hi % kGiB == 0 ? std::to_string(hi / kGiB) + "GiB" : std::to_string(hi) + "B") + ")" +
+                   (why.empty() ? "" : ": " + why));
+  return v;
+}
+
+std::int64_t bounded_duration(const JsonReader& r, std::int64_t lo, std::int64_t hi, const std::string& what) {
+  const auto v = r.as_duration_us();
+  if (v < lo || v > hi) r.fail(what);
+  return v;
+}
+
 void parse_backend(const JsonReader& r, BackendSpec& b) {
   r.expect_object({"type", "container", "replicas", "swift", "s3", "consistency", "phases", "faults"});
   b.type = r.has("type") ? r.at("type").as_enum({"swift", "s3"}) : "swift";
@@ -31,11 +54,8 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
   if (r.has("replicas")) {
     auto rep = r.at("replicas");
     rep.expect_object({"objects", "containers"});
-    b.model.topology.object_replicas = static_cast<int>(rep.get_uint("objects", 3));
-    b.model.topology.container_replicas = static_cast<int>(rep.get_uint("containers", 3));
-    if (b.model.topology.object_replicas < 1 || b.model.topology.object_replicas > 16) rep.at("objects").fail("must be 1..16");
-    if (b.model.topology.container_replicas < 1 || b.model.topology.container_replicas > 16)
-      rep.at("containers").fail("must be 1..16");
+    b.model.topology.object_replicas = bounded_int(rep, "objects", 3, 1, 16);
+    b.model.topology.container_replicas = bounded_int(rep, "containers", 3, 1, 16);
   }
 
   if (r.has("phases")) b.model.phases = sim::parse_phases(r.at("phases"));
@@ -46,8 +66,8 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
     b.swift.version = s.get_string("version", b.swift.version);
     b.swift.tempurl = s.get_bool("tempurl", b.swift.tempurl);
     b.swift.bulk_delete = s.get_bool("bulk_delete", b.swift.bulk_delete);
-    b.swift.max_deletes_per_request =
-        static_cast<int>(s.get_uint("max_deletes_per_request", static_cast<std::uint64_t>(b.swift.max_deletes_per_request)));
+    b.swift.max_deletes_per_request = bounded_int(s, "max_deletes_per_request",
+                                                  static_cast<std::uint64_t>(b.swift.max_deletes_per_request), 1, 100000);
     b.swift.account = s.get_string("account", b.swift.account);
     b.swift.user = s.get_string("user", b.swift.user);
     b.swift.key = s.get_string("key", b.swift.key);
@@ -58,11 +78,13 @@ void parse_registry(const JsonReader& r, RegistrySpec& reg, const std::string& b
   r.expect_object({"binary", "chunksize", "redirect", "config", "instances", "routing", "cache"});
   if (r.has("cache")) reg.cache = r.at("cache").as_enum({"inmemory", "redis"});
   reg.binary = r.get_string("binary", reg.binary);
-  reg.instances = static_cast<int>(r.get_uint("instances", 1));
-  if (reg.instances < 1 || reg.instances > 4) r.at("instances").fail("1 to 4 registry instances");
+  reg.instances = bounded_int(r, "instances", 1, 1, 4);
   if (r.has("routing")) reg.round_robin = r.at("routing").as_enum({"round-robin", "active-passive"}) == "round-robin";
   reg.chunksize = r.get_size("chunksize", reg.chunksize);
   if (reg.chunksize < (1u << 20)) r.at("chunksize").fail("the swift driver requires chunksize >= 1MiB");
+  // The driver buffers a whole chunk in memory (and Swift's and S3's own
+  // limit on one segment or part is 5 GiB).
+  bounded_size(r, "chunksize", reg.chunksize, 1u << 20, kMaxChunkSize, "the driver holds a chunk in memory");
   if (backend_type == "s3" && reg.chunksize < (5u << 20))
     r.at("chunksize").fail("the s3 driver requires chunksize >= 5MiB (the S3 minimum part size)");
   reg.redirect = r.get_bool("redirect", reg.redirect);
@@ -76,8 +98,7 @@ void parse_registry(const JsonReader& r, RegistrySpec& reg, const std::string& b
 PushOptions parse_push(const JsonReader& r, PushOptions base) {
   r.expect_object({"mode", "chunk_size"});
   if (r.has("mode")) base.mode = r.at("mode").as_enum({"monolithic", "chunked"}) == "chunked" ? PushMode::Chunked : PushMode::Monolithic;
-  base.chunk_size = r.get_size("chunk_size", base.chunk_size);
-  if (base.chunk_size == 0) r.at("chunk_size").fail("must be > 0");
+  base.chunk_size = bounded_size(r, "chunk_size", base.chunk_size, 1, kMaxChunkSize, "a chunk is held in memory");
   return base;
 }
 
@@ -96,12 +117,15 @@ ImageWorkload parse_image(const JsonReader& r, const PushOptions& default_push, 
   w.image.config_seed = r.get_uint("config_seed", 1000 + index);
   auto layers = r.at("layers");
   if (layers.size() == 0) layers.fail("an image needs at least one layer");
+  if (layers.size() > kMaxLayersPerImage) layers.fail("at most " + std::to_string(kMaxLayersPerImage) + " layers");
   for (std::size_t i = 0; i < layers.size(); ++i) {
     auto l = layers.at(i);
     l.expect_object({"size", "seed"});
     LayerSpec spec;
     spec.size = l.at("size").as_size();
     if (spec.size == 0) l.at("size").fail("layers must not be empty");
+    if (spec.size > kMaxLayerSize)
+      l.at("size").fail("at most 64GiB per layer (" + std::to_string(kMaxLayerSize) + " bytes); the run generates and hashes every byte");
     spec.seed = l.get_uint("seed", (index + 1) * 1000 + i);
     w.image.layers.push_back(spec);
   }
@@ -121,7 +145,8 @@ std::size_t parse_image_ref(const JsonReader& r, const std::vector<ImageWorkload
   return static_cast<std::size_t>(index);
 }
 
-Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, int instances) {
+Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, int instances,
+                const sim::StoreTopology& topology) {
   Step st;
   st.where = r.pointer();
   auto via = [&]() {
@@ -142,8 +167,7 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
     st.image = parse_image_ref(r.at("pull"), images);
     st.by_digest = r.has("by") && r.at("by").as_enum({"tag", "digest"}) == "digest";
     st.client = r.has("client") ? r.at("client").as_enum({"plain", "docker", "containerd", "slices"}) : "plain";
-    st.slice_size = r.get_size("slice_size", st.slice_size);
-    if (st.slice_size == 0) r.at("slice_size").fail("must be > 0");
+    st.slice_size = bounded_size(r, "slice_size", st.slice_size, 1, kMaxChunkSize, "a slice is held in memory");
     st.via = via();
   } else if (r.has("restart")) {
     r.expect_object({"restart"});
@@ -159,12 +183,11 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
   } else if (r.has("wait")) {
     r.expect_object({"wait"});
     st.kind = Step::Kind::Wait;
-    st.duration_us = r.at("wait").as_duration_us();
-    if (st.duration_us > 600'000'000) r.at("wait").fail("waits are bounded to 10 minutes");
+    st.duration_us = bounded_duration(r.at("wait"), 0, kMaxWaitUs, "waits are 0 to 10 minutes");
   } else if (r.has("clock")) {
     r.expect_object({"clock"});
     st.kind = Step::Kind::Clock;
-    st.duration_us = r.at("clock").as_duration_us();
+    st.duration_us = bounded_duration(r.at("clock"), 0, kMaxClockAdvanceUs, "the clock advances 0 to 365 days");
   } else if (r.has("flush_cache")) {
     r.expect_object({"flush_cache"});
     st.kind = Step::Kind::FlushCache;
@@ -178,11 +201,13 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
     r.expect_object({"faults"});
     st.kind = Step::Kind::Faults;
     st.json = r.at("faults").value();
+    nlohmann::json resolved;
     try {
-      sim::parse_fault_rules(JsonReader(resolve_placeholders(st.json, images), r.file(), r.at("faults").pointer()));
+      resolved = resolve_placeholders(st.json, images);
     } catch (const InputError& e) {
       r.at("faults").fail(e.what());
     }
+    sim::parse_fault_rules(JsonReader(resolved, r.file(), r.at("faults").pointer()), topology);
   } else if (r.has("consistency")) {
     r.expect_object({"consistency"});
     st.kind = Step::Kind::Consistency;
@@ -194,13 +219,21 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
   return st;
 }
 
-void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances) {
+void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances, const sim::StoreTopology& topology) {
   r.expect_object({"images", "push", "pull", "verify_acknowledged", "converge_check", "steps"});
   PushOptions default_push;
   if (r.has("push")) default_push = parse_push(r.at("push"), default_push);
   auto images = r.at("images");
   if (images.size() == 0) images.fail("the workload needs at least one image");
-  for (std::size_t i = 0; i < images.size(); ++i) w.images.push_back(parse_image(images.at(i), default_push, i));
+  if (images.size() > kMaxImages) images.fail("at most " + std::to_string(kMaxImages) + " images");
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    w.images.push_back(parse_image(images.at(i), default_push, i));
+    for (const auto& l : w.images.back().image.layers) total += l.size;  // each <= 64 GiB: no overflow
+    if (total > kMaxWorkloadBytes)
+      images.at(i).fail("the workload's layers add up to more than 256GiB (" + std::to_string(kMaxWorkloadBytes) +
+                        " bytes)");
+  }
   if (r.has("pull")) {
     auto p = r.at("pull");
     p.expect_object({"by"});
@@ -215,7 +248,8 @@ void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances) {
   }
   if (r.has("steps")) {
     auto steps = r.at("steps");
-    for (std::size_t i = 0; i < steps.size(); ++i) w.steps.push_back(parse_step(steps.at(i), w.images, instances));
+    if (steps.size() > kMaxSteps) steps.fail("at most " + std::to_string(kMaxSteps) + " steps");
+    for (std::size_t i = 0; i < steps.size(); ++i) w.steps.push_back(parse_step(steps.at(i), w.images, instances, topology));
   }
   w.verify_acknowledged = r.get_bool("verify_acknowledged", true);
   w.converge_check = r.get_bool("converge_check", true);
@@ -248,7 +282,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   if (r.has("backend")) parse_backend(r.at("backend"), s.backend);
   if (r.has("registry")) parse_registry(r.at("registry"), s.registry, s.backend.type);
   if (s.backend.type == "s3" && !r.has("registry")) s.registry.chunksize = std::max<std::uint64_t>(s.registry.chunksize, 10u << 20);
-  parse_workload(r.at("workload"), s.workload, s.registry.instances);
+  parse_workload(r.at("workload"), s.workload, s.registry.instances, s.backend.model.topology);
   // Rules may name blobs by placeholder: validate them with the placeholders
   // resolved (the run resolves them again once the seed is final).
   if (r.has("backend") && r.at("backend").has("faults")) {
@@ -258,7 +292,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
     } catch (const InputError& e) {
       r.at("backend").at("faults").fail(e.what());
     }
-    s.backend.model.rules = sim::parse_fault_rules(JsonReader(resolved, file, "/backend/faults"));
+    s.backend.model.rules = sim::parse_fault_rules(JsonReader(resolved, file, "/backend/faults"), s.backend.model.topology);
   }
   for (const auto& st : s.workload.steps)
     if (st.kind == Step::Kind::FlushCache && s.registry.cache != "redis")

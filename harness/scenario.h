@@ -9,12 +9,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_reader.h"
+
 #include "harness/registry_client.h"
 #include "sim/model/store.h"
 #include "sim/s3/s3_frontend.h"
 #include "sim/swift/swift_frontend.h"
 
 namespace stalemate::harness {
+
+// Range limits on what a scenario may ask for: beyond them a run would spin
+// for days or exhaust memory, so they are bad input (exit 2).
+inline constexpr std::uint64_t kGiB = 1ull << 30;
+inline constexpr std::uint64_t kMaxLayerSize = 64 * kGiB;       // one layer
+inline constexpr std::uint64_t kMaxWorkloadBytes = 256 * kGiB;  // all layers of all images
+inline constexpr std::uint64_t kMaxChunkSize = 5 * kGiB;        // registry chunksize, push chunks, pull slices
+inline constexpr std::int64_t kMaxWaitUs = 600'000'000;         // a wait step: 10 minutes
+inline constexpr std::int64_t kMaxClockAdvanceUs = kMaxDurationUs;  // a clock step: a year (any duration's limit)
+inline constexpr std::size_t kMaxImages = 1000;
+inline constexpr std::size_t kMaxLayersPerImage = 1000;
+inline constexpr std::size_t kMaxSteps = 100'000;
 
 struct BackendSpec {
   std::string type = "swift";  // "swift" or "s3": which front-end serves the store

@@ -16,6 +16,7 @@ const char* verdict_name(Verdict v) {
 }
 
 std::string render_verdict_line(const RunVerdict& v) {
+  if (v.aborted) return "ABORTED: " + v.infrastructure_error;
   if (v.infrastructure) return "ERROR: infrastructure: " + v.infrastructure_error;
   if (v.violations > 0) return "FAIL: " + std::to_string(v.violations) + " invariant violation(s)";
   if (v.failed_operations > 0 && v.workload_must_complete)
@@ -40,6 +41,7 @@ nlohmann::json verdict_json(const RunVerdict& v) {
                       {"by_invariant", v.by_invariant},
                       {"checkers", std::move(checkers)}};
   if (v.infrastructure) j["infrastructure_error"] = v.infrastructure_error;
+  if (v.aborted) j["aborted"] = v.infrastructure_error;
   return j;
 }
 

@@ -35,7 +35,9 @@ struct RunVerdict {
   bool workload_must_complete = true;               // the scenario's fail_on_errors
   // An infrastructure failure: the run could not be carried out (no verdict).
   bool infrastructure = false;
-  std::string infrastructure_error;
+  // Stopped by a signal (Ctrl-C) before it finished: no verdict either.
+  bool aborted = false;
+  std::string infrastructure_error;  // what stopped it (infrastructure or aborted)
 };
 
 // "FAIL: 2 invariant violation(s)", "PASS: every invariant held", …

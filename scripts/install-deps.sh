@@ -7,6 +7,7 @@ packages=(
   libboost-dev libboost-system-dev  # Asio, Beast
   libssl-dev                        # MD5/SHA-256/HMAC for Swift, S3 and registry digests
   nlohmann-json3-dev                # scenarios, reports
+  libre2-dev                        # fault-rule regexes in linear time (client names are hostile input)
   catch2 librapidcheck-dev          # unit and property tests
   docker-registry                   # the real peer: distribution 2.8.2 with swift and s3-aws drivers
   skopeo                            # a real registry client

@@ -82,7 +82,7 @@ HttpResponse handle_control(Store& store, const std::string& default_account, co
       if (m == "GET") return json_response(200, store.rules_json());
       if (m == "POST" || m == "PUT") {
         const auto body = parse_body(req);
-        auto rules = parse_fault_rules(JsonReader(body, "request body"));
+        auto rules = parse_fault_rules(JsonReader(body, "request body"), store.topology());
         if (m == "PUT")
           store.replace_rules(std::move(rules));
         else
@@ -102,13 +102,13 @@ HttpResponse handle_control(Store& store, const std::string& default_account, co
       if (m == "GET") return json_response(200, consistency_to_json(store.params_now()));
       if (m == "PUT") {
         const auto body = parse_body(req);
-        store.set_consistency(parse_consistency(JsonReader(body, "request body"), store.params_now()));
+        store.patch_consistency(parse_consistency_patch(JsonReader(body, "request body"), store.topology()));
         return json_response(200, consistency_to_json(store.params_now()));
       }
     }
     if (route == "phases" && m == "PUT") {
       const auto body = parse_body(req);
-      store.set_phases(parse_phases(JsonReader(body, "request body")));
+      store.set_phases(parse_phases(JsonReader(body, "request body"), store.topology()));
       return json_response(200, {{"phases", body}});
     }
     if (route == "clock" && m == "POST") {
@@ -135,6 +135,8 @@ HttpResponse handle_control(Store& store, const std::string& default_account, co
     }
     return error(404, "no control route " + m + " " + req.path);
   } catch (const InputError& e) {
+    return error(400, e.what());
+  } catch (const std::invalid_argument& e) {  // the store refused a rule or knob that does not fit its topology
     return error(400, e.what());
   }
 }

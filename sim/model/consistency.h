@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "sim/model/delay.h"
+#include "sim/model/topology.h"
 
 namespace stalemate {
 class JsonReader;
@@ -45,8 +47,35 @@ struct ConsistencyParams {
   Delay negative_cache;
 };
 
-// Parses an object of the keys above (durations and delays as in delay.h),
-// starting from `base`; unknown keys are errors.
+// A change to some knobs: one optional per knob of ConsistencyParams (set:
+// replace that knob). Phases, scenario steps and the control endpoint all
+// carry patches, parsed once, and apply them to typed params.
+struct ConsistencyPatch {
+  std::optional<int> write_quorum;
+  std::optional<Delay> replication_delay;
+  std::optional<double> replica_lag_probability;
+  std::optional<Delay> listing_delay;
+  std::optional<bool> shuffle_reads;
+  std::optional<int> read_tries;
+  std::optional<int> listing_replica;  // 0-based; -1: seeded per request
+  std::optional<bool> always_newest;
+  std::optional<Delay> negative_cache;
+};
+
+// Parses an object of the keys of consistency_to_json (durations and delays as
+// in delay.h); unknown keys are errors. Counts are 0..kMaxReplicas and replica
+// numbers 1..kMaxReplicas; given a topology, also within it (write_quorum and
+// read_tries <= object replicas, listing_replica <= container replicas).
+ConsistencyPatch parse_consistency_patch(const JsonReader& r, const std::optional<StoreTopology>& topology = std::nullopt);
+// The knobs of `patch` that do not fit `topology`, as "write_quorum 5 exceeds the
+// 3 object replicas"; "" when it fits.
+std::string consistency_topology_error(const ConsistencyPatch& patch, const StoreTopology& topology);
+ConsistencyParams apply(const ConsistencyPatch& patch, ConsistencyParams base);
+// Every knob of `p` as a patch (so that whole params can travel as one).
+ConsistencyPatch as_patch(const ConsistencyParams& p);
+nlohmann::json consistency_patch_to_json(const ConsistencyPatch& patch);
+
+// parse_consistency_patch applied over `base`: kept for existing callers.
 ConsistencyParams parse_consistency(const JsonReader& r, ConsistencyParams base = {});
 nlohmann::json consistency_to_json(const ConsistencyParams& p);
 
@@ -59,9 +88,10 @@ ConsistencyParams s3_consistency_preset(const std::string& mode);
 struct Phase {
   std::int64_t from_us = 0;
   std::int64_t until_us = kForever;
-  nlohmann::json set;  // a consistency object, applied over the base while active
+  ConsistencyPatch set;  // applied over the base while active
 };
 
-std::vector<Phase> parse_phases(const JsonReader& r);
+std::vector<Phase> parse_phases(const JsonReader& r, const std::optional<StoreTopology>& topology = std::nullopt);
+nlohmann::json phases_to_json(const std::vector<Phase>& phases);
 
 }  // namespace stalemate::sim

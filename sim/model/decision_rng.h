@@ -11,6 +11,21 @@
 
 namespace stalemate::sim {
 
+// The purposes of the model's random choices. Named once, so that a typo
+// cannot silently change (or merge) a stream of decisions.
+namespace purpose {
+inline constexpr std::string_view kWriteOrder = "write-order";        // order object replicas are written in
+inline constexpr std::string_view kObjectHold = "object-hold";        // an OBJ rule's hold delay
+inline constexpr std::string_view kReplicaLags = "replica-lags";      // whether a replica misses the write
+inline constexpr std::string_view kReplication = "replication";       // its replication delay
+inline constexpr std::string_view kRowHold = "row-hold";              // a ROW rule's hold delay
+inline constexpr std::string_view kListing = "listing";               // a listing replica's update delay
+inline constexpr std::string_view kReadOrder = "read-order";          // order object replicas are read in
+inline constexpr std::string_view kNegativeCache = "negative-cache";  // how long a 404 stays cached
+inline constexpr std::string_view kListingReplica = "listing-replica";  // which replica answers a listing
+inline constexpr std::string_view kContainerHead = "container-head";    // which replica answers a container HEAD
+}  // namespace purpose
+
 class DecisionRng {
  public:
   explicit DecisionRng(std::uint64_t seed = 1) : seed_(seed) {}

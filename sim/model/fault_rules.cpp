@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
+#include <re2/re2.h>
 
 #include "common/json_reader.h"
 
@@ -13,7 +14,7 @@ bool RuleMatch::matches(const RequestInfo& r) const {
   if (!container.empty() && container != r.container) return false;
   if (!object.empty() && object != r.object) return false;
   if (!object_prefix.empty() && r.object.compare(0, object_prefix.size(), object_prefix) != 0) return false;
-  if (object_regex && (r.object.empty() || !std::regex_search(r.object, *object_regex))) return false;
+  if (object_regex && (r.object.empty() || !RE2::PartialMatch(r.object, *object_regex))) return false;
   if (listing_prefix) {
     if (!r.is_listing) return false;
     if (r.listing_prefix.compare(0, listing_prefix->size(), *listing_prefix) != 0) return false;
@@ -54,11 +55,11 @@ RuleMatch parse_match(const JsonReader& r) {
   m.object_prefix = r.get_string("object_prefix", "");
   if (r.has("object_regex")) {
     m.object_regex_text = r.at("object_regex").as_string();
-    try {
-      m.object_regex.emplace(m.object_regex_text, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      r.at("object_regex").fail(std::string("invalid regular expression: ") + e.what());
-    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto re = std::make_shared<const RE2>(m.object_regex_text, options);
+    if (!re->ok()) r.at("object_regex").fail("invalid regular expression (RE2 syntax): " + re->error());
+    m.object_regex = std::move(re);
   }
   if (r.has("listing_prefix")) m.listing_prefix = r.at("listing_prefix").as_string();
   m.nth = r.get_uint("nth", 0);
@@ -69,28 +70,63 @@ RuleMatch parse_match(const JsonReader& r) {
   return m;
 }
 
-std::vector<int> parse_replicas(const JsonReader& r) {
+// Which replicas a rule's replica numbers name: c1..cN (listing) or o1..oN.
+struct ReplicaSet {
+  bool listing = false;
+  int count = kMaxReplicas;
+};
+
+std::string beyond_text(int replica, ReplicaSet set) {
+  return "replica " + std::string(set.listing ? "c" : "o") + std::to_string(replica + 1) + " is beyond the " +
+         std::to_string(set.count) + (set.listing ? " container replicas" : " object replicas");
+}
+
+int parse_replica(const JsonReader& r, ReplicaSet set) {
+  const auto v = r.as_uint();
+  if (v < 1 || v > static_cast<std::uint64_t>(kMaxReplicas)) r.fail("replica numbers start at 1 (c1..cN, o1..oN)");
+  if (static_cast<int>(v) > set.count) r.fail(beyond_text(static_cast<int>(v) - 1, set));
+  return static_cast<int>(v) - 1;
+}
+
+std::vector<int> parse_replicas(const JsonReader& r, ReplicaSet set) {
   std::vector<int> out;
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    const auto v = r.at(i).as_uint();
-    if (v < 1 || v > 16) r.at(i).fail("replica numbers start at 1 (c1..cN, o1..oN)");
-    out.push_back(static_cast<int>(v) - 1);
-  }
+  for (std::size_t i = 0; i < r.size(); ++i) out.push_back(parse_replica(r.at(i), set));
   if (out.empty()) r.fail("name at least one replica");
   return out;
 }
 
+// The replicas `rule` names, and the JSON key naming them.
+std::pair<ReplicaSet, const char*> replica_set_of(const FaultRule& rule, const StoreTopology& t) {
+  const ReplicaSet objects{false, t.object_replicas}, listings{true, t.container_replicas};
+  switch (rule.kind) {
+    case FaultKind::Row: return {listings, "replicas"};
+    case FaultKind::Obj:
+    case FaultKind::Bitrot: return {objects, "replicas"};
+    case FaultKind::Full: return {rule.tier == "container" ? listings : objects, "replicas"};
+    case FaultKind::Route: return {rule.target == "listing" ? listings : objects, "order"};
+    default: return {objects, ""};
+  }
+}
+
 }  // namespace
 
-FaultRule parse_fault_rule(const JsonReader& r, std::size_t index) {
+std::string fault_rule_topology_error(const FaultRule& rule, const StoreTopology& topology) {
+  const auto [set, key] = replica_set_of(rule, topology);
+  for (int i : rule.kind == FaultKind::Route ? rule.order : rule.replicas)
+    if (i < 0 || i >= set.count) return std::string(key) + ": " + beyond_text(i, set);
+  return "";
+}
+
+FaultRule parse_fault_rule(const JsonReader& r, std::size_t index, const StoreTopology& topology) {
   FaultRule rule;
   const auto kind = r.at("kind").as_enum({"ROW", "OBJ", "ROUTE", "FAIL", "CUT", "EXPIRE", "FULL", "BITROT"});
   rule.id = r.has("id") ? r.at("id").as_string() : "rule-" + std::to_string(index + 1);
   if (r.has("match")) rule.match = parse_match(r.at("match"));
+  const ReplicaSet objects{false, topology.object_replicas}, listings{true, topology.container_replicas};
   if (kind == "ROW" || kind == "OBJ") {
     rule.kind = kind == "ROW" ? FaultKind::Row : FaultKind::Obj;
     r.expect_object({"id", "kind", "match", "replicas", "change", "hold"});
-    rule.replicas = parse_replicas(r.at("replicas"));
+    rule.replicas = parse_replicas(r.at("replicas"), kind == "ROW" ? listings : objects);
     rule.change = kind == "ROW" ? (r.has("change") ? r.at("change").as_enum({"insert", "delete", "any"}) : "any")
                                 : (r.has("change") ? r.at("change").as_enum({"put", "delete", "post", "any"}) : "any");
     if (r.has("hold")) rule.hold = parse_delay(r.at("hold"));
@@ -98,12 +134,9 @@ FaultRule parse_fault_rule(const JsonReader& r, std::size_t index) {
     rule.kind = FaultKind::Route;
     r.expect_object({"id", "kind", "match", "target", "replica", "order"});
     rule.target = r.at("target").as_enum({"listing", "object"});
-    if (r.has("replica")) {
-      const auto v = r.at("replica").as_uint();
-      if (v < 1 || v > 16) r.at("replica").fail("replica numbers start at 1 (c1..cN, o1..oN)");
-      rule.order = {static_cast<int>(v) - 1};
-    }
-    if (r.has("order")) rule.order = parse_replicas(r.at("order"));
+    const ReplicaSet set = rule.target == "listing" ? listings : objects;
+    if (r.has("replica")) rule.order = {parse_replica(r.at("replica"), set)};
+    if (r.has("order")) rule.order = parse_replicas(r.at("order"), set);
     if (rule.order.empty()) r.fail("ROUTE needs \"replica\" (listing) or \"order\" (object)");
   } else if (kind == "FAIL") {
     rule.kind = FaultKind::Fail;
@@ -123,20 +156,20 @@ FaultRule parse_fault_rule(const JsonReader& r, std::size_t index) {
   } else if (kind == "FULL") {
     rule.kind = FaultKind::Full;
     r.expect_object({"id", "kind", "match", "replicas", "tier"});
-    rule.replicas = parse_replicas(r.at("replicas"));
     rule.tier = r.has("tier") ? r.at("tier").as_enum({"object", "container"}) : "object";
+    rule.replicas = parse_replicas(r.at("replicas"), rule.tier == "container" ? listings : objects);
   } else {
     rule.kind = FaultKind::Bitrot;
     r.expect_object({"id", "kind", "match", "replicas", "offset"});
-    rule.replicas = parse_replicas(r.at("replicas"));
+    rule.replicas = parse_replicas(r.at("replicas"), objects);
     rule.offset = r.get_uint("offset", 0);
   }
   return rule;
 }
 
-std::vector<FaultRule> parse_fault_rules(const JsonReader& r) {
+std::vector<FaultRule> parse_fault_rules(const JsonReader& r, const StoreTopology& topology) {
   std::vector<FaultRule> rules;
-  for (std::size_t i = 0; i < r.size(); ++i) rules.push_back(parse_fault_rule(r.at(i), i));
+  for (std::size_t i = 0; i < r.size(); ++i) rules.push_back(parse_fault_rule(r.at(i), i, topology));
   return rules;
 }
 

@@ -6,17 +6,21 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "sim/model/delay.h"
+#include "sim/model/topology.h"
 
 namespace stalemate {
 class JsonReader;
+}
+namespace re2 {
+class RE2;
 }
 
 namespace stalemate::sim {
@@ -38,7 +42,11 @@ struct RuleMatch {
   std::string object;                // exact object name, "": any
   std::string object_prefix;
   std::string object_regex_text;
-  std::optional<std::regex> object_regex;  // searched (not anchored) in the object name
+  // Searched (not anchored) in the object name. RE2, not std::regex: object
+  // names come from clients and are matched before authentication, and RE2
+  // runs in time linear in the name without recursion (std::regex overflowed
+  // the stack on a 30,000-character name). Shared: rules are copied, RE2 is not.
+  std::shared_ptr<const re2::RE2> object_regex;
   std::optional<std::string> listing_prefix;  // listing requests whose prefix starts with this
   std::uint64_t nth = 0;             // 1-based: only the nth request matching the rest (0: every one)
   std::int64_t from_us = 0;          // active window, microseconds since the store started
@@ -87,8 +95,12 @@ struct FaultRule {
 };
 
 // Parses one rule: {"id", "kind": "ROW"|..., "match": {...}, kind-specific keys}.
-FaultRule parse_fault_rule(const JsonReader& r, std::size_t index);
-std::vector<FaultRule> parse_fault_rules(const JsonReader& r);
+// Replica numbers are checked against `topology` (ROW and FULL's container
+// tier and listing ROUTEs name container replicas, the rest object replicas).
+FaultRule parse_fault_rule(const JsonReader& r, std::size_t index, const StoreTopology& topology = {});
+std::vector<FaultRule> parse_fault_rules(const JsonReader& r, const StoreTopology& topology = {});
+// "replicas: replica o5 is beyond the 3 object replicas", or "" when the rule fits.
+std::string fault_rule_topology_error(const FaultRule& rule, const StoreTopology& topology);
 nlohmann::json fault_rule_to_json(const FaultRule& rule);
 
 }  // namespace stalemate::sim

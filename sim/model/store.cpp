@@ -5,13 +5,18 @@
 #include <cstdio>
 #include <numeric>
 #include <set>
+#include <stdexcept>
 #include <strings.h>
 
 #include "common/crypto.h"
 #include "common/json_reader.h"
 #include "common/time_format.h"
+#include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
+
+using detail::in_range;
+using detail::seconds_text;
 
 std::string ObjectVersion::manifest() const {
   auto it = metadata.find("X-Object-Manifest");
@@ -34,50 +39,6 @@ void apply_metadata_changes(Headers& target, const Headers& changes) {
   }
 }
 
-ListingRow row_for(const ObjectVersion& v) {
-  ListingRow row;
-  row.ts = v.ts;
-  row.deleted = v.tombstone;
-  row.bytes = v.tombstone ? 0 : v.size();
-  row.etag = v.etag;
-  row.content_type = v.content_type;
-  row.last_modified = v.ts;
-  return row;
-}
-
-bool is_write_method(const std::string& m) { return m == "PUT" || m == "POST" || m == "DELETE" || m == "COPY"; }
-
-// Whether a fired rule of this kind concerns a request with this method.
-bool kind_applies(FaultKind kind, const RequestInfo& info) {
-  switch (kind) {
-    case FaultKind::Row:
-    case FaultKind::Obj:
-    case FaultKind::Full:
-    case FaultKind::Bitrot: return is_write_method(info.method);
-    case FaultKind::Expire: return !info.account.empty();  // never the auth request itself
-    default: return true;
-  }
-}
-
-bool change_matches(const std::string& rule_change, const std::string& change, bool listing) {
-  if (rule_change == "any") return true;
-  if (listing) return rule_change == (change == "delete" ? "delete" : "insert");
-  return rule_change == change;
-}
-
-std::string seconds_text(std::int64_t us) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(us) / 1e6);
-  return buf;
-}
-
-bool in_range(const std::string& name, const ListQuery& q) {
-  if (name.compare(0, q.prefix.size(), q.prefix) != 0) return false;
-  if (!q.marker.empty() && name <= q.marker) return false;
-  if (!q.end_marker.empty() && name >= q.end_marker) return false;
-  return true;
-}
-
 }  // namespace
 
 Store::Store(StoreTopology topology, std::uint64_t seed, bool virtual_time)
@@ -89,9 +50,9 @@ Store::Store(StoreTopology topology, std::uint64_t seed, bool virtual_time)
 }
 
 Store::Store(const ModelConfig& config) : Store(config.topology, config.seed, config.virtual_time) {
-  base_params_ = config.consistency;
-  phases_ = config.phases;
-  for (const auto& r : config.rules) rules_.push_back(std::make_shared<FaultRule>(r));
+  set_consistency(config.consistency);
+  set_phases(config.phases);
+  add_rules(config.rules);
 }
 
 std::string Store::replica_name(bool listing, int replica) const {
@@ -133,9 +94,8 @@ Timestamp Store::next_timestamp_locked() {
 ConsistencyParams Store::params_locked() const {
   const std::int64_t now = time_locked();
   ConsistencyParams p = base_params_;
-  for (const auto& ph : phases_) {
-    if (now >= ph.from_us && now < ph.until_us) p = parse_consistency(JsonReader(ph.set, "phase"), p);
-  }
+  for (const auto& ph : phases_)
+    if (now >= ph.from_us && now < ph.until_us) p = apply(ph.set, p);
   return p;
 }
 
@@ -144,126 +104,59 @@ ConsistencyParams Store::params_now() const {
   return params_locked();
 }
 
+ConsistencyParams Store::base_params() const {
+  std::lock_guard lock(mu_);
+  return base_params_;
+}
+
 int Store::quorum_locked(const ConsistencyParams& p) const {
   const int n = topology_.object_replicas;
   return p.write_quorum > 0 ? std::min(p.write_quorum, n) : n / 2 + 1;
 }
 
+namespace {
+void check_fits(const ConsistencyPatch& patch, const StoreTopology& topology, const std::string& where) {
+  const auto problem = consistency_topology_error(patch, topology);
+  if (!problem.empty()) throw std::invalid_argument(where + problem);
+}
+
+void check_fits(const std::vector<FaultRule>& rules, const StoreTopology& topology) {
+  for (const auto& r : rules) {
+    const auto problem = fault_rule_topology_error(r, topology);
+    if (!problem.empty()) throw std::invalid_argument("rule " + r.id + ": " + problem);
+  }
+}
+}  // namespace
+
 void Store::set_consistency(ConsistencyParams base) {
+  check_fits(as_patch(base), topology_, "");
   std::lock_guard lock(mu_);
   base_params_ = base;
 }
 
+void Store::patch_consistency(const ConsistencyPatch& patch) {
+  check_fits(patch, topology_, "");
+  std::lock_guard lock(mu_);
+  base_params_ = apply(patch, base_params_);
+}
+
 void Store::set_phases(std::vector<Phase> phases) {
+  for (std::size_t i = 0; i < phases.size(); ++i) check_fits(phases[i].set, topology_, "phase " + std::to_string(i + 1) + ": ");
   std::lock_guard lock(mu_);
   phases_ = std::move(phases);
 }
 
 void Store::replace_rules(std::vector<FaultRule> rules) {
+  check_fits(rules, topology_);
   std::lock_guard lock(mu_);
   rules_.clear();
   for (auto& r : rules) rules_.push_back(std::make_shared<FaultRule>(std::move(r)));
 }
 
 void Store::add_rules(std::vector<FaultRule> rules) {
+  check_fits(rules, topology_);
   std::lock_guard lock(mu_);
   for (auto& r : rules) rules_.push_back(std::make_shared<FaultRule>(std::move(r)));
-}
-
-bool Store::set_rule_enabled(const std::string& id, bool enabled) {
-  std::lock_guard lock(mu_);
-  bool found = false;
-  for (auto& r : rules_) {
-    if (r->id == id) {
-      r->enabled = enabled;
-      found = true;
-    }
-  }
-  return found;
-}
-
-nlohmann::json Store::rules_json() const {
-  std::lock_guard lock(mu_);
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : rules_) out.push_back(fault_rule_to_json(*r));
-  return out;
-}
-
-// ---- pending replication
-
-void Store::enqueue_locked(Pending p) { pending_.emplace(p.due_us, std::move(p)); }
-
-void Store::apply_pending_locked(const Pending& p) const {
-  auto a = accounts_.find(p.account);
-  if (a == accounts_.end()) return;
-  auto c = a->second.containers.find(p.container);
-  if (c == a->second.containers.end()) return;
-  if (p.listing) {
-    auto& slot = c->second.listing_replicas[static_cast<std::size_t>(p.replica)][p.name];
-    if (slot.ts < p.row.ts) slot = p.row;
-  } else {
-    auto& slot = c->second.object_replicas[static_cast<std::size_t>(p.replica)][p.name];
-    if (slot.ts < p.version.ts) slot = p.version;
-  }
-}
-
-void Store::settle_locked() const {
-  const std::int64_t now = time_locked();
-  while (!pending_.empty() && pending_.begin()->first <= now) {
-    apply_pending_locked(pending_.begin()->second);
-    pending_.erase(pending_.begin());
-  }
-}
-
-std::size_t Store::quiesce() {
-  std::lock_guard lock(mu_);
-  const std::size_t n = pending_.size();
-  for (const auto& [due, p] : pending_) apply_pending_locked(p);
-  pending_.clear();
-  return n;
-}
-
-std::size_t Store::heal() {
-  {
-    std::lock_guard lock(mu_);
-    for (auto& r : rules_) r->enabled = false;
-    const int quorum = base_params_.write_quorum;
-    base_params_ = ConsistencyParams{};
-    base_params_.write_quorum = quorum;
-    phases_.clear();
-    negative_cache_.clear();
-  }
-  return quiesce();
-}
-
-std::size_t Store::pending_count() const {
-  std::lock_guard lock(mu_);
-  return pending_.size();
-}
-
-bool Store::converged() const {
-  std::lock_guard lock(mu_);
-  settle_locked();
-  if (!pending_.empty()) return false;
-  auto same_objects = [](const std::map<std::string, ObjectVersion>& a, const std::map<std::string, ObjectVersion>& b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
-             return x.first == y.first && x.second.ts == y.second.ts && x.second.body == y.second.body;
-           });
-  };
-  auto same_rows = [](const std::map<std::string, ListingRow>& a, const std::map<std::string, ListingRow>& b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
-             return x.first == y.first && x.second.ts == y.second.ts;
-           });
-  };
-  for (const auto& [an, a] : accounts_) {
-    for (const auto& [cn, c] : a.containers) {
-      for (const auto& r : c.object_replicas)
-        if (!same_objects(r, c.object_replicas.front())) return false;
-      for (const auto& r : c.listing_replicas)
-        if (!same_rows(r, c.listing_replicas.front())) return false;
-    }
-  }
-  return true;
 }
 
 // ---- requests
@@ -278,37 +171,7 @@ RequestContext Store::begin_request(RequestInfo info) {
   std::string key = ctx.info.method + " " + ctx.info.container + "/" + ctx.info.object;
   if (ctx.info.is_listing) key += "?prefix=" + ctx.info.listing_prefix;
   ctx.identity = key + "#" + std::to_string(++occurrences_[key]);
-  for (auto& rule : rules_) {
-    if (!rule->enabled || !kind_applies(rule->kind, ctx.info)) continue;
-    if (ctx.t_us < rule->match.from_us || ctx.t_us >= rule->match.until_us) continue;
-    if (!rule->match.matches(ctx.info)) continue;
-    ++rule->seen;
-    if (rule->match.nth && rule->seen != rule->match.nth) continue;
-    if (rule->match.times && rule->fired >= rule->match.times) continue;
-    ++rule->fired;
-    ctx.rules.push_back(rule);
-    std::string text = std::string("rule ") + rule->id + " (" + fault_kind_name(rule->kind) + ") fired";
-    switch (rule->kind) {
-      case FaultKind::Fail:
-        ctx.fail_status = rule->status;
-        ctx.fail_applied = rule->applied;
-        ctx.fail_error_in_200 = rule->error_in_200;
-        text += ": answer " + std::to_string(rule->status) + (rule->applied ? " after applying" : " without applying") +
-                (rule->error_in_200 ? " (S3: as a 200 carrying the <Error> document)" : "");
-        break;
-      case FaultKind::Cut:
-        ctx.cut_after = rule->after_bytes;
-        text += ": body cut after " + std::to_string(rule->after_bytes) + " bytes";
-        break;
-      case FaultKind::Expire:
-        ctx.credentials_expired = true;
-        auth_epoch_us_ = ctx.t_us;
-        text += ": every credential issued so far expires";
-        break;
-      default: break;
-    }
-    ctx.note({{"rule", rule->id}, {"kind", fault_kind_name(rule->kind)}, {"text", text}});
-  }
+  fire_rules_locked(ctx);
   return ctx;
 }
 
@@ -427,7 +290,7 @@ ContainerStats Store::stats_of(const Container& c, int replica) const {
   return s;
 }
 
-int Store::choose_listing_replica_locked(const Container& c, RequestContext* ctx, const char* purpose) const {
+int Store::choose_listing_replica_locked(const Container& c, RequestContext* ctx, std::string_view purpose) const {
   const int m = static_cast<int>(c.listing_replicas.size());
   if (ctx) {
     for (const FaultRule* r : ctx->fired(FaultKind::Route))
@@ -445,7 +308,7 @@ std::optional<ContainerStats> Store::container(const std::string& account, const
   settle_locked();
   const Container* c = find_container_locked(account, container);
   if (!c) return std::nullopt;
-  const int replica = choose_listing_replica_locked(*c, ctx, "container-head");
+  const int replica = choose_listing_replica_locked(*c, ctx, purpose::kContainerHead);
   if (ctx) ctx->note({{"op", "container-stats"}, {"replica", replica_name(true, replica)}});
   return stats_of(*c, replica);
 }
@@ -469,123 +332,6 @@ Store::ContainerDelete Store::delete_container(const std::string& account, const
   if (stats_of(it->second, 0).object_count > 0) return ContainerDelete::NotEmpty;
   a->second.containers.erase(it);
   return ContainerDelete::Deleted;
-}
-
-// ---- objects: writes
-
-Store::WriteResult Store::write_locked(const std::string& account, const std::string& container,
-                                       const std::string& name, ObjectVersion version, const std::string& change,
-                                       RequestContext* ctx) {
-  Container* c = find_container_locked(account, container);
-  if (!c) return {WriteStatus::NoContainer, 0};
-  const ConsistencyParams params = params_locked();
-  const int n = topology_.object_replicas, m = topology_.container_replicas;
-  const int quorum = quorum_locked(params);
-  const std::int64_t now = time_locked();
-  const std::string identity = ctx ? ctx->identity : "direct " + name + "@" + std::to_string(version.ts);
-
-  // What the fired rules say about each replica.
-  std::set<int> full_objects, full_listings;
-  std::map<int, const FaultRule*> object_holds, row_holds, bitrot;
-  if (ctx) {
-    for (const auto& r : ctx->rules) {
-      for (int i : r->replicas) {
-        if (r->kind == FaultKind::Full) (r->tier == "object" ? full_objects : full_listings).insert(i);
-        if (r->kind == FaultKind::Obj && change_matches(r->change, change, false)) object_holds[i] = r.get();
-        if (r->kind == FaultKind::Row && change_matches(r->change, change, true)) row_holds[i] = r.get();
-        if (r->kind == FaultKind::Bitrot && !version.tombstone) bitrot[i] = r.get();
-      }
-    }
-  }
-
-  nlohmann::json replicas = nlohmann::json::array();
-  bool notable = false;
-  int stored = 0, synchronous = 0;
-  for (int i : rng_.permutation(n, "write-order", identity)) {
-    const std::string rn = replica_name(false, i);
-    if (full_objects.count(i)) {
-      replicas.push_back(rn + ": full (507)");
-      notable = true;
-      continue;
-    }
-    ObjectVersion v = version;
-    if (auto b = bitrot.find(i); b != bitrot.end() && b->second->offset < v.size()) {
-      std::string bytes = *v.body;
-      bytes[b->second->offset] = static_cast<char>(bytes[b->second->offset] ^ 0xff);
-      v.body = make_payload(std::move(bytes));
-      replicas.push_back(rn + ": byte " + std::to_string(b->second->offset) + " flipped by rule " + b->second->id);
-      notable = true;
-    }
-    std::int64_t delay = 0;
-    std::string cause;
-    if (auto h = object_holds.find(i); h != object_holds.end()) {
-      delay = h->second->hold.sample(rng_.uniform("object-hold", identity, static_cast<std::uint64_t>(i)));
-      cause = "held back by rule " + h->second->id + " (OBJ)";
-    } else if (synchronous >= quorum &&
-               rng_.uniform("replica-lags", identity, static_cast<std::uint64_t>(i)) < params.replica_lag_probability) {
-      delay = params.replication_delay.sample(rng_.uniform("replication", identity, static_cast<std::uint64_t>(i)));
-      cause = "replication lag";
-    }
-    ++stored;  // a held replica's copy sits on a handoff: it still counts for the acknowledgement
-    if (delay == 0) {
-      auto& slot = c->object_replicas[static_cast<std::size_t>(i)][name];
-      if (slot.ts < v.ts) slot = v;
-      ++synchronous;
-      replicas.push_back(rn + ": applied");
-    } else {
-      notable = true;
-      replicas.push_back(rn + ": " + cause + ", " + (delay == kForever ? "until healed" : "+" + seconds_text(delay)));
-      enqueue_locked({delay == kForever ? kForever : now + delay, now, account, container, name, i, false, v, {}, cause});
-    }
-  }
-  if (stored == 0) {
-    if (ctx) ctx->note({{"op", "write"}, {"name", name}, {"change", change}, {"replicas", replicas},
-                        {"text", "write of " + name + " stored on no replica"}});
-    return {WriteStatus::Unavailable, version.ts};
-  }
-
-  // Each object server that stored the write updates its container replica,
-  // asynchronously; a failed update becomes an async pending.
-  const ListingRow row = row_for(version);
-  nlohmann::json listings = nlohmann::json::array();
-  for (int j = 0; j < m; ++j) {
-    const std::string rn = replica_name(true, j);
-    std::int64_t delay = 0;
-    std::string cause;
-    if (full_listings.count(j)) {
-      delay = kForever;
-      cause = "container replica full: async pending";
-    } else if (auto h = row_holds.find(j); h != row_holds.end()) {
-      delay = h->second->hold.sample(rng_.uniform("row-hold", identity, static_cast<std::uint64_t>(j)));
-      cause = "held back by rule " + h->second->id + " (ROW)";
-    } else {
-      delay = params.listing_delay.sample(rng_.uniform("listing", identity, static_cast<std::uint64_t>(j)));
-      cause = "listing lag";
-    }
-    if (delay == 0) {
-      auto& slot = c->listing_replicas[static_cast<std::size_t>(j)][name];
-      if (slot.ts < row.ts) slot = row;
-      listings.push_back(rn + ": updated");
-    } else {
-      notable = true;
-      listings.push_back(rn + ": " + cause + ", " + (delay == kForever ? "until healed" : "+" + seconds_text(delay)));
-      enqueue_locked({delay == kForever ? kForever : now + delay, now, account, container, name, j, true, {}, row, cause});
-    }
-  }
-  const WriteStatus status = stored >= quorum ? WriteStatus::Ok : WriteStatus::Unavailable;
-  if (ctx) {
-    nlohmann::json d = {{"op", "write"},           {"name", name},         {"change", change},
-                        {"ts", swift_timestamp(version.ts)}, {"replicas", replicas}, {"listings", listings}};
-    if (notable) {
-      std::string text = change + " " + name + " ts " + swift_timestamp(version.ts) + ":";
-      for (const auto& r : replicas) text += " " + r.get<std::string>() + ";";
-      for (const auto& l : listings) text += " " + l.get<std::string>() + ";";
-      if (status == WriteStatus::Unavailable) text += " fewer than " + std::to_string(quorum) + " replicas stored it (503)";
-      d["text"] = text;
-    }
-    ctx->note(std::move(d));
-  }
-  return {status, version.ts};
 }
 
 Store::WriteResult Store::put_object(const std::string& account, const std::string& container,
@@ -695,7 +441,7 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
         if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
       how = "order forced by rule " + route->id;
     } else if (params.shuffle_reads && ctx) {
-      order = rng_.permutation(n, "read-order", ctx->identity, ctx->inner++);
+      order = rng_.permutation(n, purpose::kReadOrder, ctx->identity, ctx->inner++);
       how = "shuffled";
     } else {
       order.resize(static_cast<std::size_t>(n));
@@ -716,7 +462,7 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
     }
   }
   if (ctx && !result.version && !params.negative_cache.is_zero() && !negative_cache_.count(cache_key)) {
-    const auto ttl = params.negative_cache.sample(rng_.uniform("negative-cache", ctx->identity, ctx->inner));
+    const auto ttl = params.negative_cache.sample(rng_.uniform(purpose::kNegativeCache, ctx->identity, ctx->inner));
     negative_cache_[cache_key] = ttl == kForever ? kForever : now + ttl;
   }
   if (ctx) {
@@ -751,154 +497,15 @@ ReadResult Store::read_object(const std::string& account, const std::string& con
   return read_locked(account + "/" + container, *c, name, options, ctx);
 }
 
-void Store::note_listing_evidence_locked(const std::string& account, const std::string& container,
-                                         const Container& c, int replica, const ListQuery& query,
-                                         RequestContext* ctx) const {
-  // The truth for the listed range: the newest row any listing replica has or
-  // is still waiting for.
-  std::map<std::string, ListingRow> truth;
-  auto consider = [&](const std::string& name, const ListingRow& row) {
-    if (!in_range(name, query)) return;
-    auto& slot = truth[name];
-    if (slot.ts < row.ts) slot = row;
-  };
-  for (const auto& rows : c.listing_replicas)
-    for (auto it = rows.lower_bound(query.prefix); it != rows.end() && it->first.compare(0, query.prefix.size(), query.prefix) == 0; ++it)
-      consider(it->first, it->second);
-  for (const auto& [due, p] : pending_)
-    if (p.listing && p.account == account && p.container == container) consider(p.name, p.row);
-
-  const auto& mine = c.listing_replicas[static_cast<std::size_t>(replica)];
-  nlohmann::json differences = nlohmann::json::array();
-  std::size_t total = 0;
-  for (const auto& [name, row] : truth) {
-    auto it = mine.find(name);
-    const ListingRow* have = it == mine.end() ? nullptr : &it->second;
-    std::string what;
-    if (!row.deleted && (!have || have->deleted)) what = "lacks " + name;
-    else if (row.deleted && have && !have->deleted) what = "still lists deleted " + name;
-    else if (!row.deleted && have && have->ts < row.ts)
-      what = "lists a stale row for " + name + " (" + std::to_string(have->bytes) + " bytes, newest " +
-             std::to_string(row.bytes) + ")";
-    if (what.empty()) continue;
-    if (++total > 8) continue;
-    for (const auto& [due, p] : pending_) {
-      if (p.listing && p.replica == replica && p.name == name && p.container == container && p.account == account) {
-        const std::int64_t now = time_locked();
-        what += " (" + p.cause + " for " + seconds_text(now - p.since_us) + " so far, " +
-                (p.due_us == kForever ? std::string("until healed") : "due in " + seconds_text(p.due_us - now)) + ")";
-        break;
-      }
-    }
-    differences.push_back(what);
-  }
-  nlohmann::json d = {{"op", "listing"}, {"prefix", query.prefix}, {"replica", replica_name(true, replica)}};
-  if (!query.marker.empty()) d["marker"] = query.marker;
-  if (total) {
-    d["differences"] = differences;
-    d["text"] = "listing prefix=" + query.prefix + " answered by " + replica_name(true, replica) + ", which " +
-                differences.front().get<std::string>() + (total > 1 ? " and " + std::to_string(total - 1) + " more" : "");
-  }
-  ctx->note(std::move(d));
-}
-
 std::optional<std::vector<ListItem>> Store::list_objects(const std::string& account, const std::string& container,
                                                          const ListQuery& query, RequestContext* ctx) const {
   std::lock_guard lock(mu_);
   settle_locked();
   const Container* c = find_container_locked(account, container);
   if (!c) return std::nullopt;
-  const int replica = choose_listing_replica_locked(*c, ctx, "listing-replica");
+  const int replica = choose_listing_replica_locked(*c, ctx, purpose::kListingReplica);
   if (ctx) note_listing_evidence_locked(account, container, *c, replica, query, ctx);
   return select_listing(c->listing_replicas[static_cast<std::size_t>(replica)], query);
-}
-
-// ---- inspection
-
-nlohmann::json Store::dump_object(const std::string& account, const std::string& container,
-                                  const std::string& name) const {
-  std::lock_guard lock(mu_);
-  settle_locked();
-  const Container* c = find_container_locked(account, container);
-  if (!c) return nullptr;
-  nlohmann::json objects = nlohmann::json::array(), rows = nlohmann::json::array(), pending = nlohmann::json::array();
-  for (std::size_t i = 0; i < c->object_replicas.size(); ++i) {
-    auto it = c->object_replicas[i].find(name);
-    nlohmann::json o = {{"replica", replica_name(false, static_cast<int>(i))}};
-    if (it == c->object_replicas[i].end()) {
-      o["state"] = "absent";
-    } else {
-      o["state"] = it->second.tombstone ? "tombstone" : "present";
-      o["ts"] = swift_timestamp(it->second.ts);
-      o["bytes"] = it->second.size();
-      o["etag"] = it->second.etag;
-      if (!it->second.manifest().empty()) o["manifest"] = it->second.manifest();
-    }
-    objects.push_back(o);
-  }
-  for (std::size_t j = 0; j < c->listing_replicas.size(); ++j) {
-    auto it = c->listing_replicas[j].find(name);
-    nlohmann::json r = {{"replica", replica_name(true, static_cast<int>(j))}};
-    if (it == c->listing_replicas[j].end()) {
-      r["state"] = "absent";
-    } else {
-      r["state"] = it->second.deleted ? "deleted" : "listed";
-      r["ts"] = swift_timestamp(it->second.ts);
-      r["bytes"] = it->second.bytes;
-    }
-    rows.push_back(r);
-  }
-  const std::int64_t now = time_locked();
-  for (const auto& [due, p] : pending_) {
-    if (p.name != name || p.container != container || p.account != account) continue;
-    pending.push_back({{"replica", replica_name(p.listing, p.replica)},
-                       {"cause", p.cause},
-                       {"since_s", static_cast<double>(now - p.since_us) / 1e6},
-                       {"due_in_s", p.due_us == kForever ? nlohmann::json("until healed")
-                                                         : nlohmann::json(static_cast<double>(p.due_us - now) / 1e6)},
-                       {"ts", swift_timestamp(p.listing ? p.row.ts : p.version.ts)}});
-  }
-  return {{"account", account}, {"container", container}, {"object", name},
-          {"object_replicas", objects}, {"listing_replicas", rows}, {"pending", pending}};
-}
-
-// ---- test hooks
-
-bool Store::debug_flip_byte(const std::string& account, const std::string& container, const std::string& name,
-                            std::uint64_t offset) {
-  std::lock_guard lock(mu_);
-  settle_locked();
-  Container* c = find_container_locked(account, container);
-  if (!c) return false;
-  bool flipped = false;
-  Payload original, corrupted;
-  for (auto& replica : c->object_replicas) {
-    auto it = replica.find(name);
-    if (it == replica.end() || it->second.tombstone || offset >= it->second.size()) continue;
-    if (it->second.body != original) {  // replicas usually share one buffer: copy it once
-      original = it->second.body;
-      std::string bytes = *original;
-      bytes[offset] = static_cast<char>(bytes[offset] ^ 0xff);
-      corrupted = make_payload(std::move(bytes));
-    }
-    it->second.body = corrupted;
-    flipped = true;
-  }
-  return flipped;
-}
-
-std::vector<std::string> Store::debug_object_names(const std::string& account, const std::string& container,
-                                                   const std::string& prefix) const {
-  std::lock_guard lock(mu_);
-  settle_locked();
-  std::vector<std::string> names;
-  const Container* c = find_container_locked(account, container);
-  if (!c) return names;
-  std::set<std::string> seen;
-  for (const auto& replica : c->object_replicas)
-    for (const auto& [name, v] : replica)
-      if (!v.tombstone && name.compare(0, prefix.size(), prefix) == 0) seen.insert(name);
-  return {seen.begin(), seen.end()};
 }
 
 }  // namespace stalemate::sim

@@ -32,6 +32,7 @@
 #include "sim/model/fault_rules.h"
 #include "sim/model/listing.h"
 #include "sim/model/request_context.h"
+#include "sim/model/topology.h"
 
 namespace stalemate::sim {
 
@@ -51,11 +52,6 @@ struct ObjectVersion {
 
   std::uint64_t size() const { return body->size(); }
   std::string manifest() const;  // X-Object-Manifest value, "" when not a DLO
-};
-
-struct StoreTopology {
-  int object_replicas = 3;
-  int container_replicas = 3;
 };
 
 struct ContainerStats {
@@ -163,9 +159,15 @@ class Store {
   std::int64_t auth_epoch_us() const;
   void expire_credentials();
   ConsistencyParams params_now() const;  // base params with the active phases applied
+  ConsistencyParams base_params() const;
+  // The setters below throw std::invalid_argument (naming the rule id or knob)
+  // when a replica number or count does not fit the topology.
   void set_consistency(ConsistencyParams base);
+  // Applies `patch` over the base params (phases still apply on top).
+  void patch_consistency(const ConsistencyPatch& patch);
   void set_phases(std::vector<Phase> phases);
   void replace_rules(std::vector<FaultRule> rules);
+  void set_rules(std::vector<FaultRule> rules) { replace_rules(std::move(rules)); }
   void add_rules(std::vector<FaultRule> rules);
   bool set_rule_enabled(const std::string& id, bool enabled);
   nlohmann::json rules_json() const;
@@ -226,10 +228,26 @@ class Store {
   void apply_pending_locked(const Pending& p) const;
   WriteResult write_locked(const std::string& account, const std::string& container, const std::string& name,
                            ObjectVersion version, const std::string& change, RequestContext* ctx);
+  // The write path (replication.cpp): rules' effects per replica, then each tier.
+  struct WritePlan;
+  struct WriteTarget {
+    const std::string& account;
+    const std::string& container;
+    const std::string& name;
+    Container* c;
+    std::string identity;  // seeds the write's random choices
+  };
+  static WritePlan plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx);
+  int write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WritePlan& plan,
+                                   const ConsistencyParams& params, nlohmann::json& replicas, bool& notable);
+  void write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WritePlan& plan,
+                                     const ConsistencyParams& params, nlohmann::json& listings, bool& notable);
+  // Rule firing (rule_engine.cpp): the request hook.
+  void fire_rules_locked(RequestContext& ctx);
   void enqueue_locked(Pending p);
   ReadResult read_locked(const std::string& where, const Container& c, const std::string& name, ReadOptions options,
                          RequestContext* ctx) const;
-  int choose_listing_replica_locked(const Container& c, RequestContext* ctx, const char* purpose) const;
+  int choose_listing_replica_locked(const Container& c, RequestContext* ctx, std::string_view purpose) const;
   void note_listing_evidence_locked(const std::string& account, const std::string& container, const Container& c,
                                     int replica, const ListQuery& query, RequestContext* ctx) const;
   ContainerStats stats_of(const Container& c, int replica) const;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <thread>
 
 #include "harness/registry_process.h"
 #include "test_support.h"
@@ -138,4 +139,81 @@ TEST_CASE("'address already in use' is retried once on a new port", "[harness][r
   registry.stop();
   CHECK(registry.pid() <= 0);
   CHECK(::kill(pid, 0) == -1);
+}
+
+namespace {
+bool gone(pid_t pid) { return pid > 0 && ::kill(pid, 0) == -1 && errno == ESRCH; }
+// Gone, or a zombie: an orphaned grandchild waits for init to reap it, and
+// some container inits never do.
+bool not_running(pid_t pid) {
+  if (gone(pid)) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
+}
+pid_t read_pid(const std::filesystem::path& p) {
+  pid_t pid = 0;
+  std::ifstream(p) >> pid;
+  return pid;
+}
+}  // namespace
+
+TEST_CASE("a registry that hangs on --version is killed at the deadline, with what it started", "[harness][registry]") {
+  TempDir dir;
+  const auto script = dir.path() / "hanging-registry.sh";
+  const auto shell_pid = dir.path() / "sh.pid";
+  const auto sleep_pid = dir.path() / "sleep.pid";
+  {
+    // Not exec: the sleep is a grandchild, which must go too.
+    std::ofstream out(script);
+    out << "#!/bin/sh\necho $$ > " << shell_pid.string() << "\nsleep 60 &\necho $! > " << sleep_pid.string()
+        << "\nwait\n";
+  }
+  ::chmod(script.c_str(), 0755);
+  const auto t0 = Clock::now();
+  try {
+    RegistryProcess::version_of(script.string(), std::chrono::milliseconds(1500));
+    FAIL("expected InfrastructureError");
+  } catch (const InfrastructureError& e) {
+    const std::string what = e.what();
+    CHECK(what.find(script.string()) != std::string::npos);
+    CHECK(what.find("--version") != std::string::npos);
+  }
+  CHECK(Clock::now() - t0 < std::chrono::seconds(10));
+  CHECK(gone(read_pid(shell_pid)));
+  CHECK(not_running(read_pid(sleep_pid)));
+}
+
+TEST_CASE("a registry killed from outside is a death with its pid, signal and log but a stop is not", "[harness][registry]") {
+  if (::access("/usr/bin/docker-registry", X_OK) != 0) return;
+  TempDir dir;
+  RegistryLaunch launch;
+  launch.storage = {{"inmemory", nlohmann::json::object()}};
+  launch.work_dir = dir.path();
+  launch.name = "registry-1";
+  RegistryProcess registry(launch);
+  const pid_t pid = registry.pid();
+  REQUIRE(pid > 0);
+  CHECK(registry.alive());
+  CHECK_FALSE(registry.death());
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (registry.alive() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK_FALSE(registry.alive());
+  REQUIRE(registry.death());
+  const auto& d = *registry.death();
+  CHECK(d.pid == pid);
+  CHECK(d.name == "registry-1");
+  CHECK(d.how() == "was killed by signal 9 (SIGKILL)");
+  CHECK(d.log == registry.log_path());
+  CHECK(d.log_tail.find("listening on 127.0.0.1") != std::string::npos);
+  CHECK(d.describe().find("registry-1 (pid " + std::to_string(pid) + ") was killed by signal 9") != std::string::npos);
+  CHECK(gone(pid));  // reaped, not a zombie
+
+  RegistryProcess other(launch);
+  other.stop();
+  CHECK_FALSE(other.alive());
+  CHECK_FALSE(other.death());
+  CHECK(other.log_files() == std::vector<std::filesystem::path>{other.log_path()});
 }

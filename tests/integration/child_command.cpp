@@ -73,12 +73,13 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::sec
   return result;
 }
 
-RunningCommand::RunningCommand(const std::vector<std::string>& argv) {
+RunningCommand::RunningCommand(const std::vector<std::string>& argv, bool merge_stderr) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  if (merge_stderr) posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
   auto args = c_argv(argv);
   const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);

@@ -22,7 +22,9 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::sec
 // A started child whose stdout is readable while it runs.
 class RunningCommand {
  public:
-  explicit RunningCommand(const std::vector<std::string>& argv);
+  // merge_stderr: stderr goes to the same readable pipe (progress lines).
+  explicit RunningCommand(const std::vector<std::string>& argv, bool merge_stderr = false);
+  pid_t pid() const { return pid_; }
   ~RunningCommand();  // SIGKILL + reap if still running
   // Reads stdout until `marker` appears or the deadline passes; returns all read so far.
   std::string read_until(const std::string& marker, std::chrono::seconds timeout);

@@ -1,0 +1,154 @@
+// Inspection: what a request's listing replica lacks (listing evidence),
+// per-replica dumps of one object, and the test hooks.
+#include "sim/model/store.h"
+
+#include <set>
+
+#include "common/time_format.h"
+#include "sim/model/store_internal.h"
+
+namespace stalemate::sim {
+
+using detail::in_range;
+using detail::seconds_text;
+
+void Store::note_listing_evidence_locked(const std::string& account, const std::string& container,
+                                         const Container& c, int replica, const ListQuery& query,
+                                         RequestContext* ctx) const {
+  // The truth for the listed range: the newest row any listing replica has or
+  // is still waiting for.
+  std::map<std::string, ListingRow> truth;
+  auto consider = [&](const std::string& name, const ListingRow& row) {
+    if (!in_range(name, query)) return;
+    auto& slot = truth[name];
+    if (slot.ts < row.ts) slot = row;
+  };
+  for (const auto& rows : c.listing_replicas)
+    for (auto it = rows.lower_bound(query.prefix); it != rows.end() && it->first.compare(0, query.prefix.size(), query.prefix) == 0; ++it)
+      consider(it->first, it->second);
+  for (const auto& [due, p] : pending_)
+    if (p.listing && p.account == account && p.container == container) consider(p.name, p.row);
+
+  const auto& mine = c.listing_replicas[static_cast<std::size_t>(replica)];
+  nlohmann::json differences = nlohmann::json::array();
+  std::size_t total = 0;
+  for (const auto& [name, row] : truth) {
+    auto it = mine.find(name);
+    const ListingRow* have = it == mine.end() ? nullptr : &it->second;
+    std::string what;
+    if (!row.deleted && (!have || have->deleted)) what = "lacks " + name;
+    else if (row.deleted && have && !have->deleted) what = "still lists deleted " + name;
+    else if (!row.deleted && have && have->ts < row.ts)
+      what = "lists a stale row for " + name + " (" + std::to_string(have->bytes) + " bytes, newest " +
+             std::to_string(row.bytes) + ")";
+    if (what.empty()) continue;
+    if (++total > 8) continue;
+    for (const auto& [due, p] : pending_) {
+      if (p.listing && p.replica == replica && p.name == name && p.container == container && p.account == account) {
+        const std::int64_t now = time_locked();
+        what += " (" + p.cause + " for " + seconds_text(now - p.since_us) + " so far, " +
+                (p.due_us == kForever ? std::string("until healed") : "due in " + seconds_text(p.due_us - now)) + ")";
+        break;
+      }
+    }
+    differences.push_back(what);
+  }
+  nlohmann::json d = {{"op", "listing"}, {"prefix", query.prefix}, {"replica", replica_name(true, replica)}};
+  if (!query.marker.empty()) d["marker"] = query.marker;
+  if (total) {
+    d["differences"] = differences;
+    d["text"] = "listing prefix=" + query.prefix + " answered by " + replica_name(true, replica) + ", which " +
+                differences.front().get<std::string>() + (total > 1 ? " and " + std::to_string(total - 1) + " more" : "");
+  }
+  ctx->note(std::move(d));
+}
+
+// ---- inspection
+
+nlohmann::json Store::dump_object(const std::string& account, const std::string& container,
+                                  const std::string& name) const {
+  std::lock_guard lock(mu_);
+  settle_locked();
+  const Container* c = find_container_locked(account, container);
+  if (!c) return nullptr;
+  nlohmann::json objects = nlohmann::json::array(), rows = nlohmann::json::array(), pending = nlohmann::json::array();
+  for (std::size_t i = 0; i < c->object_replicas.size(); ++i) {
+    auto it = c->object_replicas[i].find(name);
+    nlohmann::json o = {{"replica", replica_name(false, static_cast<int>(i))}};
+    if (it == c->object_replicas[i].end()) {
+      o["state"] = "absent";
+    } else {
+      o["state"] = it->second.tombstone ? "tombstone" : "present";
+      o["ts"] = swift_timestamp(it->second.ts);
+      o["bytes"] = it->second.size();
+      o["etag"] = it->second.etag;
+      if (!it->second.manifest().empty()) o["manifest"] = it->second.manifest();
+    }
+    objects.push_back(o);
+  }
+  for (std::size_t j = 0; j < c->listing_replicas.size(); ++j) {
+    auto it = c->listing_replicas[j].find(name);
+    nlohmann::json r = {{"replica", replica_name(true, static_cast<int>(j))}};
+    if (it == c->listing_replicas[j].end()) {
+      r["state"] = "absent";
+    } else {
+      r["state"] = it->second.deleted ? "deleted" : "listed";
+      r["ts"] = swift_timestamp(it->second.ts);
+      r["bytes"] = it->second.bytes;
+    }
+    rows.push_back(r);
+  }
+  const std::int64_t now = time_locked();
+  for (const auto& [due, p] : pending_) {
+    if (p.name != name || p.container != container || p.account != account) continue;
+    pending.push_back({{"replica", replica_name(p.listing, p.replica)},
+                       {"cause", p.cause},
+                       {"since_s", static_cast<double>(now - p.since_us) / 1e6},
+                       {"due_in_s", p.due_us == kForever ? nlohmann::json("until healed")
+                                                         : nlohmann::json(static_cast<double>(p.due_us - now) / 1e6)},
+                       {"ts", swift_timestamp(p.listing ? p.row.ts : p.version.ts)}});
+  }
+  return {{"account", account}, {"container", container}, {"object", name},
+          {"object_replicas", objects}, {"listing_replicas", rows}, {"pending", pending}};
+}
+
+// ---- test hooks
+
+bool Store::debug_flip_byte(const std::string& account, const std::string& container, const std::string& name,
+                            std::uint64_t offset) {
+  std::lock_guard lock(mu_);
+  settle_locked();
+  Container* c = find_container_locked(account, container);
+  if (!c) return false;
+  bool flipped = false;
+  Payload original, corrupted;
+  for (auto& replica : c->object_replicas) {
+    auto it = replica.find(name);
+    if (it == replica.end() || it->second.tombstone || offset >= it->second.size()) continue;
+    if (it->second.body != original) {  // replicas usually share one buffer: copy it once
+      original = it->second.body;
+      std::string bytes = *original;
+      bytes[offset] = static_cast<char>(bytes[offset] ^ 0xff);
+      corrupted = make_payload(std::move(bytes));
+    }
+    it->second.body = corrupted;
+    flipped = true;
+  }
+  return flipped;
+}
+
+std::vector<std::string> Store::debug_object_names(const std::string& account, const std::string& container,
+                                                   const std::string& prefix) const {
+  std::lock_guard lock(mu_);
+  settle_locked();
+  std::vector<std::string> names;
+  const Container* c = find_container_locked(account, container);
+  if (!c) return names;
+  std::set<std::string> seen;
+  for (const auto& replica : c->object_replicas)
+    for (const auto& [name, v] : replica)
+      if (!v.tombstone && name.compare(0, prefix.size(), prefix) == 0) seen.insert(name);
+  return {seen.begin(), seen.end()};
+}
+
+}  // namespace stalemate::sim

@@ -1,0 +1,78 @@
+// Rule firing: which fault rules fire for a request, and the request-level
+// effects (FAIL, CUT, EXPIRE) they hand to the front-end.
+#include "sim/model/store.h"
+
+namespace stalemate::sim {
+
+namespace {
+
+bool is_write_method(const std::string& m) { return m == "PUT" || m == "POST" || m == "DELETE" || m == "COPY"; }
+
+// Whether a fired rule of this kind concerns a request with this method.
+bool kind_applies(FaultKind kind, const RequestInfo& info) {
+  switch (kind) {
+    case FaultKind::Row:
+    case FaultKind::Obj:
+    case FaultKind::Full:
+    case FaultKind::Bitrot: return is_write_method(info.method);
+    case FaultKind::Expire: return !info.account.empty();  // never the auth request itself
+    default: return true;
+  }
+}
+
+}  // namespace
+
+void Store::fire_rules_locked(RequestContext& ctx) {
+  for (auto& rule : rules_) {
+    if (!rule->enabled || !kind_applies(rule->kind, ctx.info)) continue;
+    if (ctx.t_us < rule->match.from_us || ctx.t_us >= rule->match.until_us) continue;
+    if (!rule->match.matches(ctx.info)) continue;
+    ++rule->seen;
+    if (rule->match.nth && rule->seen != rule->match.nth) continue;
+    if (rule->match.times && rule->fired >= rule->match.times) continue;
+    ++rule->fired;
+    ctx.rules.push_back(rule);
+    std::string text = std::string("rule ") + rule->id + " (" + fault_kind_name(rule->kind) + ") fired";
+    switch (rule->kind) {
+      case FaultKind::Fail:
+        ctx.fail_status = rule->status;
+        ctx.fail_applied = rule->applied;
+        ctx.fail_error_in_200 = rule->error_in_200;
+        text += ": answer " + std::to_string(rule->status) + (rule->applied ? " after applying" : " without applying") +
+                (rule->error_in_200 ? " (S3: as a 200 carrying the <Error> document)" : "");
+        break;
+      case FaultKind::Cut:
+        ctx.cut_after = rule->after_bytes;
+        text += ": body cut after " + std::to_string(rule->after_bytes) + " bytes";
+        break;
+      case FaultKind::Expire:
+        ctx.credentials_expired = true;
+        auth_epoch_us_ = ctx.t_us;
+        text += ": every credential issued so far expires";
+        break;
+      default: break;
+    }
+    ctx.note({{"rule", rule->id}, {"kind", fault_kind_name(rule->kind)}, {"text", text}});
+  }
+}
+
+bool Store::set_rule_enabled(const std::string& id, bool enabled) {
+  std::lock_guard lock(mu_);
+  bool found = false;
+  for (auto& r : rules_) {
+    if (r->id == id) {
+      r->enabled = enabled;
+      found = true;
+    }
+  }
+  return found;
+}
+
+nlohmann::json Store::rules_json() const {
+  std::lock_guard lock(mu_);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : rules_) out.push_back(fault_rule_to_json(*r));
+  return out;
+}
+
+}  // namespace stalemate::sim
