@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/time_format.h"
+#include "sim/model/decision.h"
 #include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
@@ -30,6 +31,36 @@ bool change_matches(const std::string& rule_change, const std::string& change, b
   if (rule_change == "any") return true;
   if (listing) return rule_change == (change == "delete" ? "delete" : "insert");
   return rule_change == change;
+}
+
+// One replica's fate in a write decision: {"replica", "fate": "applied" |
+// "updated" | "full" | "corrupted" | "pending", ...}.
+nlohmann::json fate(const std::string& replica, const char* what) { return {{"replica", replica}, {"fate", what}}; }
+
+// A replica left to the queue: why ("rule_hold" with the rule, "replication_lag",
+// "listing_lag", "container_full") and for how long.
+nlohmann::json pending_fate(const std::string& replica, const char* cause, const FaultRule* rule, std::int64_t delay) {
+  nlohmann::json f = fate(replica, "pending");
+  f["cause"] = cause;
+  if (rule) {
+    f["rule"] = rule->id;
+    f["fault"] = fault_kind_name(rule->kind);
+  }
+  if (delay == kForever)
+    f["until_healed"] = true;
+  else
+    f["delay_us"] = delay;
+  return f;
+}
+
+// The cause part of a pending fate, kept with the queued update.
+nlohmann::json why_of(const nlohmann::json& fate) {
+  nlohmann::json why = {{"cause", fate["cause"]}};
+  if (fate.contains("rule")) {
+    why["rule"] = fate["rule"];
+    why["fault"] = fate["fault"];
+  }
+  return why;
 }
 
 }  // namespace
@@ -143,7 +174,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
   for (int i : rng_.permutation(topology_.object_replicas, purpose::kWriteOrder, w.identity)) {
     const std::string rn = replica_name(false, i);
     if (plan.full_objects.count(i)) {
-      replicas.push_back(rn + ": full (507)");
+      replicas.push_back(fate(rn, "full"));
       notable = true;
       continue;
     }
@@ -152,30 +183,40 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
       std::string bytes = *v.body;
       bytes[b->second->offset] = static_cast<char>(bytes[b->second->offset] ^ 0xff);
       v.body = make_payload(std::move(bytes));
-      replicas.push_back(rn + ": byte " + std::to_string(b->second->offset) + " flipped by rule " + b->second->id);
+      nlohmann::json f = fate(rn, "corrupted");
+      f["offset"] = b->second->offset;
+      f["rule"] = b->second->id;
+      replicas.push_back(std::move(f));
       notable = true;
     }
     const auto index = static_cast<std::uint64_t>(i);
     std::int64_t delay = 0;
     std::string cause;
+    const char* cause_code = "";
+    const FaultRule* rule = nullptr;
     if (auto h = plan.object_holds.find(i); h != plan.object_holds.end()) {
-      delay = h->second->hold.sample(rng_.uniform(purpose::kObjectHold, w.identity, index));
-      cause = "held back by rule " + h->second->id + " (OBJ)";
+      rule = h->second;
+      delay = rule->hold.sample(rng_.uniform(purpose::kObjectHold, w.identity, index));
+      cause = "held back by rule " + rule->id + " (OBJ)";
+      cause_code = "rule_hold";
     } else if (synchronous >= quorum &&
                rng_.uniform(purpose::kReplicaLags, w.identity, index) < params.replica_lag_probability) {
       delay = params.replication_delay.sample(rng_.uniform(purpose::kReplication, w.identity, index));
       cause = "replication lag";
+      cause_code = "replication_lag";
     }
     ++stored;  // a held replica's copy sits on a handoff: it still counts for the acknowledgement
     if (delay == 0) {
       auto& slot = w.c->object_replicas[static_cast<std::size_t>(i)][w.name];
       if (slot.ts < v.ts) slot = v;
       ++synchronous;
-      replicas.push_back(rn + ": applied");
+      replicas.push_back(fate(rn, "applied"));
     } else {
       notable = true;
-      replicas.push_back(rn + ": " + cause + ", " + (delay == kForever ? "until healed" : "+" + seconds_text(delay)));
-      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, v, {}, cause});
+      nlohmann::json f = pending_fate(rn, cause_code, rule, delay);
+      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, v, {}, cause,
+                      why_of(f)});
+      replicas.push_back(std::move(f));
     }
   }
   return stored;
@@ -191,24 +232,32 @@ void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow
     const auto index = static_cast<std::uint64_t>(j);
     std::int64_t delay = 0;
     std::string cause;
+    const char* cause_code = "";
+    const FaultRule* rule = nullptr;
     if (plan.full_listings.count(j)) {
       delay = kForever;
       cause = "container replica full: async pending";
+      cause_code = "container_full";
     } else if (auto h = plan.row_holds.find(j); h != plan.row_holds.end()) {
-      delay = h->second->hold.sample(rng_.uniform(purpose::kRowHold, w.identity, index));
-      cause = "held back by rule " + h->second->id + " (ROW)";
+      rule = h->second;
+      delay = rule->hold.sample(rng_.uniform(purpose::kRowHold, w.identity, index));
+      cause = "held back by rule " + rule->id + " (ROW)";
+      cause_code = "rule_hold";
     } else {
       delay = params.listing_delay.sample(rng_.uniform(purpose::kListing, w.identity, index));
       cause = "listing lag";
+      cause_code = "listing_lag";
     }
     if (delay == 0) {
       auto& slot = w.c->listing_replicas[static_cast<std::size_t>(j)][w.name];
       if (slot.ts < row.ts) slot = row;
-      listings.push_back(rn + ": updated");
+      listings.push_back(fate(rn, "updated"));
     } else {
       notable = true;
-      listings.push_back(rn + ": " + cause + ", " + (delay == kForever ? "until healed" : "+" + seconds_text(delay)));
-      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, j, true, {}, row, cause});
+      nlohmann::json f = pending_fate(rn, cause_code, rule, delay);
+      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, j, true, {}, row, cause,
+                      why_of(f)});
+      listings.push_back(std::move(f));
     }
   }
 }
@@ -226,22 +275,24 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   bool notable = false;
   const int stored = write_object_replicas_locked(w, version, plan, params, replicas, notable);
   if (stored == 0) {
-    if (ctx) ctx->note({{"op", "write"}, {"name", name}, {"change", change}, {"replicas", replicas},
-                        {"text", "write of " + name + " stored on no replica"}});
+    if (ctx) {
+      nlohmann::json d = decision(DecisionKind::WriteStoredNowhere);
+      d.update({{"name", name}, {"change", change}, {"replicas", replicas}});
+      ctx->note(std::move(d));
+    }
     return {WriteStatus::Unavailable, version.ts};
   }
   write_listing_replicas_locked(w, row_for(version), plan, params, listings, notable);
   const int quorum = quorum_locked(params);
   const WriteStatus status = stored >= quorum ? WriteStatus::Ok : WriteStatus::Unavailable;
   if (ctx) {
-    nlohmann::json d = {{"op", "write"},           {"name", name},         {"change", change},
-                        {"ts", swift_timestamp(version.ts)}, {"replicas", replicas}, {"listings", listings}};
-    if (notable) {
-      std::string text = change + " " + name + " ts " + swift_timestamp(version.ts) + ":";
-      for (const auto& r : replicas) text += " " + r.get<std::string>() + ";";
-      for (const auto& l : listings) text += " " + l.get<std::string>() + ";";
-      if (status == WriteStatus::Unavailable) text += " fewer than " + std::to_string(quorum) + " replicas stored it (503)";
-      d["text"] = text;
+    nlohmann::json d = decision(notable || status == WriteStatus::Unavailable ? DecisionKind::ReplicaHeldBack
+                                                                              : DecisionKind::Write);
+    d.update({{"name", name}, {"change", change}, {"ts", swift_timestamp(version.ts)},
+              {"replicas", replicas}, {"listings", listings}});
+    if (status == WriteStatus::Unavailable) {
+      d["unavailable"] = true;
+      d["quorum"] = quorum;
     }
     ctx->note(std::move(d));
   }

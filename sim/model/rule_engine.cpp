@@ -2,6 +2,8 @@
 // effects (FAIL, CUT, EXPIRE) they hand to the front-end.
 #include "sim/model/store.h"
 
+#include "sim/model/decision.h"
+
 namespace stalemate::sim {
 
 namespace {
@@ -32,27 +34,29 @@ void Store::fire_rules_locked(RequestContext& ctx) {
     if (rule->match.times && rule->fired >= rule->match.times) continue;
     ++rule->fired;
     ctx.rules.push_back(rule);
-    std::string text = std::string("rule ") + rule->id + " (" + fault_kind_name(rule->kind) + ") fired";
+    nlohmann::json d = decision(DecisionKind::RuleFired);
+    d["rule"] = rule->id;
+    d["fault"] = fault_kind_name(rule->kind);
     switch (rule->kind) {
       case FaultKind::Fail:
         ctx.fail_status = rule->status;
         ctx.fail_applied = rule->applied;
         ctx.fail_error_in_200 = rule->error_in_200;
-        text += ": answer " + std::to_string(rule->status) + (rule->applied ? " after applying" : " without applying") +
-                (rule->error_in_200 ? " (S3: as a 200 carrying the <Error> document)" : "");
+        d["status"] = rule->status;
+        d["applied"] = rule->applied;
+        if (rule->error_in_200) d["error_in_200"] = true;
         break;
       case FaultKind::Cut:
         ctx.cut_after = rule->after_bytes;
-        text += ": body cut after " + std::to_string(rule->after_bytes) + " bytes";
+        d["after_bytes"] = rule->after_bytes;
         break;
       case FaultKind::Expire:
         ctx.credentials_expired = true;
         auth_epoch_us_ = ctx.t_us;
-        text += ": every credential issued so far expires";
         break;
       default: break;
     }
-    ctx.note({{"rule", rule->id}, {"kind", fault_kind_name(rule->kind)}, {"text", text}});
+    ctx.note(std::move(d));
   }
 }
 

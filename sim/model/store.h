@@ -217,7 +217,8 @@ class Store {
     bool listing = false;
     ObjectVersion version;  // object updates
     ListingRow row;         // listing updates
-    std::string cause;
+    std::string cause;      // for state dumps: "held back by rule hide (ROW)", "listing lag", ...
+    nlohmann::json why;     // for decisions: {"cause": "rule_hold", "rule", "fault"} (see replication.cpp)
   };
 
   Timestamp next_timestamp_locked();
@@ -245,11 +246,16 @@ class Store {
   // Rule firing (rule_engine.cpp): the request hook.
   void fire_rules_locked(RequestContext& ctx);
   void enqueue_locked(Pending p);
+  nlohmann::json read_decision(const std::string& name, nlohmann::json how, nlohmann::json tried,
+                               const ReadResult& result, const ObjectVersion* newest, int newest_replica) const;
   ReadResult read_locked(const std::string& where, const Container& c, const std::string& name, ReadOptions options,
                          RequestContext* ctx) const;
   int choose_listing_replica_locked(const Container& c, RequestContext* ctx, std::string_view purpose) const;
   void note_listing_evidence_locked(const std::string& account, const std::string& container, const Container& c,
                                     int replica, const ListQuery& query, RequestContext* ctx) const;
+  const Pending* pending_listing_locked(const std::string& account, const std::string& container,
+                                       const std::string& name, int replica) const;
+  nlohmann::json pending_json(const Pending& p) const;
   ContainerStats stats_of(const Container& c, int replica) const;
   ConsistencyParams params_locked() const;
   int quorum_locked(const ConsistencyParams& p) const;
