@@ -27,12 +27,6 @@ ListingRow row_for(const ObjectVersion& v) {
   return row;
 }
 
-bool change_matches(const std::string& rule_change, const std::string& change, bool listing) {
-  if (rule_change == "any") return true;
-  if (listing) return rule_change == (change == "delete" ? "delete" : "insert");
-  return rule_change == change;
-}
-
 // One replica's fate in a write decision: {"replica", "fate": "applied" |
 // "updated" | "full" | "corrupted" | "pending", ...}.
 nlohmann::json fate(const std::string& replica, const char* what) { return {{"replica", replica}, {"fate", what}}; }
@@ -44,7 +38,7 @@ nlohmann::json pending_fate(const std::string& replica, const char* cause, const
   f["cause"] = cause;
   if (rule) {
     f["rule"] = rule->id;
-    f["fault"] = fault_kind_name(rule->kind);
+    f["fault"] = fault_kind_name(rule->kind());
   }
   if (delay == kForever)
     f["until_healed"] = true;
@@ -144,29 +138,9 @@ bool Store::converged() const {
 
 // ---- the write path
 
-// What the rules fired for one write say about each replica (the write hook).
-struct Store::WritePlan {
-  std::set<int> full_objects, full_listings;
-  std::map<int, const FaultRule*> object_holds, row_holds, bitrot;
-};
-
-Store::WritePlan Store::plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx) {
-  WritePlan plan;
-  if (!ctx) return plan;
-  for (const auto& r : ctx->rules) {
-    for (int i : r->replicas) {
-      if (r->kind == FaultKind::Full) (r->tier == "object" ? plan.full_objects : plan.full_listings).insert(i);
-      if (r->kind == FaultKind::Obj && change_matches(r->change, change, false)) plan.object_holds[i] = r.get();
-      if (r->kind == FaultKind::Row && change_matches(r->change, change, true)) plan.row_holds[i] = r.get();
-      if (r->kind == FaultKind::Bitrot && !version.tombstone) plan.bitrot[i] = r.get();
-    }
-  }
-  return plan;
-}
-
 // Writes `version` to each object replica now or through the queue; returns
 // how many replicas stored it, noting each replica's fate in `replicas`.
-int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WritePlan& plan,
+int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WriteEffects& plan,
                                         const ConsistencyParams& params, nlohmann::json& replicas, bool& notable) {
   const int quorum = quorum_locked(params);
   const std::int64_t now = time_locked();
@@ -179,12 +153,13 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
       continue;
     }
     ObjectVersion v = version;
-    if (auto b = plan.bitrot.find(i); b != plan.bitrot.end() && b->second->offset < v.size()) {
+    const auto b = plan.bitrot.find(i);
+    if (const Bitrot* rot = b == plan.bitrot.end() ? nullptr : b->second->as<Bitrot>(); rot && rot->offset < v.size()) {
       std::string bytes = *v.body;
-      bytes[b->second->offset] = static_cast<char>(bytes[b->second->offset] ^ 0xff);
+      bytes[rot->offset] = static_cast<char>(bytes[rot->offset] ^ 0xff);
       v.body = make_payload(std::move(bytes));
       nlohmann::json f = fate(rn, "corrupted");
-      f["offset"] = b->second->offset;
+      f["offset"] = rot->offset;
       f["rule"] = b->second->id;
       replicas.push_back(std::move(f));
       notable = true;
@@ -196,7 +171,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
     const FaultRule* rule = nullptr;
     if (auto h = plan.object_holds.find(i); h != plan.object_holds.end()) {
       rule = h->second;
-      delay = rule->hold.sample(rng_.uniform(purpose::kObjectHold, w.identity, index));
+      delay = rule->as<ObjHold>()->hold.sample(rng_.uniform(purpose::kObjectHold, w.identity, index));
       cause = "held back by rule " + rule->id + " (OBJ)";
       cause_code = "rule_hold";
     } else if (synchronous >= quorum &&
@@ -224,7 +199,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
 
 // Each object server that stored the write updates its container replica,
 // asynchronously; a failed update becomes an async pending.
-void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WritePlan& plan,
+void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WriteEffects& plan,
                                           const ConsistencyParams& params, nlohmann::json& listings, bool& notable) {
   const std::int64_t now = time_locked();
   for (int j = 0; j < topology_.container_replicas; ++j) {
@@ -240,7 +215,7 @@ void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow
       cause_code = "container_full";
     } else if (auto h = plan.row_holds.find(j); h != plan.row_holds.end()) {
       rule = h->second;
-      delay = rule->hold.sample(rng_.uniform(purpose::kRowHold, w.identity, index));
+      delay = rule->as<RowHold>()->hold.sample(rng_.uniform(purpose::kRowHold, w.identity, index));
       cause = "held back by rule " + rule->id + " (ROW)";
       cause_code = "rule_hold";
     } else {
@@ -270,7 +245,7 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   const ConsistencyParams params = params_locked();
   const WriteTarget w{account, container, name, c,
                       ctx ? ctx->identity : "direct " + name + "@" + std::to_string(version.ts)};
-  const WritePlan plan = plan_write(version, change, ctx);
+  const WriteEffects plan = plan_write(version, change, ctx);
   nlohmann::json replicas = nlohmann::json::array(), listings = nlohmann::json::array();
   bool notable = false;
   const int stored = write_object_replicas_locked(w, version, plan, params, replicas, notable);

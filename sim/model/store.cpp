@@ -293,10 +293,7 @@ ContainerStats Store::stats_of(const Container& c, int replica) const {
 
 int Store::choose_listing_replica_locked(const Container& c, RequestContext* ctx, std::string_view purpose) const {
   const int m = static_cast<int>(c.listing_replicas.size());
-  if (ctx) {
-    for (const FaultRule* r : ctx->fired(FaultKind::Route))
-      if (r->target == "listing") return std::min(r->order.front(), m - 1);
-  }
+  if (const auto routed = plan_route(ctx).listing_replica) return std::min(*routed, m - 1);
   const auto p = params_locked();
   if (p.listing_replica >= 0) return std::min(p.listing_replica, m - 1);
   if (!ctx) return 0;
@@ -459,12 +456,9 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
     }
   } else {
     std::vector<int> order;
-    const FaultRule* route = nullptr;
-    if (ctx)
-      for (const FaultRule* r : ctx->fired(FaultKind::Route))
-        if (r->target == "object") route = r;
+    const FaultRule* route = plan_route(ctx).object_order;
     if (route) {
-      for (int i : route->order)
+      for (int i : route->as<Route>()->order)
         if (i < n && std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
       for (int i = 0; i < n; ++i)
         if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);

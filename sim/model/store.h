@@ -230,7 +230,6 @@ class Store {
   WriteResult write_locked(const std::string& account, const std::string& container, const std::string& name,
                            ObjectVersion version, const std::string& change, RequestContext* ctx);
   // The write path (replication.cpp): rules' effects per replica, then each tier.
-  struct WritePlan;
   struct WriteTarget {
     const std::string& account;
     const std::string& container;
@@ -238,12 +237,14 @@ class Store {
     Container* c;
     std::string identity;  // seeds the write's random choices
   };
-  static WritePlan plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx);
-  int write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WritePlan& plan,
+  // The fault hooks (rule_engine.cpp): request (FAIL, CUT, EXPIRE) when rules
+  // fire; write (ROW, OBJ, FULL, BITROT) and route (ROUTE) when they apply.
+  static WriteEffects plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx);
+  static RouteEffects plan_route(const RequestContext* ctx);
+  int write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WriteEffects& plan,
                                    const ConsistencyParams& params, nlohmann::json& replicas, bool& notable);
-  void write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WritePlan& plan,
+  void write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WriteEffects& plan,
                                      const ConsistencyParams& params, nlohmann::json& listings, bool& notable);
-  // Rule firing (rule_engine.cpp): the request hook.
   void fire_rules_locked(RequestContext& ctx);
   void enqueue_locked(Pending p);
   nlohmann::json read_decision(const std::string& name, nlohmann::json how, nlohmann::json tried,
