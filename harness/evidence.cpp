@@ -4,6 +4,7 @@
 #include <set>
 
 #include "harness/storage_keys.h"
+#include "reports/decision_text.h"
 
 namespace stalemate::harness {
 
@@ -12,11 +13,11 @@ namespace {
 constexpr std::int64_t kSlackUs = 20'000;  // fallback only: the client's clock reading vs. the store's, same host
 constexpr std::size_t kMaxStorage = 12, kMaxDecisions = 10, kMaxLogLines = 8;
 
-// The decision texts of one event (the notable ones carry "text").
-std::vector<std::string> texts_of(const nlohmann::json& event) {
-  std::vector<std::string> out;
+// The notable decisions of one event (selected by kind; reports/ renders them).
+std::vector<nlohmann::json> notable_of(const nlohmann::json& event) {
+  std::vector<nlohmann::json> out;
   for (const auto& d : event.value("decisions", nlohmann::json::array()))
-    if (d.contains("text")) out.push_back(d["text"].get<std::string>());
+    if (reports::decision_is_notable(d)) out.push_back(d);
   return out;
 }
 
@@ -136,7 +137,9 @@ nlohmann::json build_evidence(const Violation& v, const std::vector<RequestRecor
     if (!keys.intersects(join.keys)) continue;
     const std::string method = e.value("method", "");
     const bool read = method == "GET" || method == "HEAD";
-    const auto texts = texts_of(e);
+    const auto notable = notable_of(e);
+    std::vector<std::string> texts;
+    for (const auto& d : notable) texts.push_back(reports::render_decision(d));
     if (read == read_side && join.covers(pos, e, sources.store_wall_start_us) && storage.size() < kMaxStorage) {
       shown.insert(e.value("seq", std::uint64_t{0}));
       storage.push_back({{"seq", e["seq"]},
@@ -149,10 +152,10 @@ nlohmann::json build_evidence(const Violation& v, const std::vector<RequestRecor
     // Notable decisions about this blob at any time (a row held back when a
     // segment was written explains a listing gap seen much later).
     if (shown.count(e.value("seq", std::uint64_t{0})) || !keys.intersects(blob_keys)) continue;
-    for (const auto& t : texts) {
+    for (const auto& d : notable) {
       if (decisions.size() >= kMaxDecisions) break;
-      if (t.rfind("rule ", 0) == 0 && t.find(") fired") != std::string::npos) continue;  // the effect says more
-      decisions.push_back({{"seq", e["seq"]}, {"t", e["t"]}, {"method", e["method"]}, {"text", t}});
+      if (d.value("kind", "") == "rule_fired") continue;  // the effect says more
+      decisions.push_back({{"seq", e["seq"]}, {"t", e["t"]}, {"method", e["method"]}, {"text", reports::render_decision(d)}});
     }
   }
   out["storage_requests"] = storage;

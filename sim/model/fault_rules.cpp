@@ -22,20 +22,6 @@ bool RuleMatch::matches(const RequestInfo& r) const {
   return true;
 }
 
-const char* fault_kind_name(FaultKind k) {
-  switch (k) {
-    case FaultKind::Row: return "ROW";
-    case FaultKind::Obj: return "OBJ";
-    case FaultKind::Route: return "ROUTE";
-    case FaultKind::Fail: return "FAIL";
-    case FaultKind::Cut: return "CUT";
-    case FaultKind::Expire: return "EXPIRE";
-    case FaultKind::Full: return "FULL";
-    case FaultKind::Bitrot: return "BITROT";
-  }
-  return "?";
-}
-
 namespace {
 
 RuleMatch parse_match(const JsonReader& r) {
@@ -70,100 +56,25 @@ RuleMatch parse_match(const JsonReader& r) {
   return m;
 }
 
-// Which replicas a rule's replica numbers name: c1..cN (listing) or o1..oN.
-struct ReplicaSet {
-  bool listing = false;
-  int count = kMaxReplicas;
-};
-
-std::string beyond_text(int replica, ReplicaSet set) {
-  return "replica " + std::string(set.listing ? "c" : "o") + std::to_string(replica + 1) + " is beyond the " +
-         std::to_string(set.count) + (set.listing ? " container replicas" : " object replicas");
-}
-
-int parse_replica(const JsonReader& r, ReplicaSet set) {
-  const auto v = r.as_uint();
-  if (v < 1 || v > static_cast<std::uint64_t>(kMaxReplicas)) r.fail("replica numbers start at 1 (c1..cN, o1..oN)");
-  if (static_cast<int>(v) > set.count) r.fail(beyond_text(static_cast<int>(v) - 1, set));
-  return static_cast<int>(v) - 1;
-}
-
-std::vector<int> parse_replicas(const JsonReader& r, ReplicaSet set) {
-  std::vector<int> out;
-  for (std::size_t i = 0; i < r.size(); ++i) out.push_back(parse_replica(r.at(i), set));
-  if (out.empty()) r.fail("name at least one replica");
-  return out;
-}
-
-// The replicas `rule` names, and the JSON key naming them.
-std::pair<ReplicaSet, const char*> replica_set_of(const FaultRule& rule, const StoreTopology& t) {
-  const ReplicaSet objects{false, t.object_replicas}, listings{true, t.container_replicas};
-  switch (rule.kind) {
-    case FaultKind::Row: return {listings, "replicas"};
-    case FaultKind::Obj:
-    case FaultKind::Bitrot: return {objects, "replicas"};
-    case FaultKind::Full: return {rule.tier == "container" ? listings : objects, "replicas"};
-    case FaultKind::Route: return {rule.target == "listing" ? listings : objects, "order"};
-    default: return {objects, ""};
-  }
-}
-
 }  // namespace
 
 std::string fault_rule_topology_error(const FaultRule& rule, const StoreTopology& topology) {
-  const auto [set, key] = replica_set_of(rule, topology);
-  for (int i : rule.kind == FaultKind::Route ? rule.order : rule.replicas)
-    if (i < 0 || i >= set.count) return std::string(key) + ": " + beyond_text(i, set);
+  const auto [replicas, listing] = named_replicas(rule.effect);
+  const int count = listing ? topology.container_replicas : topology.object_replicas;
+  const char* key = rule.kind() == FaultKind::Route ? "order" : "replicas";
+  for (int i : replicas)
+    if (i < 0 || i >= count)
+      return std::string(key) + ": replica " + (listing ? "c" : "o") + std::to_string(i + 1) + " is beyond the " +
+             std::to_string(count) + (listing ? " container replicas" : " object replicas");
   return "";
 }
 
 FaultRule parse_fault_rule(const JsonReader& r, std::size_t index, const StoreTopology& topology) {
   FaultRule rule;
-  const auto kind = r.at("kind").as_enum({"ROW", "OBJ", "ROUTE", "FAIL", "CUT", "EXPIRE", "FULL", "BITROT"});
+  r.at("kind");  // required, and checked first
   rule.id = r.has("id") ? r.at("id").as_string() : "rule-" + std::to_string(index + 1);
   if (r.has("match")) rule.match = parse_match(r.at("match"));
-  const ReplicaSet objects{false, topology.object_replicas}, listings{true, topology.container_replicas};
-  if (kind == "ROW" || kind == "OBJ") {
-    rule.kind = kind == "ROW" ? FaultKind::Row : FaultKind::Obj;
-    r.expect_object({"id", "kind", "match", "replicas", "change", "hold"});
-    rule.replicas = parse_replicas(r.at("replicas"), kind == "ROW" ? listings : objects);
-    rule.change = kind == "ROW" ? (r.has("change") ? r.at("change").as_enum({"insert", "delete", "any"}) : "any")
-                                : (r.has("change") ? r.at("change").as_enum({"put", "delete", "post", "any"}) : "any");
-    if (r.has("hold")) rule.hold = parse_delay(r.at("hold"));
-  } else if (kind == "ROUTE") {
-    rule.kind = FaultKind::Route;
-    r.expect_object({"id", "kind", "match", "target", "replica", "order"});
-    rule.target = r.at("target").as_enum({"listing", "object"});
-    const ReplicaSet set = rule.target == "listing" ? listings : objects;
-    if (r.has("replica")) rule.order = {parse_replica(r.at("replica"), set)};
-    if (r.has("order")) rule.order = parse_replicas(r.at("order"), set);
-    if (rule.order.empty()) r.fail("ROUTE needs \"replica\" (listing) or \"order\" (object)");
-  } else if (kind == "FAIL") {
-    rule.kind = FaultKind::Fail;
-    r.expect_object({"id", "kind", "match", "status", "applied", "error_in_200"});
-    const auto status = r.get_uint("status", 503);
-    if (status < 400 || status > 599) r.at("status").fail("a failure status is 400..599");
-    rule.status = static_cast<int>(status);
-    rule.applied = r.get_bool("applied", false);
-    rule.error_in_200 = r.get_bool("error_in_200", false);
-  } else if (kind == "CUT") {
-    rule.kind = FaultKind::Cut;
-    r.expect_object({"id", "kind", "match", "after_bytes"});
-    rule.after_bytes = r.at("after_bytes").as_size();
-  } else if (kind == "EXPIRE") {
-    rule.kind = FaultKind::Expire;
-    r.expect_object({"id", "kind", "match"});
-  } else if (kind == "FULL") {
-    rule.kind = FaultKind::Full;
-    r.expect_object({"id", "kind", "match", "replicas", "tier"});
-    rule.tier = r.has("tier") ? r.at("tier").as_enum({"object", "container"}) : "object";
-    rule.replicas = parse_replicas(r.at("replicas"), rule.tier == "container" ? listings : objects);
-  } else {
-    rule.kind = FaultKind::Bitrot;
-    r.expect_object({"id", "kind", "match", "replicas", "offset"});
-    rule.replicas = parse_replicas(r.at("replicas"), objects);
-    rule.offset = r.get_uint("offset", 0);
-  }
+  rule.effect = parse_fault_effect(r, {topology.object_replicas, topology.container_replicas});
   return rule;
 }
 
@@ -174,7 +85,7 @@ std::vector<FaultRule> parse_fault_rules(const JsonReader& r, const StoreTopolog
 }
 
 nlohmann::json fault_rule_to_json(const FaultRule& rule) {
-  nlohmann::json j = {{"id", rule.id}, {"kind", fault_kind_name(rule.kind)}, {"enabled", rule.enabled},
+  nlohmann::json j = {{"id", rule.id}, {"kind", fault_kind_name(rule.kind())}, {"enabled", rule.enabled},
                       {"seen", rule.seen},  {"fired", rule.fired}};
   nlohmann::json m = nlohmann::json::object();
   if (!rule.match.methods.empty()) m["method"] = rule.match.methods;
@@ -188,38 +99,8 @@ nlohmann::json fault_rule_to_json(const FaultRule& rule) {
   if (rule.match.from_us) m["from_us"] = rule.match.from_us;
   if (rule.match.until_us != kForever) m["until_us"] = rule.match.until_us;
   j["match"] = m;
-  auto one_based = [](const std::vector<int>& v) {
-    std::vector<int> out;
-    for (int x : v) out.push_back(x + 1);
-    return out;
-  };
-  switch (rule.kind) {
-    case FaultKind::Row:
-    case FaultKind::Obj:
-      j["replicas"] = one_based(rule.replicas);
-      j["change"] = rule.change;
-      j["hold"] = delay_to_json(rule.hold);
-      break;
-    case FaultKind::Route:
-      j["target"] = rule.target;
-      j["order"] = one_based(rule.order);
-      break;
-    case FaultKind::Fail:
-      j["status"] = rule.status;
-      j["applied"] = rule.applied;
-      if (rule.error_in_200) j["error_in_200"] = true;
-      break;
-    case FaultKind::Cut: j["after_bytes"] = rule.after_bytes; break;
-    case FaultKind::Expire: break;
-    case FaultKind::Full:
-      j["replicas"] = one_based(rule.replicas);
-      j["tier"] = rule.tier;
-      break;
-    case FaultKind::Bitrot:
-      j["replicas"] = one_based(rule.replicas);
-      j["offset"] = rule.offset;
-      break;
-  }
+  fault_effect_to_json(rule.effect, j);
+  j["description"] = describe_fault_effect(rule.effect);
   return j;
 }
 

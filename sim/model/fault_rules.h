@@ -1,19 +1,21 @@
 // Targeted faults: the primitives of the mechanisms analysis (ROW, OBJ,
 // ROUTE, FAIL, CUT, EXPIRE, FULL, BITROT), each a rule that matches client
 // requests. Every front-end (Swift, S3) describes its request as a
-// RequestInfo; the store decides which rules fire for it. A new fault kind is
-// added here and where the store applies it — nowhere else.
+// RequestInfo; the store decides which rules fire for it. A rule is an id, a
+// match, counters and one effect: the kinds live in fault_kinds.h.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "sim/model/delay.h"
+#include "sim/model/fault_kinds.h"
 #include "sim/model/topology.h"
 
 namespace stalemate {
@@ -57,41 +59,21 @@ struct RuleMatch {
   bool matches(const RequestInfo& r) const;
 };
 
-enum class FaultKind { Row, Obj, Route, Fail, Cut, Expire, Full, Bitrot };
-const char* fault_kind_name(FaultKind k);
-
 struct FaultRule {
   std::string id;  // from the scenario, or "rule-<n>"
-  FaultKind kind = FaultKind::Fail;
   RuleMatch match;
-
-  // ROW, OBJ, FULL, BITROT: replicas affected (0-based internally; 1-based in JSON, as c1..c3/o1..o3)
-  std::vector<int> replicas;
-  // ROW: "insert" | "delete" | "any"; OBJ: "put" | "delete" | "post" | "any"
-  std::string change = "any";
-  // ROW, OBJ: how long the change is held back from those replicas
-  Delay hold = Delay::until_healed();
-  // ROUTE: "listing" (order[0] answers) or "object" (replicas tried in this order)
-  std::string target;
-  std::vector<int> order;
-  // FAIL: the status returned, and whether the store changed anyway
-  int status = 503;
-  bool applied = false;
-  // S3 only: answer HTTP 200 whose body is the <Error> document for `status`
-  // (what S3 does to CopyObject, UploadPartCopy and CompleteMultipartUpload;
-  // the SDK retries it). Swift answers `status` as usual.
-  bool error_in_200 = false;
-  // CUT: close the response body after this many bytes
-  std::uint64_t after_bytes = 0;
-  // FULL: "object" or "container" replicas answer 507 to writes
-  std::string tier = "object";
-  // BITROT: byte flipped in the copy written to `replicas`
-  std::uint64_t offset = 0;
+  FaultEffect effect;  // the kind and its parameters (fault_kinds.h)
 
   // Firing state (owned by the store, under its lock).
   std::uint64_t seen = 0;   // requests that matched (for nth)
   std::uint64_t fired = 0;  // times it fired
   bool enabled = true;
+
+  FaultKind kind() const {
+    return std::visit([](const auto& k) { return std::decay_t<decltype(k)>::kind; }, effect);
+  }
+  template <class Kind>
+  const Kind* as() const { return std::get_if<Kind>(&effect); }
 };
 
 // Parses one rule: {"id", "kind": "ROW"|..., "match": {...}, kind-specific keys}.

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/time_format.h"
+#include "sim/model/decision.h"
 #include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
@@ -35,32 +36,45 @@ void Store::note_listing_evidence_locked(const std::string& account, const std::
   for (const auto& [name, row] : truth) {
     auto it = mine.find(name);
     const ListingRow* have = it == mine.end() ? nullptr : &it->second;
-    std::string what;
-    if (!row.deleted && (!have || have->deleted)) what = "lacks " + name;
-    else if (row.deleted && have && !have->deleted) what = "still lists deleted " + name;
+    nlohmann::json diff = {{"name", name}};
+    if (!row.deleted && (!have || have->deleted)) diff["problem"] = "lacks";
+    else if (row.deleted && have && !have->deleted) diff["problem"] = "lists_deleted";
     else if (!row.deleted && have && have->ts < row.ts)
-      what = "lists a stale row for " + name + " (" + std::to_string(have->bytes) + " bytes, newest " +
-             std::to_string(row.bytes) + ")";
-    if (what.empty()) continue;
+      diff.update({{"problem", "stale_row"}, {"bytes", have->bytes}, {"newest_bytes", row.bytes}});
+    else continue;
     if (++total > 8) continue;
-    for (const auto& [due, p] : pending_) {
-      if (p.listing && p.replica == replica && p.name == name && p.container == container && p.account == account) {
-        const std::int64_t now = time_locked();
-        what += " (" + p.cause + " for " + seconds_text(now - p.since_us) + " so far, " +
-                (p.due_us == kForever ? std::string("until healed") : "due in " + seconds_text(p.due_us - now)) + ")";
-        break;
-      }
-    }
-    differences.push_back(what);
+    if (const Pending* p = pending_listing_locked(account, container, name, replica)) diff["pending"] = pending_json(*p);
+    differences.push_back(std::move(diff));
   }
-  nlohmann::json d = {{"op", "listing"}, {"prefix", query.prefix}, {"replica", replica_name(true, replica)}};
+  nlohmann::json d = decision(total ? DecisionKind::ListingGap : DecisionKind::Listing);
+  d.update({{"prefix", query.prefix}, {"replica", replica_name(true, replica)}});
   if (!query.marker.empty()) d["marker"] = query.marker;
   if (total) {
     d["differences"] = differences;
-    d["text"] = "listing prefix=" + query.prefix + " answered by " + replica_name(true, replica) + ", which " +
-                differences.front().get<std::string>() + (total > 1 ? " and " + std::to_string(total - 1) + " more" : "");
+    d["more"] = total - 1;
   }
   ctx->note(std::move(d));
+}
+
+const Store::Pending* Store::pending_listing_locked(const std::string& account, const std::string& container,
+                                                   const std::string& name, int replica) const {
+  for (const auto& [due, p] : pending_)
+    if (p.listing && p.replica == replica && p.name == name && p.container == container && p.account == account)
+      return &p;
+  return nullptr;
+}
+
+// A queued update for a decision: its cause, how long it has waited, and
+// when it falls due.
+nlohmann::json Store::pending_json(const Pending& p) const {
+  const std::int64_t now = time_locked();
+  nlohmann::json j = p.why;
+  j["since_us"] = now - p.since_us;
+  if (p.due_us == kForever)
+    j["until_healed"] = true;
+  else
+    j["due_in_us"] = p.due_us - now;
+  return j;
 }
 
 // ---- inspection

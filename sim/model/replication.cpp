@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/time_format.h"
+#include "sim/model/decision.h"
 #include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
@@ -26,10 +27,34 @@ ListingRow row_for(const ObjectVersion& v) {
   return row;
 }
 
-bool change_matches(const std::string& rule_change, const std::string& change, bool listing) {
-  if (rule_change == "any") return true;
-  if (listing) return rule_change == (change == "delete" ? "delete" : "insert");
-  return rule_change == change;
+// One replica's fate in a write decision: {"replica", "fate": "applied" |
+// "updated" | "full" | "corrupted" | "pending", ...}.
+nlohmann::json fate(const std::string& replica, const char* what) { return {{"replica", replica}, {"fate", what}}; }
+
+// A replica left to the queue: why ("rule_hold" with the rule, "replication_lag",
+// "listing_lag", "container_full") and for how long.
+nlohmann::json pending_fate(const std::string& replica, const char* cause, const FaultRule* rule, std::int64_t delay) {
+  nlohmann::json f = fate(replica, "pending");
+  f["cause"] = cause;
+  if (rule) {
+    f["rule"] = rule->id;
+    f["fault"] = fault_kind_name(rule->kind());
+  }
+  if (delay == kForever)
+    f["until_healed"] = true;
+  else
+    f["delay_us"] = delay;
+  return f;
+}
+
+// The cause part of a pending fate, kept with the queued update.
+nlohmann::json why_of(const nlohmann::json& fate) {
+  nlohmann::json why = {{"cause", fate["cause"]}};
+  if (fate.contains("rule")) {
+    why["rule"] = fate["rule"];
+    why["fault"] = fate["fault"];
+  }
+  return why;
 }
 
 }  // namespace
@@ -113,29 +138,9 @@ bool Store::converged() const {
 
 // ---- the write path
 
-// What the rules fired for one write say about each replica (the write hook).
-struct Store::WritePlan {
-  std::set<int> full_objects, full_listings;
-  std::map<int, const FaultRule*> object_holds, row_holds, bitrot;
-};
-
-Store::WritePlan Store::plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx) {
-  WritePlan plan;
-  if (!ctx) return plan;
-  for (const auto& r : ctx->rules) {
-    for (int i : r->replicas) {
-      if (r->kind == FaultKind::Full) (r->tier == "object" ? plan.full_objects : plan.full_listings).insert(i);
-      if (r->kind == FaultKind::Obj && change_matches(r->change, change, false)) plan.object_holds[i] = r.get();
-      if (r->kind == FaultKind::Row && change_matches(r->change, change, true)) plan.row_holds[i] = r.get();
-      if (r->kind == FaultKind::Bitrot && !version.tombstone) plan.bitrot[i] = r.get();
-    }
-  }
-  return plan;
-}
-
 // Writes `version` to each object replica now or through the queue; returns
 // how many replicas stored it, noting each replica's fate in `replicas`.
-int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WritePlan& plan,
+int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WriteEffects& plan,
                                         const ConsistencyParams& params, nlohmann::json& replicas, bool& notable) {
   const int quorum = quorum_locked(params);
   const std::int64_t now = time_locked();
@@ -143,39 +148,50 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
   for (int i : rng_.permutation(topology_.object_replicas, purpose::kWriteOrder, w.identity)) {
     const std::string rn = replica_name(false, i);
     if (plan.full_objects.count(i)) {
-      replicas.push_back(rn + ": full (507)");
+      replicas.push_back(fate(rn, "full"));
       notable = true;
       continue;
     }
     ObjectVersion v = version;
-    if (auto b = plan.bitrot.find(i); b != plan.bitrot.end() && b->second->offset < v.size()) {
+    const auto b = plan.bitrot.find(i);
+    if (const Bitrot* rot = b == plan.bitrot.end() ? nullptr : b->second->as<Bitrot>(); rot && rot->offset < v.size()) {
       std::string bytes = *v.body;
-      bytes[b->second->offset] = static_cast<char>(bytes[b->second->offset] ^ 0xff);
+      bytes[rot->offset] = static_cast<char>(bytes[rot->offset] ^ 0xff);
       v.body = make_payload(std::move(bytes));
-      replicas.push_back(rn + ": byte " + std::to_string(b->second->offset) + " flipped by rule " + b->second->id);
+      nlohmann::json f = fate(rn, "corrupted");
+      f["offset"] = rot->offset;
+      f["rule"] = b->second->id;
+      replicas.push_back(std::move(f));
       notable = true;
     }
     const auto index = static_cast<std::uint64_t>(i);
     std::int64_t delay = 0;
     std::string cause;
+    const char* cause_code = "";
+    const FaultRule* rule = nullptr;
     if (auto h = plan.object_holds.find(i); h != plan.object_holds.end()) {
-      delay = h->second->hold.sample(rng_.uniform(purpose::kObjectHold, w.identity, index));
-      cause = "held back by rule " + h->second->id + " (OBJ)";
+      rule = h->second;
+      delay = rule->as<ObjHold>()->hold.sample(rng_.uniform(purpose::kObjectHold, w.identity, index));
+      cause = "held back by rule " + rule->id + " (OBJ)";
+      cause_code = "rule_hold";
     } else if (synchronous >= quorum &&
                rng_.uniform(purpose::kReplicaLags, w.identity, index) < params.replica_lag_probability) {
       delay = params.replication_delay.sample(rng_.uniform(purpose::kReplication, w.identity, index));
       cause = "replication lag";
+      cause_code = "replication_lag";
     }
     ++stored;  // a held replica's copy sits on a handoff: it still counts for the acknowledgement
     if (delay == 0) {
       auto& slot = w.c->object_replicas[static_cast<std::size_t>(i)][w.name];
       if (slot.ts < v.ts) slot = v;
       ++synchronous;
-      replicas.push_back(rn + ": applied");
+      replicas.push_back(fate(rn, "applied"));
     } else {
       notable = true;
-      replicas.push_back(rn + ": " + cause + ", " + (delay == kForever ? "until healed" : "+" + seconds_text(delay)));
-      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, v, {}, cause});
+      nlohmann::json f = pending_fate(rn, cause_code, rule, delay);
+      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, v, {}, cause,
+                      why_of(f)});
+      replicas.push_back(std::move(f));
     }
   }
   return stored;
@@ -183,7 +199,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
 
 // Each object server that stored the write updates its container replica,
 // asynchronously; a failed update becomes an async pending.
-void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WritePlan& plan,
+void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WriteEffects& plan,
                                           const ConsistencyParams& params, nlohmann::json& listings, bool& notable) {
   const std::int64_t now = time_locked();
   for (int j = 0; j < topology_.container_replicas; ++j) {
@@ -191,24 +207,32 @@ void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow
     const auto index = static_cast<std::uint64_t>(j);
     std::int64_t delay = 0;
     std::string cause;
+    const char* cause_code = "";
+    const FaultRule* rule = nullptr;
     if (plan.full_listings.count(j)) {
       delay = kForever;
       cause = "container replica full: async pending";
+      cause_code = "container_full";
     } else if (auto h = plan.row_holds.find(j); h != plan.row_holds.end()) {
-      delay = h->second->hold.sample(rng_.uniform(purpose::kRowHold, w.identity, index));
-      cause = "held back by rule " + h->second->id + " (ROW)";
+      rule = h->second;
+      delay = rule->as<RowHold>()->hold.sample(rng_.uniform(purpose::kRowHold, w.identity, index));
+      cause = "held back by rule " + rule->id + " (ROW)";
+      cause_code = "rule_hold";
     } else {
       delay = params.listing_delay.sample(rng_.uniform(purpose::kListing, w.identity, index));
       cause = "listing lag";
+      cause_code = "listing_lag";
     }
     if (delay == 0) {
       auto& slot = w.c->listing_replicas[static_cast<std::size_t>(j)][w.name];
       if (slot.ts < row.ts) slot = row;
-      listings.push_back(rn + ": updated");
+      listings.push_back(fate(rn, "updated"));
     } else {
       notable = true;
-      listings.push_back(rn + ": " + cause + ", " + (delay == kForever ? "until healed" : "+" + seconds_text(delay)));
-      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, j, true, {}, row, cause});
+      nlohmann::json f = pending_fate(rn, cause_code, rule, delay);
+      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, j, true, {}, row, cause,
+                      why_of(f)});
+      listings.push_back(std::move(f));
     }
   }
 }
@@ -221,27 +245,29 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   const ConsistencyParams params = params_locked();
   const WriteTarget w{account, container, name, c,
                       ctx ? ctx->identity : "direct " + name + "@" + std::to_string(version.ts)};
-  const WritePlan plan = plan_write(version, change, ctx);
+  const WriteEffects plan = plan_write(version, change, ctx);
   nlohmann::json replicas = nlohmann::json::array(), listings = nlohmann::json::array();
   bool notable = false;
   const int stored = write_object_replicas_locked(w, version, plan, params, replicas, notable);
   if (stored == 0) {
-    if (ctx) ctx->note({{"op", "write"}, {"name", name}, {"change", change}, {"replicas", replicas},
-                        {"text", "write of " + name + " stored on no replica"}});
+    if (ctx) {
+      nlohmann::json d = decision(DecisionKind::WriteStoredNowhere);
+      d.update({{"name", name}, {"change", change}, {"replicas", replicas}});
+      ctx->note(std::move(d));
+    }
     return {WriteStatus::Unavailable, version.ts};
   }
   write_listing_replicas_locked(w, row_for(version), plan, params, listings, notable);
   const int quorum = quorum_locked(params);
   const WriteStatus status = stored >= quorum ? WriteStatus::Ok : WriteStatus::Unavailable;
   if (ctx) {
-    nlohmann::json d = {{"op", "write"},           {"name", name},         {"change", change},
-                        {"ts", swift_timestamp(version.ts)}, {"replicas", replicas}, {"listings", listings}};
-    if (notable) {
-      std::string text = change + " " + name + " ts " + swift_timestamp(version.ts) + ":";
-      for (const auto& r : replicas) text += " " + r.get<std::string>() + ";";
-      for (const auto& l : listings) text += " " + l.get<std::string>() + ";";
-      if (status == WriteStatus::Unavailable) text += " fewer than " + std::to_string(quorum) + " replicas stored it (503)";
-      d["text"] = text;
+    nlohmann::json d = decision(notable || status == WriteStatus::Unavailable ? DecisionKind::ReplicaHeldBack
+                                                                              : DecisionKind::Write);
+    d.update({{"name", name}, {"change", change}, {"ts", swift_timestamp(version.ts)},
+              {"replicas", replicas}, {"listings", listings}});
+    if (status == WriteStatus::Unavailable) {
+      d["unavailable"] = true;
+      d["quorum"] = quorum;
     }
     ctx->note(std::move(d));
   }

@@ -40,7 +40,7 @@ struct RequestContext {
 inline std::vector<const FaultRule*> RequestContext::fired(FaultKind kind) const {
   std::vector<const FaultRule*> out;
   for (const auto& r : rules)
-    if (r->kind == kind) out.push_back(r.get());
+    if (r->kind() == kind) out.push_back(r.get());
   return out;
 }
 

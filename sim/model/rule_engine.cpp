@@ -2,29 +2,14 @@
 // effects (FAIL, CUT, EXPIRE) they hand to the front-end.
 #include "sim/model/store.h"
 
+#include "sim/model/decision.h"
+
 namespace stalemate::sim {
-
-namespace {
-
-bool is_write_method(const std::string& m) { return m == "PUT" || m == "POST" || m == "DELETE" || m == "COPY"; }
-
-// Whether a fired rule of this kind concerns a request with this method.
-bool kind_applies(FaultKind kind, const RequestInfo& info) {
-  switch (kind) {
-    case FaultKind::Row:
-    case FaultKind::Obj:
-    case FaultKind::Full:
-    case FaultKind::Bitrot: return is_write_method(info.method);
-    case FaultKind::Expire: return !info.account.empty();  // never the auth request itself
-    default: return true;
-  }
-}
-
-}  // namespace
 
 void Store::fire_rules_locked(RequestContext& ctx) {
   for (auto& rule : rules_) {
-    if (!rule->enabled || !kind_applies(rule->kind, ctx.info)) continue;
+    if (!rule->enabled) continue;
+    if (!std::visit([&](const auto& k) { return k.applies_to(ctx.info); }, rule->effect)) continue;
     if (ctx.t_us < rule->match.from_us || ctx.t_us >= rule->match.until_us) continue;
     if (!rule->match.matches(ctx.info)) continue;
     ++rule->seen;
@@ -32,28 +17,37 @@ void Store::fire_rules_locked(RequestContext& ctx) {
     if (rule->match.times && rule->fired >= rule->match.times) continue;
     ++rule->fired;
     ctx.rules.push_back(rule);
-    std::string text = std::string("rule ") + rule->id + " (" + fault_kind_name(rule->kind) + ") fired";
-    switch (rule->kind) {
-      case FaultKind::Fail:
-        ctx.fail_status = rule->status;
-        ctx.fail_applied = rule->applied;
-        ctx.fail_error_in_200 = rule->error_in_200;
-        text += ": answer " + std::to_string(rule->status) + (rule->applied ? " after applying" : " without applying") +
-                (rule->error_in_200 ? " (S3: as a 200 carrying the <Error> document)" : "");
-        break;
-      case FaultKind::Cut:
-        ctx.cut_after = rule->after_bytes;
-        text += ": body cut after " + std::to_string(rule->after_bytes) + " bytes";
-        break;
-      case FaultKind::Expire:
-        ctx.credentials_expired = true;
-        auth_epoch_us_ = ctx.t_us;
-        text += ": every credential issued so far expires";
-        break;
-      default: break;
+    std::visit([&](const auto& k) { k.on_request(ctx); }, rule->effect);  // the request hook
+    nlohmann::json d = decision(DecisionKind::RuleFired);
+    d["rule"] = rule->id;
+    d["fault"] = fault_kind_name(rule->kind());
+    if (const auto* fail = rule->as<Fail>()) {
+      d["status"] = fail->status;
+      d["applied"] = fail->applied;
+      if (fail->error_in_200) d["error_in_200"] = true;
     }
-    ctx.note({{"rule", rule->id}, {"kind", fault_kind_name(rule->kind)}, {"text", text}});
+    if (const auto* cut = rule->as<Cut>()) d["after_bytes"] = cut->after_bytes;
+    ctx.note(std::move(d));
   }
+  if (ctx.credentials_expired) auth_epoch_us_ = ctx.t_us;
+}
+
+// The write hook: what the rules fired for a write do to each replica.
+WriteEffects Store::plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx) {
+  WriteEffects w;
+  w.change = change;
+  w.tombstone = version.tombstone;
+  if (ctx)
+    for (const auto& r : ctx->rules) std::visit([&](const auto& k) { k.on_write(w, *r); }, r->effect);
+  return w;
+}
+
+// The routing hook: which replicas the rules fired for a read or listing name.
+RouteEffects Store::plan_route(const RequestContext* ctx) {
+  RouteEffects e;
+  if (ctx)
+    for (const auto& r : ctx->rules) std::visit([&](const auto& k) { k.on_route(e, *r); }, r->effect);
+  return e;
 }
 
 bool Store::set_rule_enabled(const std::string& id, bool enabled) {

@@ -11,6 +11,7 @@
 #include "common/crypto.h"
 #include "common/json_reader.h"
 #include "common/time_format.h"
+#include "sim/model/decision.h"
 #include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
@@ -292,10 +293,7 @@ ContainerStats Store::stats_of(const Container& c, int replica) const {
 
 int Store::choose_listing_replica_locked(const Container& c, RequestContext* ctx, std::string_view purpose) const {
   const int m = static_cast<int>(c.listing_replicas.size());
-  if (ctx) {
-    for (const FaultRule* r : ctx->fired(FaultKind::Route))
-      if (r->target == "listing") return std::min(r->order.front(), m - 1);
-  }
+  if (const auto routed = plan_route(ctx).listing_replica) return std::min(*routed, m - 1);
   const auto p = params_locked();
   if (p.listing_replica >= 0) return std::min(p.listing_replica, m - 1);
   if (!ctx) return 0;
@@ -309,7 +307,11 @@ std::optional<ContainerStats> Store::container(const std::string& account, const
   const Container* c = find_container_locked(account, container);
   if (!c) return std::nullopt;
   const int replica = choose_listing_replica_locked(*c, ctx, purpose::kContainerHead);
-  if (ctx) ctx->note({{"op", "container-stats"}, {"replica", replica_name(true, replica)}});
+  if (ctx) {
+    nlohmann::json d = decision(DecisionKind::ContainerStats);
+    d["replica"] = replica_name(true, replica);
+    ctx->note(std::move(d));
+  }
   return stats_of(*c, replica);
 }
 
@@ -388,6 +390,31 @@ Store::WriteResult Store::post_object(const std::string& account, const std::str
 
 // ---- objects: reads
 
+// The decision of one read: plain, stale (a replica holds a newer state) or
+// missed (404 while a replica holds the object).
+nlohmann::json Store::read_decision(const std::string& name, nlohmann::json how, nlohmann::json tried,
+                                    const ReadResult& result, const ObjectVersion* newest, int newest_replica) const {
+  const bool stale = result.version && newest && newest->ts > result.version->ts;
+  const bool missed = !result.version && newest && !newest->tombstone;
+  nlohmann::json d = decision(stale ? DecisionKind::StaleRead : missed ? DecisionKind::ReadMissed : DecisionKind::Read);
+  d["name"] = name;
+  d.update(how);
+  if (!tried.empty()) d["tried"] = std::move(tried);
+  d["replica"] = result.version ? nlohmann::json(replica_name(false, result.replica)) : nlohmann::json(nullptr);
+  if (result.version) d["ts"] = swift_timestamp(result.version->ts);
+  if (stale) {
+    d["stale"] = true;
+    d["newest_replica"] = replica_name(false, newest_replica);
+    d["newest_ts"] = swift_timestamp(newest->ts);
+    d["newest_tombstone"] = newest->tombstone;
+  }
+  if (missed) {
+    d["holder"] = replica_name(false, newest_replica);
+    d["holder_ts"] = swift_timestamp(newest->ts);
+  }
+  return d;
+}
+
 ReadResult Store::read_locked(const std::string& where, const Container& c, const std::string& name,
                               ReadOptions options, RequestContext* ctx) const {
   const ConsistencyParams params = params_locked();
@@ -397,9 +424,9 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
   if (ctx && !params.negative_cache.is_zero()) {
     auto cached = negative_cache_.find(cache_key);
     if (cached != negative_cache_.end() && cached->second > now) {
-      ctx->note({{"op", "read"}, {"name", name}, {"replica", nullptr},
-                 {"text", "read " + name + " answered 404 from the negative cache (a 404 was read " +
-                              "before; cached for " + seconds_text(cached->second - now) + " more)"}});
+      nlohmann::json d = decision(DecisionKind::NegativeCacheHit);
+      d.update({{"name", name}, {"replica", nullptr}, {"remaining_us", cached->second - now}});
+      ctx->note(std::move(d));
       return {};
     }
   }
@@ -421,39 +448,35 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
 
   ReadResult result;
   nlohmann::json tried = nlohmann::json::array();
-  std::string how;
+  nlohmann::json how = {{"how", "newest"}};  // X-Newest: all replicas asked
   if (options.newest || params.always_newest) {
-    how = "X-Newest: all replicas asked";
     if (newest && !newest->tombstone) {
       result.version = *newest;
       result.replica = newest_replica;
     }
   } else {
     std::vector<int> order;
-    const FaultRule* route = nullptr;
-    if (ctx)
-      for (const FaultRule* r : ctx->fired(FaultKind::Route))
-        if (r->target == "object") route = r;
+    const FaultRule* route = plan_route(ctx).object_order;
     if (route) {
-      for (int i : route->order)
+      for (int i : route->as<Route>()->order)
         if (i < n && std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
       for (int i = 0; i < n; ++i)
         if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
-      how = "order forced by rule " + route->id;
+      how = {{"how", "forced"}, {"route_rule", route->id}};
     } else if (params.shuffle_reads && ctx) {
       order = rng_.permutation(n, purpose::kReadOrder, ctx->identity, ctx->inner++);
-      how = "shuffled";
+      how = {{"how", "shuffled"}};
     } else {
       order.resize(static_cast<std::size_t>(n));
       std::iota(order.begin(), order.end(), 0);
-      how = "fixed order";
+      how = {{"how", "fixed"}};
     }
     const int tries = params.read_tries > 0 ? std::min(params.read_tries, n) : n;
     for (int k = 0; k < tries; ++k) {
       const int i = order[static_cast<std::size_t>(k)];
       const ObjectVersion* v = lookup(i);
       if (!v || v->tombstone) {
-        tried.push_back(replica_name(false, i) + ": " + (v ? "tombstone" : "absent") + " (404)");
+        tried.push_back({{"replica", replica_name(false, i)}, {"state", v ? "tombstone" : "absent"}});
         continue;
       }
       result.version = *v;
@@ -465,26 +488,7 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
     const auto ttl = params.negative_cache.sample(rng_.uniform(purpose::kNegativeCache, ctx->identity, ctx->inner));
     negative_cache_[cache_key] = ttl == kForever ? kForever : now + ttl;
   }
-  if (ctx) {
-    nlohmann::json d = {{"op", "read"}, {"name", name}, {"how", how}};
-    if (!tried.empty()) d["tried"] = tried;
-    if (result.version) {
-      d["replica"] = replica_name(false, result.replica);
-      d["ts"] = swift_timestamp(result.version->ts);
-      if (newest && newest->ts > result.version->ts) {
-        d["stale"] = true;
-        d["text"] = "read " + name + " answered by " + replica_name(false, result.replica) + " with ts " +
-                    swift_timestamp(result.version->ts) + "; " + replica_name(false, newest_replica) + " has newer " +
-                    (newest->tombstone ? "tombstone" : "version") + " ts " + swift_timestamp(newest->ts);
-      }
-    } else {
-      d["replica"] = nullptr;
-      if (newest && !newest->tombstone)
-        d["text"] = "read " + name + " answered 404 although " + replica_name(false, newest_replica) +
-                    " holds ts " + swift_timestamp(newest->ts);
-    }
-    ctx->note(std::move(d));
-  }
+  if (ctx) ctx->note(read_decision(name, std::move(how), std::move(tried), result, newest, newest_replica));
   return result;
 }
 

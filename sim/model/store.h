@@ -217,7 +217,8 @@ class Store {
     bool listing = false;
     ObjectVersion version;  // object updates
     ListingRow row;         // listing updates
-    std::string cause;
+    std::string cause;      // for state dumps: "held back by rule hide (ROW)", "listing lag", ...
+    nlohmann::json why;     // for decisions: {"cause": "rule_hold", "rule", "fault"} (see replication.cpp)
   };
 
   Timestamp next_timestamp_locked();
@@ -229,7 +230,6 @@ class Store {
   WriteResult write_locked(const std::string& account, const std::string& container, const std::string& name,
                            ObjectVersion version, const std::string& change, RequestContext* ctx);
   // The write path (replication.cpp): rules' effects per replica, then each tier.
-  struct WritePlan;
   struct WriteTarget {
     const std::string& account;
     const std::string& container;
@@ -237,19 +237,26 @@ class Store {
     Container* c;
     std::string identity;  // seeds the write's random choices
   };
-  static WritePlan plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx);
-  int write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WritePlan& plan,
+  // The fault hooks (rule_engine.cpp): request (FAIL, CUT, EXPIRE) when rules
+  // fire; write (ROW, OBJ, FULL, BITROT) and route (ROUTE) when they apply.
+  static WriteEffects plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx);
+  static RouteEffects plan_route(const RequestContext* ctx);
+  int write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WriteEffects& plan,
                                    const ConsistencyParams& params, nlohmann::json& replicas, bool& notable);
-  void write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WritePlan& plan,
+  void write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WriteEffects& plan,
                                      const ConsistencyParams& params, nlohmann::json& listings, bool& notable);
-  // Rule firing (rule_engine.cpp): the request hook.
   void fire_rules_locked(RequestContext& ctx);
   void enqueue_locked(Pending p);
+  nlohmann::json read_decision(const std::string& name, nlohmann::json how, nlohmann::json tried,
+                               const ReadResult& result, const ObjectVersion* newest, int newest_replica) const;
   ReadResult read_locked(const std::string& where, const Container& c, const std::string& name, ReadOptions options,
                          RequestContext* ctx) const;
   int choose_listing_replica_locked(const Container& c, RequestContext* ctx, std::string_view purpose) const;
   void note_listing_evidence_locked(const std::string& account, const std::string& container, const Container& c,
                                     int replica, const ListQuery& query, RequestContext* ctx) const;
+  const Pending* pending_listing_locked(const std::string& account, const std::string& container,
+                                       const std::string& name, int replica) const;
+  nlohmann::json pending_json(const Pending& p) const;
   ContainerStats stats_of(const Container& c, int replica) const;
   ConsistencyParams params_locked() const;
   int quorum_locked(const ConsistencyParams& p) const;

@@ -137,7 +137,7 @@ TEST_CASE("random lag without X-Newest: the run completes, reports what broke, a
     ++lines;
     const auto e = nlohmann::json::parse(line);
     for (const auto& d : e["decisions"])
-      if (d.contains("listings") && d.dump().find("listing lag") != std::string::npos) ++lagged;
+      if (d.contains("listings") && d.dump().find("\"listing_lag\"") != std::string::npos) ++lagged;
   }
   CHECK(lines == report["counts"]["backend_requests"].get<std::size_t>());
   CHECK(lagged > 0);

@@ -109,11 +109,11 @@ TEST_CASE("rules naming a replica beyond the topology are refused at their JSON 
   CHECK_THROWS_WITH(rule_json(R"({"kind":"ROW","replicas":[1,5]})", three),
                     Catch::Contains("test: /replicas/1: replica c5 is beyond the 3 container replicas"));
   CHECK_THROWS_WITH(rule_json(R"({"kind":"OBJ","replicas":[4]})", three), Catch::Contains("/replicas/0: replica o4"));
-  CHECK(rule_json(R"({"kind":"OBJ","replicas":[4]})", five_two).replicas == std::vector<int>{3});
+  CHECK(rule_json(R"({"kind":"OBJ","replicas":[4]})", five_two).as<ObjHold>()->replicas == std::vector<int>{3});
   CHECK_THROWS_WITH(rule_json(R"({"kind":"ROW","replicas":[3]})", five_two), Catch::Contains("/replicas/0"));
   CHECK_THROWS_WITH(rule_json(R"({"kind":"FULL","tier":"container","replicas":[3]})", five_two),
                     Catch::Contains("/replicas/0: replica c3"));
-  CHECK(rule_json(R"({"kind":"FULL","replicas":[3]})", five_two).replicas.size() == 1);
+  CHECK(rule_json(R"({"kind":"FULL","replicas":[3]})", five_two).as<Full>()->replicas.size() == 1);
   CHECK_THROWS_WITH(rule_json(R"({"kind":"BITROT","replicas":[4]})", three), Catch::Contains("/replicas/0"));
   CHECK_THROWS_WITH(rule_json(R"({"kind":"ROUTE","target":"listing","replica":3})", five_two), Catch::Contains("/replica:"));
   CHECK_THROWS_WITH(rule_json(R"({"kind":"ROUTE","target":"object","order":[1,6]})", five_two),
@@ -191,4 +191,34 @@ TEST_CASE("phases hold typed patches, applied by store time") {
   store.advance_clock(1'000'000);
   CHECK_FALSE(store.params_now().always_newest);
   CHECK(phases_to_json(config.phases) == J(R"([{"from":"1s","until":"2s","set":{"always_newest":true}}])"));
+}
+
+TEST_CASE("one type per fault kind: parse, JSON form and description round-trip") {
+  const auto row = rule_json(R"({"id":"h","kind":"ROW","replicas":[2],"change":"insert","hold":"2s"})");
+  CHECK(row.kind() == FaultKind::Row);
+  REQUIRE(row.as<RowHold>());
+  CHECK(row.as<RowHold>()->change == Change::Insert);
+  CHECK(row.as<RowHold>()->hold.a_us == 2'000'000);
+  CHECK_FALSE(row.as<ObjHold>());
+  const auto j = fault_rule_to_json(row);
+  CHECK(j["kind"] == "ROW");
+  CHECK(j["change"] == "insert");
+  CHECK(j["replicas"] == nlohmann::json::array({2}));
+  CHECK(j["description"] == "hold insert rows from c2 for 2s");
+  const auto route = rule_json(R"({"kind":"ROUTE","target":"object","order":[3,1]})");
+  CHECK(route.as<Route>()->target == RouteTarget::Object);
+  CHECK(fault_rule_to_json(route)["order"] == nlohmann::json::array({3, 1}));
+  const auto fail = rule_json(R"({"kind":"FAIL","status":500,"applied":true})");
+  CHECK(fault_rule_to_json(fail)["description"] == "answer 500 after applying");
+  // every kind's JSON form parses back to the same form
+  for (const char* text :
+       {R"({"kind":"OBJ","replicas":[1,3],"change":"delete"})", R"({"kind":"FULL","tier":"container","replicas":[2]})",
+        R"({"kind":"BITROT","replicas":[1],"offset":7})", R"({"kind":"CUT","after_bytes":"1KiB"})",
+        R"({"kind":"EXPIRE"})", R"({"kind":"ROUTE","target":"listing","replica":2})"}) {
+    auto once = fault_rule_to_json(rule_json(text));
+    for (const char* k : {"enabled", "seen", "fired", "description", "match"}) once.erase(k);
+    auto twice = fault_rule_to_json(rule_json(once.dump()));
+    for (const char* k : {"enabled", "seen", "fired", "description", "match"}) twice.erase(k);
+    CHECK(once == twice);
+  }
 }
