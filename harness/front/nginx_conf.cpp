@@ -1,5 +1,7 @@
 #include "harness/front/nginx_conf.h"
 
+#include <unistd.h>
+
 #include <sstream>
 #include <stdexcept>
 
@@ -19,6 +21,7 @@ FrontLayout front_layout(const fs::path& prefix_in, const FrontSpec& spec) {
   l.cache_mount = l.prefix / "cache";
   l.spool_dir = l.spool_mount / "body";
   l.cache_dir = l.cache_mount / "entries";
+  l.workers_as_root = ::geteuid() == 0;
   l.temp_dir = spec.temp_placement == TempPlacement::CacheFs ? l.cache_mount / "tmp" : l.temp_mount / "proxy";
   return l;
 }
@@ -66,10 +69,11 @@ std::string nginx_conf(const FrontSpec& s, const FrontLayout& l, unsigned short 
                        const std::vector<std::string>& upstreams) {
   if (upstreams.empty()) throw std::invalid_argument("nginx_conf: no upstream");
   std::ostringstream o;
-  o << "# Written by stalemate from the scenario's front section; one process, reaped by the harness.\n"
+  o << "# Written by stalemate from the scenario's front section; one process group, reaped by the harness.\n"
     << "daemon off;\n"
-    << "master_process off;\n"
-    << "worker_processes 1;\n"
+    << "worker_processes 1;\n";
+  if (l.workers_as_root) o << "user root;\n";
+  o
     << "pid " << quoted(l.pid_file) << ";\n"
     << "error_log " << quoted(l.error_log) << " info;\n"
     << "events {\n  worker_connections 1024;\n}\n"

@@ -1,5 +1,7 @@
-// Writes nginx.conf for the front from a checked FrontSpec: one process
-// (`master_process off`, so the harness reaps a single child), 127.0.0.1
+// Writes nginx.conf for the front from a checked FrontSpec: in the
+// foreground (`daemon off`) with one worker, so the harness reaps one process
+// group (the master also runs the cache manager that enforces max_size and
+// min_free, which `master_process off` would not), 127.0.0.1
 // only, its own prefix under the run's out dir, every temp path on the
 // filesystems the harness mounted, `$request_id` sent upstream as
 // X-Request-Id and logged (with the upstream and cache status) as one JSON
@@ -22,6 +24,9 @@ struct FrontLayout {
   std::filesystem::path spool_dir;  // client_body_temp_path
   std::filesystem::path temp_dir;   // proxy_temp_path
   std::filesystem::path cache_dir;  // proxy_cache_path
+  // Started as root, nginx would switch its worker to "nobody", which cannot
+  // write to the root-owned tmpfs mounts: the worker stays root then.
+  bool workers_as_root = false;
 };
 
 // The layout under prefix (absolute): spool/, temp/ and cache/ as mount points.

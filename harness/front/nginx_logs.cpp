@@ -109,9 +109,12 @@ std::vector<ErrorLogRecord> parse_error_log(const std::string& text, const Front
     const bool write_failed = !r.file.empty() && (r.err != 0 || r.wanted > 0);
     if (write_failed && under(r.file, dirs.spool))
       r.kind = FrontLogKind::SpoolWriteFailed;
-    else if (write_failed && under(r.file, dirs.cache) && !under(r.file, dirs.temp))
+    // The copy of a finished temp file into the cache (another filesystem) is
+    // a write(); temp files themselves, also those kept in the cache
+    // directory (use_temp_path=off), are written with pwrite()/pwritev().
+    else if (write_failed && under(r.file, dirs.cache) && r.syscall == "write()")
       r.kind = FrontLogKind::CacheWriteFailed;
-    else if (write_failed && under(r.file, dirs.temp))
+    else if (write_failed && (under(r.file, dirs.temp) || under(r.file, dirs.cache)))
       r.kind = FrontLogKind::TempWriteFailed;
     else if (r.message.find("upstream prematurely closed connection") != std::string::npos)
       r.kind = FrontLogKind::UpstreamPrematureClose;

@@ -15,8 +15,8 @@ namespace stalemate::harness::front {
 
 enum class FrontLogKind {
   SpoolWriteFailed,        // client body temp file: pwrite()/pwritev() ENOSPC or short (1a, 1c)
-  TempWriteFailed,         // proxy temp file "while reading upstream" (2c)
-  CacheWriteFailed,        // the copy into the cache directory (2d's [alert] write())
+  TempWriteFailed,         // proxy temp file "while reading upstream" (2c), also one in the cache dir
+  CacheWriteFailed,        // the cross-filesystem copy into the cache directory (2d's [alert] write())
   UpstreamPrematureClose,  // "upstream prematurely closed connection" (2a, 3b)
   Other,                   // anything else at [error] or above
 };

@@ -1,6 +1,6 @@
 // Debian's nginx as a managed child: the config is written from a FrontSpec
 // and checked with `nginx -t` (with a deadline; its message is the error),
-// then nginx runs in the foreground as one process (`master_process off`),
+// then nginx runs in the foreground (`daemon off`, one worker, reaped as a group),
 // ready when its health location answers 200 on 127.0.0.1.
 #pragma once
 
