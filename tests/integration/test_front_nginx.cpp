@@ -28,6 +28,7 @@
 #include "harness/child_reaper.h"
 #include "harness/front/front.h"
 #include "harness/http_client.h"
+#include "harness/registry_process.h"
 
 namespace fs = std::filesystem;
 using namespace stalemate;
@@ -612,4 +613,24 @@ TEST_CASE("front: a tmpfs is mounted with its size, unmounted by its destructor 
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGINT);
   CHECK(!is_mount_point(at));
+}
+
+TEST_CASE("front: a refused mount stops the front with an infrastructure error, and what was mounted is unmounted",
+          "[front][mount]") {
+  BlobUpstream up;
+  test::TempDir dir;
+  int calls = 0;
+  // The spool mounts; the temp filesystem is refused, as for a user without CAP_SYS_ADMIN.
+  const auto second_refused = [&calls](const fs::path& target, const std::string& options) {
+    return ++calls == 1 ? TmpfsMount::system_mount(target, options) : EPERM;
+  };
+  try {
+    Front front(spec_from(R"({"filesystems": {"spool": "1MiB", "temp": "1MiB"}})"), dir.path() / "front",
+                {up.address()}, second_refused);
+    FAIL("front started");
+  } catch (const harness::InfrastructureError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("needs root (CAP_SYS_ADMIN)"));
+  }
+  CHECK(calls == 2);
+  CHECK(!is_mount_point(dir.path() / "front" / "spool"));
 }
