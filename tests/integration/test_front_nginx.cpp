@@ -206,6 +206,16 @@ TEST_CASE("front 1c q1b: request buffering off with HTTP/1.0 streams Content-Len
   CHECK(count_status(with_length, 202) == 3);
   CHECK(of_kind(rig.front->errors(), FrontLogKind::SpoolWriteFailed).empty());
   CHECK(up.count("PATCH") == 3);
+  // Each request reached the upstream with nginx's $request_id, the key the access log is joined on.
+  const auto access = await_access(*rig.front, "PATCH", 3);
+  for (const auto& u : up.requests()) {
+    REQUIRE(u.request_id.size() == 32);
+    const AccessRecord* a = access_for(access, u.request_id);
+    REQUIRE(a);
+    CHECK(a->status == 202);
+    CHECK(a->upstream_status == 202);
+    CHECK(a->request_length > kBlob);
+  }
 
   const auto chunked = upload_interleaved(rig.port(), "/v2/front/test/blobs/uploads/ch", bodies(3), true);
   INFO("chunked: " << describe(chunked));
@@ -319,6 +329,11 @@ TEST_CASE("front 2b: a short upstream body without Content-Length is cached and 
   }
   CHECK(up.server.requests().size() == 1);
   CHECK(rig.front->errors().empty());
+  const auto access = await_access(*rig.front, "GET", 3);
+  REQUIRE(access.size() == 3);
+  CHECK(access[0].cache_status == "MISS");
+  CHECK(access[2].cache_status == "HIT");
+  CHECK(!access[2].upstream_status);
 }
 
 TEST_CASE("front 2c: a proxy temp file on a full filesystem gives every client a correct prefix",
