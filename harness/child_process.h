@@ -83,7 +83,8 @@ class ManagedProcess {
   void stop();
   // SIGKILL now; reaped. Not a death (a restart step, a cleanup).
   void kill();
-  std::vector<std::filesystem::path> log_files() const { return {log_}; }
+  // Its output log; servers with logs of their own (nginx) add them.
+  virtual std::vector<std::filesystem::path> log_files() const { return {log_}; }
   const std::filesystem::path& log_path() const { return log_; }
   // Reaps without blocking: false once the process has ended. An end that
   // neither stop() nor kill() asked for is kept in death().

@@ -19,6 +19,8 @@ std::atomic<pid_t> g_children[kSlots];
 std::mutex g_install_mutex;
 std::atomic<int> g_mode{static_cast<int>(OnInterrupt::Die)};
 std::atomic<int> g_interrupt{0};
+constexpr int kCleanups = 8;
+std::atomic<void (*)()> g_cleanups[kCleanups];
 static_assert(std::atomic<pid_t>::is_always_lock_free, "pid table must be lock-free for the signal handler");
 
 void stalemate_reaper_handler(int sig) {
@@ -43,6 +45,9 @@ void stalemate_reaper_handler(int sig) {
       while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
       }
     }
+  }
+  for (auto& cleanup : g_cleanups) {
+    if (auto fn = cleanup.load()) fn();
   }
   // Die of the same signal, as if we had not caught it.
   struct sigaction dfl {};
@@ -81,6 +86,13 @@ void install_child_reaper() {
   sa.sa_flags = SA_RESTART;
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+void add_die_cleanup(void (*cleanup)()) {
+  for (auto& slot : g_cleanups) {
+    void (*empty)() = nullptr;
+    if (slot.compare_exchange_strong(empty, cleanup)) return;
+  }
 }
 
 int interrupt_signal() { return g_interrupt.load(); }

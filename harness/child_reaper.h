@@ -23,6 +23,10 @@ void install_child_reaper();
 void install_child_reaper(OnInterrupt mode);
 void register_child(pid_t pid);
 void unregister_child(pid_t pid);
+// A cleanup the reaper runs when it is about to die of a signal, after the
+// children are dead (the front's tmpfs unmounts). Must be async-signal-safe.
+// At most 8; extra ones are ignored.
+void add_die_cleanup(void (*cleanup)());
 // The signal received in Abort mode, or 0.
 int interrupt_signal();
 
