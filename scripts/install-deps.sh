@@ -12,6 +12,7 @@ packages=(
   skopeo                            # a real registry client
   redis-server                      # the registry's shared descriptor cache (mechanism M3)
   rclone                            # a real S3 client (static Go binary) for tests/integration/test_s3_client.cpp
+  clang libclang-rt-14-dev          # libFuzzer (clang -fsanitize=fuzzer) for scripts/fuzz.sh
 )
 missing=()
 for p in "${packages[@]}"; do
