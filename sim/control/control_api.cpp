@@ -9,7 +9,8 @@ namespace {
 HttpResponse json_response(int status, const nlohmann::json& body) {
   HttpResponse res;
   res.status = status;
-  res.set_text(body.dump(2) + "\n", "application/json");
+  // Names echoed from the request may be invalid UTF-8: replace, never throw.
+  res.set_text(body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
   return res;
 }
 
