@@ -41,8 +41,8 @@ for name in $selected; do
   "build-fuzz/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
     "$work/corpus" >"$work/log" 2>&1 || rc=$?
-  execs=$(awk -F': *' '/^stat::number_of_executed_units/ { print $2 }' "$work/log")
-  rate=$(awk -F': *' '/^stat::average_exec_per_sec/ { print $2 }' "$work/log")
+  execs=$(awk '/^stat::number_of_executed_units:/ { print $NF }' "$work/log")
+  rate=$(awk '/^stat::average_exec_per_sec:/ { print $NF }' "$work/log")
   count=$(find "$work/corpus" -type f | wc -l)
   reproducers=$(find "$work/artifacts" -type f)
   if ((rc != 0)) || [[ -n $reproducers ]]; then
