@@ -14,6 +14,7 @@ packages=(
   redis-server                      # the registry's shared descriptor cache (mechanism M3)
   rclone                            # a real S3 client (static Go binary) for tests/integration/test_s3_client.cpp
   nginx-light                       # the real front (issue 8): request spooling, proxy_cache and the slice module
+  clang libclang-rt-14-dev          # libFuzzer (clang -fsanitize=fuzzer) for scripts/fuzz.sh
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sanitizer builds of the suite, each in its own tree:
+#   scripts/sanitize.sh asan   # ASan + UBSan, everything, full ctest (build-asan/); CI runs this
+#   scripts/sanitize.sh tsan   # TSan, the HTTP server and store concurrency tests (build-tsan/)
+# Any sanitizer report fails the run: UBSan is built with
+# -fno-sanitize-recover, ASan aborts on its first error, TSan halts on its first
+# race.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-asan}
+
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+configure() {  # build dir, sanitizers
+  [[ -f $1/CMakeCache.txt ]] && return
+  cmake -S . -B "$1" "${generator[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSTALEMATE_SANITIZE="$2" >/dev/null
+}
+
+case $mode in
+  asan)
+    configure build-asan address,undefined
+    cmake --build build-asan -j"$(nproc)"
+    # Leak checking stays on: the suite is leak-free, so a leak is a finding.
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    cd build-asan
+    ctest --output-on-failure --timeout 1800 -j"$(nproc)"
+    ;;
+  tsan)
+    configure build-tsan thread
+    cmake --build build-tsan -j"$(nproc)" --target sim_tests property_tests
+    export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+    # The Beast server (several I/O threads calling one handler) and anything
+    # tagged [server] or [concurrency]; then the store's properties.
+    build-tsan/tests/sim_tests -# "[#test_http_server],[server],[concurrency]"
+    build-tsan/tests/property_tests "store properties*"
+    ;;
+  *)
+    echo "usage: scripts/sanitize.sh [asan|tsan]" >&2
+    exit 2
+    ;;
+esac
