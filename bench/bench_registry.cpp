@@ -6,6 +6,7 @@
 
 #include "bench/bench.h"
 #include "harness/fake_backend.h"
+#include "harness/checkers.h"
 #include "harness/history.h"
 #include "harness/manifest.h"
 #include "harness/registry_client.h"
@@ -33,7 +34,7 @@ ImageSpec make_image(const Options& options, const std::string& repository) {
 }
 
 std::string first_violation(const History& history) {
-  const auto v = history.violations();
+  const auto v = violations_of(history);
   if (v.empty()) return "";
   return v.front().invariant + ": " + v.front().message;
 }
@@ -75,7 +76,7 @@ BackendRun push_pull(const std::string& name, const RegistryLaunch& launch, cons
   run.pull_seconds = *std::min_element(run.pull_runs_seconds.begin(), run.pull_runs_seconds.end());
   run.pull_mbps = mb_per_s(image_bytes, run.pull_seconds);
 
-  run.violations = history.violation_count();
+  run.violations = violations_of(history).size();
   if (run.violations != 0)
     throw BenchFailure(name + ": " + std::to_string(run.violations) +
                        " invariant violation(s), first: " + first_violation(history));
