@@ -157,7 +157,10 @@ TEST_CASE("S3 smoke: the registry's s3-aws driver pushes and pulls through the f
   std::ifstream events(out / "events.jsonl");
   std::string line;
   bool multipart = false;
-  while (std::getline(events, line)) multipart = multipart || line.find("/00001\",\"op\":\"write\"") != std::string::npos;
+  while (std::getline(events, line)) {
+    for (const auto& d : nlohmann::json::parse(line).value("decisions", nlohmann::json::array()))
+      multipart = multipart || (d.value("kind", "") == "write" && d.value("name", "").ends_with("/00001"));
+  }
   CHECK(multipart);
 }
 
