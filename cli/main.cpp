@@ -36,16 +36,17 @@ const char* kUsage =
     "      baseline); stochastic scenarios over seeds 1..N; --controls adds each negative control;\n"
     "      exit 1 when the candidate breaks an invariant, 130 on SIGINT\n"
     "  stalemate serve --swift 127.0.0.1:PORT | --s3 127.0.0.1:PORT [--control 127.0.0.1:PORT]\n"
-    "                  [--control-token TOKEN]\n"
+    "                  [--control-token TOKEN] [--body-budget SIZE]\n"
     "      serve the fake Swift (or S3) alone until SIGINT/SIGTERM, printing endpoint and credentials;\n"
     "      the control endpoint (/__stalemate/) has its own loopback listener (a free port unless\n"
-    "      --control), guarded by TOKEN when given (Authorization: Bearer TOKEN or X-Stalemate-Token)\n"
+    "      --control), guarded by TOKEN when given (Authorization: Bearer TOKEN or X-Stalemate-Token);\n"
+    "      request bodies in flight beyond SIZE (default a quarter of RAM) get 503 (S3: SlowDown)\n"
     "  stalemate version\n";
 
 struct Args {
   std::vector<std::string> positional;
   std::optional<std::string> out, registry, seed, swift, s3, baseline, junit, seeds;
-  std::optional<std::string> control_address, control_token;  // serve
+  std::optional<std::string> control_address, control_token, body_budget;  // serve
   bool control = false, controls = false;
 };
 
@@ -78,6 +79,8 @@ Args parse_args(int argc, char** argv, int first) {
       value(a.control_address);
     else if (arg == "--control-token" && serve)
       value(a.control_token);
+    else if (arg == "--body-budget" && serve)
+      value(a.body_budget);
     else if (arg == "--control")
       a.control = true;
     else if (arg == "--controls")
@@ -182,6 +185,13 @@ int cmd_serve(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   BackendSpec spec;
   if (args.s3) spec.type = "s3";
+  if (args.body_budget) {
+    // The same units and limits as a scenario's backend.body_budget.
+    const auto doc = nlohmann::json{{"body_budget", *args.body_budget}};
+    spec.body_budget = JsonReader(doc, "--body-budget").at("body_budget").as_size();
+    if (spec.body_budget < (1u << 20) || spec.body_budget > (1ull << 40))
+      throw InputError("--body-budget: must be between 1MiB and 1TiB, got \"" + *args.body_budget + "\"");
+  }
   std::unique_ptr<FakeBackend> backend;
   try {
     backend = std::make_unique<FakeBackend>(spec, address, port, "", control);

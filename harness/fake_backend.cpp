@@ -19,6 +19,7 @@ FakeBackend::FakeBackend(const BackendSpec& spec, const std::string& address, un
   sim::HttpServerOptions options;
   options.address = address;
   options.port = port;
+  options.body_budget = spec.body_budget;
   // The store's port serves the protocol only: the control endpoint is not
   // reachable from there (the registry must not change the faults).
   // Credentials and names are checked from the headers, before 100 Continue

@@ -34,7 +34,7 @@ std::int64_t bounded_duration(const JsonReader& r, std::int64_t lo, std::int64_t
 }
 
 void parse_backend(const JsonReader& r, BackendSpec& b) {
-  r.expect_object({"type", "container", "replicas", "swift", "s3", "consistency", "phases", "faults"});
+  r.expect_object({"type", "container", "replicas", "swift", "s3", "consistency", "phases", "faults", "body_budget"});
   b.type = r.has("type") ? r.at("type").as_enum({"swift", "s3"}) : "swift";
   if (r.has("s3")) {
     auto s = r.at("s3");
@@ -58,6 +58,11 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
     b.model.topology.container_replicas = bounded_int(rep, "containers", 3, 1, 16);
   }
 
+  if (r.has("body_budget")) {
+    b.body_budget = r.at("body_budget").as_size();
+    if (b.body_budget < (1u << 20) || b.body_budget > (1ull << 40))
+      r.at("body_budget").fail("body_budget must be between 1MiB and 1TiB");
+  }
   if (r.has("phases")) b.model.phases = sim::parse_phases(r.at("phases"));
   if (r.has("faults")) b.faults_source = r.at("faults").value();  // parsed once the images are known
   if (r.has("swift")) {

@@ -37,6 +37,9 @@ struct BackendSpec {
   sim::SwiftConfig swift;
   sim::S3Config s3;
   std::string container = "registry";  // the registry's storage container (S3: its bucket)
+  // Request-body bytes the fake holds in flight across all connections before
+  // answering 503 (S3: SlowDown); 0 = a quarter of physical memory.
+  std::uint64_t body_budget = 0;
 };
 
 struct RegistrySpec {

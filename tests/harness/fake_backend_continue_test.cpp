@@ -73,3 +73,17 @@ TEST_CASE("fake backend: S3 answers an unsigned PUT before 100 Continue", "[harn
   const std::string out = refused.read_until("\r\n\r\n");
   CHECK(status_of(out) == 403);
 }
+
+TEST_CASE("fake backend: a body over the scenario's body_budget gets 503 before it is read", "[harness][continue]") {
+  BackendSpec spec;
+  spec.body_budget = 1 << 20;
+  FakeBackend backend(spec);
+  const std::string token = swift_token(backend);
+  const std::string object = "/v1/" + backend.account() + "/c/big";
+  RawConnection over(port_of(backend));
+  over.send("PUT " + object + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: " + token +
+            "\r\nContent-Length: 2097152\r\nExpect: 100-continue\r\n\r\n");
+  const std::string out = over.read_until("\r\n\r\n");
+  CHECK(status_of(out) == 503);
+  CHECK(out.find("Retry-After") != std::string::npos);
+}

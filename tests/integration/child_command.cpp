@@ -1,5 +1,7 @@
 #include "child_command.h"
 
+#include <catch2/catch.hpp>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -119,6 +121,19 @@ int RunningCommand::wait(std::chrono::seconds timeout) {
   const int code = wait_bounded(pid_, timeout, timed_out);
   reaped_ = true;
   return code;
+}
+
+std::filesystem::path fresh_dir(const std::string& prefix, const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / (prefix + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+nlohmann::json read_report(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "report.json");
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
 }
 
 }  // namespace stalemate::testing

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include <sys/types.h>
 
@@ -38,5 +41,10 @@ class RunningCommand {
   std::string out_;
   bool reaped_ = false;
 };
+
+// An empty folder under the temp dir, named by prefix, test and pid.
+std::filesystem::path fresh_dir(const std::string& prefix, const std::string& name);
+// The report.json a run wrote into `dir`, parsed (a test failure when absent).
+nlohmann::json read_report(const std::filesystem::path& dir);
 
 }  // namespace stalemate::testing

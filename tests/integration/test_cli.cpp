@@ -18,18 +18,8 @@ namespace {
 const std::string kBinary = STALEMATE_BINARY;
 const std::string kSource = STALEMATE_SOURCE_DIR;
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("stalemate-it-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-nlohmann::json read_report(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "report.json");
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
-}
+std::filesystem::path fresh_dir(const std::string& name) { return stalemate::testing::fresh_dir("stalemate-it-", name); }
+using stalemate::testing::read_report;
 
 std::size_t count_ops(const nlohmann::json& report, const std::string& operation) {
   std::size_t n = 0;

@@ -24,18 +24,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 const std::string kBinary = STALEMATE_BINARY;
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("stalemate-lc-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-nlohmann::json read_report(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "report.json");
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
-}
+std::filesystem::path fresh_dir(const std::string& name) { return stalemate::testing::fresh_dir("stalemate-lc-", name); }
+using stalemate::testing::read_report;
 
 bool gone(pid_t pid) { return pid > 0 && ::kill(pid, 0) == -1 && errno == ESRCH; }
 
