@@ -3,7 +3,8 @@
 # runs each for SECONDS (default 600) on a copy of its seed corpus, so the
 # repository's corpora are never modified. Exits 1 if any target crashes,
 # leaks, trips a sanitizer or times out on an input; the reproducer's path is
-# printed. FUZZ_TARGETS="sigv4 tempurl" runs only those.
+# printed. FUZZ_TARGETS="sigv4 tempurl" runs only those; FUZZ_SEED=N fixes
+# libFuzzer's seed (CI uses 1, so a CI finding replays; default: random).
 #   scripts/fuzz.sh          # 10 minutes per target
 #   scripts/fuzz.sh 20       # CI's short run
 set -euo pipefail
@@ -39,7 +40,7 @@ for name in $selected; do
   rc=0
   # -timeout: an input slower than 10 s is a hang (a finding, like a crash).
   "build-fuzz/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+    -seed="${FUZZ_SEED:-0}" -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
     "$work/corpus" >"$work/log" 2>&1 || rc=$?
   execs=$(awk '/^stat::number_of_executed_units:/ { print $NF }' "$work/log")
   rate=$(awk '/^stat::average_exec_per_sec:/ { print $NF }' "$work/log")

@@ -27,7 +27,10 @@ case $mode in
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     cd build-asan
-    ctest --output-on-failure --timeout 1800 -j"$(nproc)"
+    # Not under sanitizers: the test that exhausts a child's descriptors. UBSan's
+    # vptr check probes memory through pipe(2), which then fails, and reports a
+    # false "invalid vptr" (the normal build runs that test).
+    ctest --output-on-failure --timeout 1800 -j"$(nproc)" -E "descriptors run out"
     ;;
   tsan)
     configure build-tsan thread

@@ -15,5 +15,5 @@ if [[ ${STALEMATE_CI_SANITIZE:-1} != 0 ]]; then
 fi
 fuzz_seconds=${STALEMATE_CI_FUZZ_SECONDS:-20}
 if ((fuzz_seconds > 0)); then
-  bash scripts/fuzz.sh "$fuzz_seconds"
+  FUZZ_SEED=${FUZZ_SEED:-1} bash scripts/fuzz.sh "$fuzz_seconds"
 fi

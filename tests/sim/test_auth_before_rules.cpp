@@ -3,24 +3,16 @@
 // reaches the rule engine (its regexes), and leaves no event. EXPIRE still
 // needs the rules and still turns a valid credential into a refused one.
 #include "s3_test_util.h"
+#include "control_test_util.h"
 #include "swift_test_util.h"
 
 #include "sim/control/control_api.h"
 
 using namespace stalemate;
 
-namespace {
+using stalemate::test::add_rules;
 
-// Adds rules through the control API (the form scenarios use) and returns
-// the rule list with its counters.
-void add_rules(sim::Store& store, const std::string& rules) {
-  HttpRequest r;
-  r.method = "POST";
-  r.target = "/__stalemate/rules";
-  r.body = make_payload(rules);
-  REQUIRE(parse_request_target(r));
-  REQUIRE(sim::handle_control(store, "A", r).status == 200);
-}
+namespace {
 
 std::uint64_t seen(const sim::Store& store, const std::string& id) {
   for (const auto& r : store.rules_json())

@@ -3,6 +3,7 @@
 // TempAuth tokens, TempURL, SigV4 headers, presigned URLs and aws-chunked
 // chunk signatures. The clock that decides each is pinned down too.
 #include "s3_test_util.h"
+#include "control_test_util.h"
 #include "swift_test_util.h"
 
 #include "common/time_format.h"
@@ -12,6 +13,8 @@
 
 using namespace stalemate;
 
+using stalemate::test::add_rules;
+
 namespace {
 constexpr std::int64_t kNow = 1700000000;  // the pinned clients' clock, seconds
 constexpr std::int64_t kSecond = 1000000;
@@ -20,15 +23,6 @@ sim::S3Config pinned_clock() {
   sim::S3Config config;
   config.wall_clock = [] { return kNow * kSecond; };
   return config;
-}
-
-void add_rules(sim::Store& store, const std::string& rules) {
-  HttpRequest r;
-  r.method = "POST";
-  r.target = "/__stalemate/rules";
-  r.body = make_payload(rules);
-  REQUIRE(parse_request_target(r));
-  REQUIRE(sim::handle_control(store, "A", r).status == 200);
 }
 
 std::string signature_of(const HttpRequest& r) {
