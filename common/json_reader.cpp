@@ -190,6 +190,8 @@ nlohmann::json read_json_file(const std::string& path) {
       }
     }
     throw InputError(path + ":" + std::to_string(line) + ":" + std::to_string(column) + ": invalid JSON: " + e.what());
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number like 1e99999
+    throw InputError(path + ": invalid JSON: " + e.what());
   }
 }
 

@@ -4,7 +4,9 @@
 # repository's corpora are never modified. Exits 1 if any target crashes,
 # leaks, trips a sanitizer or times out on an input; the reproducer's path is
 # printed. FUZZ_TARGETS="sigv4 tempurl" runs only those; FUZZ_SEED=N fixes
-# libFuzzer's seed (CI uses 1, so a CI finding replays; default: random).
+# libFuzzer's seed (CI uses 1, so a CI finding replays; default: random);
+# FUZZ_RUNS=N stops each target after N inputs (SECONDS then only bounds it),
+# which with a fixed seed makes a run repeatable: CI uses both.
 #   scripts/fuzz.sh          # 10 minutes per target
 #   scripts/fuzz.sh 20       # CI's short run
 set -euo pipefail
@@ -39,7 +41,9 @@ for name in $selected; do
   cp -r "$root/tests/fuzz/corpus/$name/." "$work/corpus/"
   rc=0
   # -timeout: an input slower than 10 s is a hang (a finding, like a crash).
-  "build-fuzz/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
+  runs=()
+  [[ -n ${FUZZ_RUNS:-} ]] && runs=(-runs="$FUZZ_RUNS")
+  "build-fuzz/tests/fuzz/fuzz_$name" "${runs[@]}" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
     -seed="${FUZZ_SEED:-0}" -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
     "$work/corpus" >"$work/log" 2>&1 || rc=$?
   execs=$(awk '/^stat::number_of_executed_units:/ { print $NF }' "$work/log")

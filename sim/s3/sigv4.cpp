@@ -155,8 +155,9 @@ std::optional<std::int64_t> parse_amz_date(std::string_view t) {
     return v;
   };
   auto y = num(0, 4), mo = num(4, 2), d = num(6, 2), h = num(9, 2), mi = num(11, 2), s = num(13, 2);
-  if (!y || !mo || !d || !h || !mi || !s || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 ||
-      *s > 60)
+  // Years before 1970 are no signing time (and would not print back as four digits).
+  if (!y || !mo || !d || !h || !mi || !s || *y < 1970 || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 ||
+      *mi > 59 || *s > 60)
     return std::nullopt;
   std::tm tm{};
   tm.tm_year = *y - 1900;

@@ -4,6 +4,7 @@
 // account's or the container's Temp-Url-Key / Temp-Url-Key-2. HEAD accepts a
 // HEAD, GET, POST or PUT signature. Responses lose X-Object-Meta-* (bar
 // X-Object-Meta-Public-*) and GET/HEAD gain Content-Disposition and Expires.
+#include <algorithm>
 #include <ctime>
 
 #include "common/crypto.h"
@@ -122,7 +123,10 @@ void SwiftService::finish_tempurl_response(const Ctx& ctx, HttpResponse& res) co
   for (auto& c : value)
     if (c == '\n') c = ' ';
   res.headers["Content-Disposition"] = value;
-  res.headers["Expires"] = http_date(ctx.tempurl_expires * 1000000);
+  // Expiries may be any integer (Swift's are Python ints): the header is capped
+  // at the last second of year 9999 so the microsecond conversion cannot overflow.
+  constexpr std::int64_t kLastHttpDate = 253402300799;
+  res.headers["Expires"] = http_date(std::min(ctx.tempurl_expires, kLastHttpDate) * 1000000);
 }
 
 }  // namespace stalemate::sim::swift

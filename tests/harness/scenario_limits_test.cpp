@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -187,4 +190,20 @@ TEST_CASE("every shipped scenario plans", "[harness][plan]") {
     ++planned;
   }
   CHECK(planned > 10);
+}
+
+TEST_CASE("a number beyond double's range is invalid JSON, not a crash", "[harness][scenario]") {
+  const auto path = std::filesystem::temp_directory_path() / ("stalemate-huge-number-" + std::to_string(::getpid()) + ".json");
+  {
+    std::ofstream out(path);
+    out << R"({"name": "huge", "seed": 1e99999, "workload": {"images": []}})";
+  }
+  try {
+    (void)load_scenario(path.string());
+    FAIL("expected InputError");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("invalid JSON") != std::string::npos);
+    CHECK(std::string(e.what()).find(path.string()) != std::string::npos);
+  }
+  std::filesystem::remove(path);
 }
