@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh stalemate  # only what the main job needs, not the tests
 scenario=${STALEMATE_SCENARIO:-scenarios/incidents/m1-dlo-splice.json}
 out=stalemate-out/main
 set +e
