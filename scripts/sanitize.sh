@@ -39,6 +39,9 @@ case $mode in
     # The Beast server (several I/O threads calling one handler) and anything
     # tagged [server] or [concurrency]; then the store's properties.
     build-tsan/tests/sim_tests -# "[#test_http_server],[server],[concurrency]"
+    # The hostile-client tests (thousands of connections on the server's
+    # threads), bar the one that forks a child out of descriptors.
+    build-tsan/tests/sim_tests "[hostile]~the accept loop waits instead of spinning when descriptors run out"
     build-tsan/tests/property_tests "store properties*"
     ;;
   *)
