@@ -192,7 +192,7 @@ TEST_CASE("front 1a 1b: a full spool answers 500 mid-upload and forwards nothing
     CHECK(a->status == 500);
     // 1a: answered while the client was still uploading: nginx had read only part of the body
     // (the client's own view is blurred by megabytes of socket buffers on loopback).
-    CHECK(a->request_length < kBlob);
+    CHECK(a->request_length < kOverflowingPair);
     // 1b: nginx never asked the upstream, and no part of the body reached it.
     CHECK(!a->upstream_status);
     for (const auto& u : up.requests()) CHECK(u.request_id != e.request_id);
