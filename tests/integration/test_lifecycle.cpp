@@ -50,6 +50,16 @@ pid_t registry_pid(const std::string& progress) {
   static const std::regex line(R"(stalemate: registry running \(pid (\d+))");
   return std::regex_search(progress, m, line) ? static_cast<pid_t>(std::stol(m[1])) : -1;
 }
+// Reads `run`'s progress until its `wait` step has begun; returns the registry's pid.
+pid_t await_wait_step(RunningCommand& run) {
+  const auto progress = run.read_until("(wait", std::chrono::seconds(120));
+  INFO(progress);
+  const pid_t pid = registry_pid(progress);
+  REQUIRE(pid > 0);
+  REQUIRE(progress.find("(wait") != std::string::npos);
+  return pid;
+}
+
 }  // namespace
 
 TEST_CASE("a registry that hangs on --version: exit 3 naming the binary, no child left") {
@@ -79,11 +89,7 @@ TEST_CASE("a registry killed mid-run: exit 3 naming the process, its pid, the si
   const auto scenario = write_scenario(dir, nlohmann::json::array({{{"wait", "60s"}}}));
   const auto out = dir / "out";
   RunningCommand run({kBinary, "run", scenario, "--out", out.string()}, true);
-  const auto progress = run.read_until("(wait", std::chrono::seconds(120));
-  INFO(progress);
-  const pid_t pid = registry_pid(progress);
-  REQUIRE(pid > 0);
-  REQUIRE(progress.find("(wait") != std::string::npos);
+  const pid_t pid = await_wait_step(run);
   REQUIRE(::kill(pid, SIGKILL) == 0);
   const auto t0 = Clock::now();
   const int code = run.wait(std::chrono::seconds(60));
@@ -109,11 +115,7 @@ TEST_CASE("SIGINT mid-run: exit 130, a partial report marked aborted, a message,
   const auto scenario = write_scenario(dir, nlohmann::json::array({{{"wait", "60s"}}}));
   const auto out = dir / "out";
   RunningCommand run({kBinary, "run", scenario, "--out", out.string()}, true);
-  const auto progress = run.read_until("(wait", std::chrono::seconds(120));
-  INFO(progress);
-  const pid_t pid = registry_pid(progress);
-  REQUIRE(pid > 0);
-  REQUIRE(progress.find("(wait") != std::string::npos);
+  const pid_t pid = await_wait_step(run);
   run.signal(SIGINT);
   const int code = run.wait(std::chrono::seconds(30));
   const auto text = run.read_until("\n\n\n", std::chrono::seconds(1));
