@@ -172,7 +172,7 @@ nlohmann::json plan_to_json(const RunPlan& plan) {
     steps.push_back(std::move(j));
   }
   return {{"consistency", sim::consistency_to_json(model.consistency)},
-          {"replicas", {{"objects", model.topology.object_replicas}, {"containers", model.topology.container_replicas}}},
+          {"replicas", sim::topology_to_json(model.topology)},
           {"rules", std::move(rules)},
           {"steps", std::move(steps)}};
 }
