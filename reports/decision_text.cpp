@@ -31,6 +31,7 @@ std::string cause_text(const nlohmann::json& f) {
   if (cause == "listing_lag") return "listing lag";
   if (cause == "container_full") return "container replica full: async pending";
   if (cause == "handoff") return "on a handoff until replication";
+  if (cause == "replica_full") return "replica full: replication retries";
   return cause;
 }
 

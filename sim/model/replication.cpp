@@ -163,6 +163,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
   const std::int64_t now = time_locked();
   int stored = 0, synchronous = 0;
   std::vector<int> handoffs;  // not yet tried by this write, in ring order
+  std::vector<std::pair<int, bool>> unserved;  // refused primaries with no handoff; true: by a FULL rule
   if (topology_.handoffs > 0) handoffs = handoff_order(w.account + "/" + w.container + "/" + w.name);
   for (int i : rng_.permutation(topology_.object_replicas, purpose::kWriteOrder, w.identity)) {
     const std::string rn = replica_name(false, i);
@@ -186,6 +187,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
       }
       if (taken < 0) {
         ++refused;
+        unserved.push_back({i, refusal["cause"] == "rule"});
         continue;
       }
       // The handoff took it now; the primary gets it from replication.
@@ -245,6 +247,19 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
       replicas.push_back(std::move(f));
     }
   }
+  // The replicator later pushes what the others stored to each primary that
+  // refused it: after the replication delay while it has no room (then
+  // deferred until it has), or until healed for a FULL rule's replica, as a
+  // FULL container replica's rows wait.
+  if (stored > 0)
+    for (const auto& [i, by_rule] : unserved) {
+      const std::int64_t delay =
+          by_rule ? kForever
+                  : params.replication_delay.sample(rng_.uniform(purpose::kReplication, w.identity, static_cast<std::uint64_t>(i)));
+      nlohmann::json f = pending_fate(replica_name(false, i), "replica_full", nullptr, delay);
+      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, version,
+                      {}, "replica full: replication retries", why_of(f)});
+    }
   return stored;
 }
 
