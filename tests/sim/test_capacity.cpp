@@ -231,3 +231,25 @@ TEST_CASE("capacities parse per tier, are checked against the replica counts, an
   CHECK_THROWS_WITH(parse(R"({"handoffs":17})"), Catch::Contains("/backend/replicas/handoffs"));
   CHECK_THROWS_WITH(parse(R"({"capacity":{"disks":1}})"), Catch::Contains("disks"));
 }
+
+TEST_CASE("a DELETE that a full replica refuses leaves it serving the object (A6 -> M4's triggering state)",
+          "[capacity]") {
+  CapacityStore s(topology({50, 100, 100}));
+  REQUIRE(s.put("U/data", 50).status == Store::WriteStatus::Ok);  // o1 is now exactly full
+  REQUIRE(s.del("U/data").status == Store::WriteStatus::Ok);  // 204: o2 and o3 took the tombstone
+  const auto dump = s.store.dump_object("A", "c", "U/data");
+  CHECK(dump["object_replicas"][0]["state"] == "present");
+  CHECK(dump["object_replicas"][1]["state"] == "tombstone");
+  bool waiting = false;
+  for (const auto& p : dump["pending"]) waiting = waiting || (p["replica"] == "o1" && p.contains("deferred"));
+  CHECK(waiting);  // the replicator keeps trying; a full disk takes not even a tombstone
+  // A read that tries o1 first resurrects it; X-Newest does not.
+  ConsistencyParams fixed;
+  fixed.shuffle_reads = false;
+  s.store.set_consistency(fixed);
+  CHECK(s.store.read_object("A", "c", "U/data").version.has_value());
+  CHECK_FALSE(s.store.read_object("A", "c", "U/data", {.newest = true}).version.has_value());
+  s.store.heal();
+  CHECK_FALSE(s.store.read_object("A", "c", "U/data").version.has_value());
+  CHECK(s.store.converged());
+}
