@@ -14,6 +14,7 @@
 #include "common/json_reader.h"
 #include "common/time_format.h"
 #include "harness/checkers.h"
+#include "harness/orphans.h"
 #include "harness/child_reaper.h"
 #include "harness/evidence.h"
 #include "harness/fake_backend.h"
@@ -357,7 +358,9 @@ void converge_and_verify(RunState& state) {
     const auto pending = store.pending_count();
     const auto applied = store.heal();
     state.rec.report["convergence"] = {
-        {"pending_before_heal", pending}, {"applied", applied}, {"converged", store.converged()}};
+        {"pending_before_heal", pending}, {"applied", applied}, {"converged", store.converged()},
+        // I11: segments no live manifest references (left by cancelled uploads, M12e).
+        {"orphans", count_orphan_segments(store, state.life.backend->account(), state.plan.scenario.backend.container)}};
     if (!store.converged()) state.rec.notes.push_back("the store did not converge after healing (corrupted replicas?)");
   }
   if (w.verify_acknowledged) {
