@@ -5,6 +5,7 @@
 
 #include "common/json_reader.h"
 #include "harness/manifest.h"
+#include "harness/workload/trace_compile.h"
 
 namespace stalemate::harness {
 
@@ -225,6 +226,15 @@ Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, i
 }
 
 void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances, const sim::StoreTopology& topology) {
+  // A trace or a generator compiles to images and steps (harness/workload/).
+  if (workload::has_workload_source(r)) {
+    auto expanded = workload::expand_workload_source(r, r.file());
+    w.replay = expanded["replay"];
+    expanded.erase("replay");
+    parse_workload(JsonReader(expanded, r.file() + " (workload compiled from its trace)", r.pointer()), w, instances,
+                   topology);
+    return;
+  }
   r.expect_object({"images", "push", "pull", "verify_acknowledged", "converge_check", "steps"});
   PushOptions default_push;
   if (r.has("push")) default_push = parse_push(r.at("push"), default_push);
