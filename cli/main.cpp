@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/trace_commands.h"
 #include "harness/child_reaper.h"
 #include "harness/fake_backend.h"
 #include "common/json_reader.h"
@@ -219,18 +220,21 @@ int main(int argc, char** argv) {
     if (command == "run") return cmd_run(parse_args(argc, argv, 2));
     if (command == "serve") return cmd_serve(parse_args(argc, argv, 2));
     if (command == "suite") return cmd_suite(parse_args(argc, argv, 2));
+    if (command == "import") return cli::cmd_import(argc, argv);
+    if (command == "generate") return cli::cmd_generate(argc, argv);
     if (command == "version" || command == "--version") {
       std::cout << "stalemate " << STALEMATE_VERSION << "\n";
       return 0;
     }
     if (command == "help" || command == "--help" || command == "-h") {
-      std::cout << kUsage;
+      std::cout << kUsage << cli::kTraceUsage;
       return 0;
     }
     throw InputError("unknown command \"" + command + "\"");
   } catch (const InputError& e) {
     std::cerr << "stalemate: bad input: " << e.what() << "\n";
-    if (command != "run" && command != "serve" && command != "suite") std::cerr << kUsage;
+    if (command != "run" && command != "serve" && command != "suite" && command != "import" && command != "generate")
+      std::cerr << kUsage << cli::kTraceUsage;
     return kExitBadInput;
   } catch (const InfrastructureError& e) {
     std::cerr << "stalemate: infrastructure failure: " << e.what() << "\n";

@@ -131,7 +131,8 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
   std::stable_sort(requests.begin(), requests.end(),
                    [](const LogRequest& a, const LogRequest& b) { return a.time_us < b.time_us; });
   const std::int64_t t0 = requests.empty() ? 0 : requests.front().time_us;
-  std::map<std::string, std::uint64_t> size_seen;  // digest -> size, from any request
+  std::map<std::string, std::uint64_t> size_seen;    // digest -> exact size, from any request
+  std::map<std::string, std::uint64_t> size_approx;  // digest -> upload request length (headers included)
   std::map<std::string, PushSession> pushes;
   std::map<std::string, PullSession> pulls;
   std::vector<TraceEvent> events;            // pushes and deletes as found
@@ -179,9 +180,11 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
         std::optional<std::uint64_t> size = r.size;
         if (!size && (r.request_length || push.upload_bytes.count(rt.ref)))
           size = push.upload_bytes[rt.ref] + r.request_length.value_or(0);
-        if (size && *size > 0) {
-          size_seen.emplace(digest, *size);
+        if (r.size) {
+          size_seen.emplace(digest, *r.size);
           push_known_size.insert(digest);
+        } else if (size && *size > 0) {
+          size_approx.emplace(digest, *size);
         }
       }
       continue;
@@ -277,14 +280,18 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
   std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.at_us < b.at_us; });
 
   // Sizes: what the log showed anywhere; a push's own requests may not say.
-  std::size_t inferred = 0, defaulted = 0;
+  std::size_t inferred = 0, defaulted = 0, approximated = 0;
   std::set<std::string> counted;
   auto fill = [&](TraceImage& image, bool is_push) {
     for (auto& l : image.layers) {
       const auto it = size_seen.find(l.token);
+      const auto approx = size_approx.find(l.token);
       if (it != size_seen.end()) {
         l.size = it->second;
         if (is_push && !push_known_size.count(l.token) && counted.insert(l.token).second) ++inferred;
+      } else if (approx != size_approx.end()) {
+        l.size = approx->second;
+        if (counted.insert(l.token).second) ++approximated;
       } else {
         l.size = 1u << 20;
         if (counted.insert(l.token).second) ++defaulted;
@@ -347,6 +354,7 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
                  {"orphan_blob_gets", orphan_gets},
                  {"pushes_without_blobs", pushes_without_blobs},
                  {"sizes_inferred", inferred},
+                 {"sizes_from_request_length", approximated},
                  {"sizes_defaulted", defaulted}};
   trace.notes = out.summary;
   out.trace = std::move(trace);
