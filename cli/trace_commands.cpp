@@ -7,6 +7,7 @@
 #include "common/json_reader.h"
 #include "harness/workload/generators.h"
 #include "harness/workload/log_import.h"
+#include "harness/workload/record.h"
 #include "harness/workload/trace.h"
 
 namespace stalemate::cli {
@@ -84,6 +85,16 @@ int cmd_generate(int argc, char** argv) {
     for (const auto& l : e.image.layers) bytes += l.size;
   std::cout << "wrote " << trace.events.size() << " events (" << bytes << " bytes pushed) to " << a.out << "\n";
   return 0;
+}
+
+void record_run(const std::string& path, const harness::RunPlan& plan, const harness::RunOutcome& outcome) {
+  const auto trace = record_trace(plan, outcome.step_starts);
+  if (trace.events.empty()) {
+    std::cerr << "stalemate: --record: the run made no push or pull to record\n";
+    return;
+  }
+  save_trace(path, trace);
+  std::cout << "recorded " << trace.events.size() << " events to " << path << "\n";
 }
 
 }  // namespace stalemate::cli

@@ -226,14 +226,14 @@ Step parse_step(const JsonReader& r, const StepContext& ctx, bool in_parallel) {
     r.expect_object(step_keys({"push", "client", "via"}, in_parallel, true));
     st.kind = Step::Kind::Push;
     st.image = parse_image_ref(r.at("push"), ctx.images);
-    st.client = r.has("client") ? r.at("client").as_enum({"single", "dockerd", "buildkit"}) : "single";
+    st.client = r.has("client") ? r.at("client").as_enum({"single", "dockerd", "buildkit", "skopeo"}) : "single";
     st.via = via();
   } else if (r.has("pull")) {
     r.expect_object(step_keys({"pull", "by", "client", "slice_size", "via"}, in_parallel, true));
     st.kind = Step::Kind::Pull;
     st.image = parse_image_ref(r.at("pull"), ctx.images);
     st.by_digest = r.has("by") && r.at("by").as_enum({"tag", "digest"}) == "digest";
-    st.client = r.has("client") ? r.at("client").as_enum({"plain", "docker", "containerd", "slices"}) : "plain";
+    st.client = r.has("client") ? r.at("client").as_enum({"plain", "docker", "containerd", "slices", "skopeo"}) : "plain";
     st.slice_size = bounded_size(r, "slice_size", st.slice_size, 1, kMaxChunkSize, "a slice is held in memory");
     st.via = via();
   } else if (r.has("restart")) {

@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "harness/history.h"
 #include "harness/run_plan.h"
 #include "harness/workload/replay_timing.h"
 #include "harness/workload/trace.h"
@@ -14,5 +15,10 @@
 namespace stalemate::harness::workload {
 
 Trace record_trace(const RunPlan& plan, const std::vector<StepStart>& starts);
+
+// report["replay"] of a trace or generator workload: the compiled summary,
+// the start-time error of the timed steps and the throughput of the parallel
+// part (its requests, their bytes both ways, per second).
+nlohmann::json replay_report(const RunPlan& plan, const History& history, const std::vector<StepStart>& starts);
 
 }  // namespace stalemate::harness::workload

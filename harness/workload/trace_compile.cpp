@@ -126,6 +126,16 @@ nlohmann::json expand_workload_source(const JsonReader& w, const std::string& sc
     trace = generate_from_json(w.at("generator"));
   }
   auto compiled = compile_trace(trace, options);
+  // The runner's limits, said in the trace's terms (not as a pointer into the compiled steps).
+  const auto clients = compiled["replay"]["clients"].size();
+  if (clients > 256)
+    w.fail("the trace has " + std::to_string(clients) + " clients; at most 256 replay at once (split the trace)");
+  std::int64_t last = 0;
+  for (const auto& e : trace.events) last = std::max(last, e.at_us);
+  const double span_us = options.as_fast_as_possible ? 0 : static_cast<double>(last) / options.speed;
+  if (span_us > 600e6)
+    w.fail("the trace spans " + std::to_string(last / 1'000'000) + " s; offsets replay up to 10 minutes: give a \"speed\" of at least " +
+           std::to_string(static_cast<double>(last) / 600e6) + " (or \"max\")");
   if (w.has("trace")) compiled["replay"]["trace"] = w.at("trace").as_string();
   nlohmann::json out = w.value();
   for (const char* key : {"trace", "generator", "speed", "scale"}) out.erase(key);
