@@ -7,6 +7,29 @@
 
 namespace stalemate::harness::workload {
 
+void for_each_log_line(std::istream& in, ParsedLog& out, const std::function<void(const std::string&, std::size_t)>& f) {
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    ++out.lines;
+    f(line, n);
+  }
+}
+
+void keep_or_report(ParsedLog& out, const std::string& file, std::size_t line, const std::string& where,
+                    const std::function<std::string(LogRequest&)>& fill) {
+  LogRequest r;
+  r.file = file;
+  r.line = line;
+  const auto why = fill(r);
+  if (why.empty())
+    out.requests.push_back(std::move(r));
+  else
+    out.malformed.push_back(where + ": " + why);
+}
+
 const std::vector<std::string>& import_formats() {
   static const std::vector<std::string> formats = {"ibm", "distribution", "nginx", "notifications"};
   return formats;

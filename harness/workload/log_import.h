@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -39,6 +40,13 @@ struct ParsedLog {
   std::size_t ignored = 0;  // well-formed but not a request record (other log messages)
   std::vector<std::string> malformed;  // "file:line: why"
 };
+
+// Shared by the parsers: calls f(text, line number) for each non-blank line
+// (counted in out.lines); keeps the request `fill` completes, or records the
+// reason it returns as a malformed line "WHERE: why".
+void for_each_log_line(std::istream& in, ParsedLog& out, const std::function<void(const std::string&, std::size_t)>& f);
+void keep_or_report(ParsedLog& out, const std::string& file, std::size_t line, const std::string& where,
+                    const std::function<std::string(LogRequest&)>& fill);
 
 // The formats `stalemate import` takes.
 const std::vector<std::string>& import_formats();  // ibm, distribution, nginx, notifications

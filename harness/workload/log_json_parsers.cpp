@@ -170,14 +170,7 @@ void json_values(std::istream& in, const std::string& file, ParsedLog& out, Each
 ParsedLog parse_ibm_log(std::istream& in, const std::string& file) {
   ParsedLog out;
   json_values(in, file, out, [&](const nlohmann::json& j, const std::string& where, std::size_t line) {
-    LogRequest r;
-    r.file = file;
-    r.line = line;
-    const auto why = ibm_record(j, r);
-    if (why.empty())
-      out.requests.push_back(std::move(r));
-    else
-      out.malformed.push_back(where + ": " + why);
+    keep_or_report(out, file, line, where, [&](LogRequest& r) { return ibm_record(j, r); });
   });
   return out;
 }
@@ -241,14 +234,7 @@ ParsedLog parse_notifications(std::istream& in, const std::string& file) {
   ParsedLog out;
   json_values(in, file, out, [&](const nlohmann::json& j, const std::string& where, std::size_t line) {
     auto one = [&](const nlohmann::json& e) {
-      LogRequest r;
-      r.file = file;
-      r.line = line;
-      const auto why = notification_event(e, r);
-      if (why.empty())
-        out.requests.push_back(std::move(r));
-      else
-        out.malformed.push_back(where + ": " + why);
+      keep_or_report(out, file, line, where, [&](LogRequest& r) { return notification_event(e, r); });
     };
     if (j.is_object() && j.contains("events")) {
       if (!j["events"].is_array()) {

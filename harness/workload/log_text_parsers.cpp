@@ -19,8 +19,6 @@ std::optional<std::uint64_t> to_uint(const std::string& s) {
   return std::stoull(s);
 }
 
-bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
-
 // logrus text: key=value pairs. A quoted value ends at the quote that is
 // followed by " key=" or the end of the line (logrus does not escape quotes).
 std::map<std::string, std::string> logrus_fields(const std::string& line) {
@@ -84,33 +82,27 @@ std::string distribution_request(const std::map<std::string, std::string>& f, Lo
 
 ParsedLog parse_distribution_log(std::istream& in, const std::string& file) {
   ParsedLog out;
-  std::string line;
-  std::size_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (blank(line)) continue;
-    ++out.lines;
-    const std::string where = file + ":" + std::to_string(n) + ": ";
+  for_each_log_line(in, out, [&](const std::string& line, std::size_t n) {
+    const std::string where = file + ":" + std::to_string(n);
     std::map<std::string, std::string> fields;
-    const auto first = line.find_first_not_of(" \t");
-    if (line[first] == '{') {
+    if (line[line.find_first_not_of(" \t")] == '{') {
       nlohmann::json j;
       try {
         j = nlohmann::json::parse(line);
       } catch (const nlohmann::json::parse_error&) {
-        out.malformed.push_back(where + "not JSON");
-        continue;
+        out.malformed.push_back(where + ": not JSON");
+        return;
       }
       if (!j.is_object() || !j.contains("msg")) {
-        out.malformed.push_back(where + "a JSON line without \"msg\"");
-        continue;
+        out.malformed.push_back(where + ": a JSON line without \"msg\"");
+        return;
       }
       for (const auto& [k, v] : j.items()) fields[k] = v.is_string() ? v.get<std::string>() : v.dump();
     } else if (line.find("level=") != std::string::npos && line.find("msg=") != std::string::npos) {
       fields = logrus_fields(line);
       if (fields.empty()) {
-        out.malformed.push_back(where + "unterminated quoted value");
-        continue;
+        out.malformed.push_back(where + ": unterminated quoted value");
+        return;
       }
     } else {
       // The registry's other output (gorilla access lines on stdout, startup banners) is not ours.
@@ -118,22 +110,15 @@ ParsedLog parse_distribution_log(std::istream& in, const std::string& file) {
       if (access_line)
         ++out.ignored;
       else
-        out.malformed.push_back(where + "neither a logrus text nor a JSON line");
-      continue;
+        out.malformed.push_back(where + ": neither a logrus text nor a JSON line");
+      return;
     }
     if (fields["msg"] != "response completed") {  // other messages, "response completed with error"
       ++out.ignored;
-      continue;
+      return;
     }
-    LogRequest r;
-    r.file = file;
-    r.line = n;
-    const auto why = distribution_request(fields, r);
-    if (why.empty())
-      out.requests.push_back(std::move(r));
-    else
-      out.malformed.push_back(where + why);
-  }
+    keep_or_report(out, file, n, where, [&](LogRequest& r) { return distribution_request(fields, r); });
+  });
   return out;
 }
 
@@ -243,30 +228,16 @@ std::string json_access_request(const nlohmann::json& j, LogRequest& r) {
 
 ParsedLog parse_nginx_log(std::istream& in, const std::string& file) {
   ParsedLog out;
-  std::string line;
-  std::size_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (blank(line)) continue;
-    ++out.lines;
-    LogRequest r;
-    r.file = file;
-    r.line = n;
-    std::string why;
-    if (line[line.find_first_not_of(" \t")] == '{') {
+  for_each_log_line(in, out, [&](const std::string& line, std::size_t n) {
+    keep_or_report(out, file, n, file + ":" + std::to_string(n), [&](LogRequest& r) -> std::string {
+      if (line[line.find_first_not_of(" \t")] != '{') return combined_request(line, r);
       try {
-        why = json_access_request(nlohmann::json::parse(line), r);
+        return json_access_request(nlohmann::json::parse(line), r);
       } catch (const nlohmann::json::exception&) {
-        why = "not JSON";
+        return "not JSON";
       }
-    } else {
-      why = combined_request(line, r);
-    }
-    if (why.empty())
-      out.requests.push_back(std::move(r));
-    else
-      out.malformed.push_back(file + ":" + std::to_string(n) + ": " + why);
-  }
+    });
+  });
   return out;
 }
 

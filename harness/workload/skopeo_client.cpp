@@ -91,7 +91,7 @@ SkopeoResult skopeo_push(const ImageSpec& image, const std::string& registry, co
   write_file(dir / hex_of(built.config_descriptor.digest), built.config);
   for (std::size_t i = 0; i < built.layers.size(); ++i)
     write_layer(dir / hex_of(built.layers[i].digest), built.layer_contents[i]);
-  auto r = run_skopeo({"copy", "--quiet", "--dest-tls-verify=false", "dir:" + dir.string(),
+  auto r = run_skopeo({"copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false", "dir:" + dir.string(),
                        "docker://" + registry + "/" + image.repository + ":" + image.tag},
                       timeout);
   fs::remove_all(dir);  // a pushed layout is only a copy of deterministic content

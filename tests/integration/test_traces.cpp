@@ -7,7 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
+#include <set>
 #include <regex>
 #include <sstream>
 
@@ -15,7 +17,6 @@
 
 #include "child_command.h"
 #include "common/crypto.h"
-#include "harness/layer_content.h"
 
 using stalemate::testing::read_report;
 using stalemate::testing::run_command;
@@ -34,6 +35,7 @@ std::string write(const fs::path& path, const std::string& text) {
 
 nlohmann::json run_scenario(const fs::path& dir, const nlohmann::json& scenario, int expected_exit,
                             const std::vector<std::string>& extra = {}) {
+  fs::create_directories(dir);
   std::vector<std::string> argv = {kBinary, "run", write(dir / "scenario.json", scenario.dump(2)), "--out",
                                    (dir / "out").string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -150,7 +152,8 @@ TEST_CASE("traces: skopeo is a client profile; its pushes and pulls check out") 
 namespace {
 
 // Log excerpts of an M1 burst: 10.0.0.5 (dockerd) pushes incident/m1:v1, a
-// 3.5 MiB layer and its config; 0.4 s later 10.0.1.7 (containerd) pulls it.
+// 3.5 MiB layer and its config; 1.4 s later 10.0.1.7 (containerd) pulls it
+// (nginx logs whole seconds: a pull in the push's second would replay at once with it).
 struct Burst {
   std::string layer, config, manifest;
   std::uint64_t layer_size = 3670016, config_size = 1469;
@@ -189,10 +192,10 @@ void write_burst_logs(const fs::path& dir, const Burst& b) {
       {"01.340", "10.0.0.5", "POST", repo + "/blobs/uploads/", 202, 0, 350},
       {"01.350", "10.0.0.5", "PUT", repo + "/blobs/uploads/77aa?_state=c&digest=" + b.config.substr(0, 6) + "%3A" + b.config.substr(7), 201, 0, b.config_size + 420},
       {"01.360", "10.0.0.5", "PUT", repo + "/manifests/v1", 201, 0, 900},
-      {"01.760", "10.0.1.7", "HEAD", repo + "/manifests/v1", 200, 0, 250},
-      {"01.770", "10.0.1.7", "GET", repo + "/manifests/" + b.manifest, 200, 528, 250},
-      {"01.780", "10.0.1.7", "GET", repo + "/blobs/" + b.config, 200, b.config_size, 250},
-      {"01.790", "10.0.1.7", "GET", repo + "/blobs/" + b.layer, 200, b.layer_size, 250},
+      {"02.760", "10.0.1.7", "HEAD", repo + "/manifests/v1", 200, 0, 250},
+      {"02.770", "10.0.1.7", "GET", repo + "/manifests/" + b.manifest, 200, 528, 250},
+      {"02.780", "10.0.1.7", "GET", repo + "/blobs/" + b.config, 200, b.config_size, 250},
+      {"02.790", "10.0.1.7", "GET", repo + "/blobs/" + b.layer, 200, b.layer_size, 250},
   };
   std::ofstream reg(dir / "registry.log"), ngx(dir / "access.log");
   for (const auto& l : lines) {
@@ -200,8 +203,8 @@ void write_burst_logs(const fs::path& dir, const Burst& b) {
     if (l.status < 400) reg << logrus(l.time + "000000", l.client, l.method, l.uri, l.status, l.written, ua);
     ngx << nginx(l.time, l.client, l.method, l.uri, l.status, l.written, l.length, ua);
   }
-  reg << "time=\"2026-11-30T03:12:02.000000000Z\" level=info msg=\"response completed\" http.request.uri=\"/v2/cut\n";
-  ngx << "10.0.0.5 - - [30/Nov/2026:03:12:02 +0000] \"GET /v2/ HTTP/1.1\" 200\n";
+  reg << "time=\"2026-11-30T03:12:03.000000000Z\" level=info msg=\"response completed\" http.request.uri=\"/v2/cut\n";
+  ngx << "10.0.0.5 - - [30/Nov/2026:03:12:03 +0000] \"GET /v2/ HTTP/1.1\" 200\n";
 }
 
 }  // namespace
