@@ -281,8 +281,9 @@ struct RunState {
                 std::lock_guard lock(mu);
                 std::cerr << "stalemate:   " << branch.label << ": " << sub.describe() << std::endl;
               }
-              rec.step_clock.record({branch.label, n++, sub.at_us, now_micros(), start_wall});
+              const auto k = rec.step_clock.record({branch.label, n++, sub.at_us, now_micros(), start_wall});
               run(sub, *clients[i], branch.label);
+              rec.step_clock.finish(k, now_micros());
             }
           } catch (...) {
             failures[i] = std::current_exception();
@@ -361,8 +362,9 @@ void run_steps(RunState& state) {
                              steps[i].describe() + ")";
     if (state.plan.progress) std::cerr << "stalemate: " << what << std::endl;
     const auto before = violations_of(state.rec.history).size();
-    state.rec.step_clock.record({"main", i, -1, now_micros(), 0});
+    const auto k = state.rec.step_clock.record({"main", i, -1, now_micros(), 0});
     state.run(steps[i], *state.front, "");
+    state.rec.step_clock.finish(k, now_micros());
     check_children(state.life, state.rec, before, what);
   }
 }
