@@ -21,7 +21,8 @@ const char* const kTraceUsage =
     "  stalemate generate deploy-train|random [KNOB=VALUE...] -o TRACE.jsonl\n"
     "      a synthetic trace; deploy-train knobs: builders images push_concurrency nodes base_size\n"
     "      code_size app_size scale pull_after node_spread push_gap push_profile pull_profile;\n"
-    "      random knobs: seed clients events images max_layers max_layer_size scale duration pull_fraction\n";
+    "      random knobs: seed clients events images max_layers max_layer_size scale duration\n"
+    "      pull_fraction pull_delay\n";
 
 namespace {
 

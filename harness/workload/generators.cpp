@@ -99,7 +99,7 @@ Trace generate_random(const RandomKnobs& k) {
     }
     images.push_back(std::move(image));
   }
-  std::vector<bool> pushed(images.size(), false);
+  std::vector<std::int64_t> pushed_at(images.size(), -1);
   std::vector<std::int64_t> times;
   for (int e = 0; e < k.events; ++e) times.push_back(static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(k.duration_us))));
   std::sort(times.begin(), times.end());
@@ -110,7 +110,8 @@ Trace generate_random(const RandomKnobs& k) {
     TraceEvent e;
     e.at_us = at;
     e.client = "client" + std::to_string(rng.below(static_cast<std::uint64_t>(k.clients)));
-    if (pushed[i] && rng.unit() < k.pull_fraction) {
+    const bool pullable = pushed_at[i] >= 0 && at - pushed_at[i] >= k.pull_delay_us;
+    if (pullable && rng.unit() < k.pull_fraction) {
       e.op = TraceEvent::Op::Pull;
       e.profile = pull_profiles[rng.below(4)];
       e.image.repository = images[i].repository;
@@ -121,7 +122,7 @@ Trace generate_random(const RandomKnobs& k) {
       e.op = TraceEvent::Op::Push;
       e.profile = push_profiles[rng.below(3)];
       e.image = images[i];
-      pushed[i] = true;
+      if (pushed_at[i] < 0) pushed_at[i] = at;
     }
     t.events.push_back(std::move(e));
   }
@@ -182,7 +183,7 @@ Trace generate_from_json(const JsonReader& r) {
     return generate_deploy_train(d);
   }
   r.expect_object({"kind", "seed", "clients", "events", "images", "max_layers", "max_layer_size", "scale", "duration",
-                   "pull_fraction"});
+                   "pull_fraction", "pull_delay"});
   RandomKnobs x;
   x.seed = r.get_uint("seed", x.seed);
   x.clients = k.count("clients", x.clients, 1000);
@@ -193,6 +194,7 @@ Trace generate_from_json(const JsonReader& r) {
   x.scale = k.fraction("scale", x.scale, 1e-9, 1.0);
   x.duration_us = std::max<std::int64_t>(1, k.duration("duration", x.duration_us));
   x.pull_fraction = k.fraction("pull_fraction", x.pull_fraction, 0.0, 1.0);
+  x.pull_delay_us = k.duration("pull_delay", x.pull_delay_us);
   return generate_random(x);
 }
 

@@ -40,6 +40,9 @@ struct RandomKnobs {
   double scale = 1.0;
   std::int64_t duration_us = 20'000'000;
   double pull_fraction = 0.6;
+  // A pull comes at least this long after the first push of its image: clients do not wait for
+  // each other, so only the offsets keep a pull behind the push it needs.
+  std::int64_t pull_delay_us = 2'000'000;
 };
 
 Trace generate_deploy_train(const DeployTrainKnobs& knobs);

@@ -242,3 +242,26 @@ TEST_CASE("traces: an M1 incident rebuilt from registry and nginx logs serves th
     CHECK(seen.count("blob-length"));
   }
 }
+
+TEST_CASE("traces: import and generate on the command line; a log of another format is exit 2") {
+  const auto dir = fresh_dir("cli");
+  const auto logs = kSource + "/tests/data/logs/";
+  const auto ok = run_command({kBinary, "import", "nginx", logs + "nginx-access.log", "-o", (dir / "n.jsonl").string()},
+                              std::chrono::seconds(60));
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("malformed lines: 2") && Catch::Contains("nginx-access.log:27: bad status"));
+  const auto wrong = run_command({kBinary, "import", "ibm", logs + "nginx-access.log", "-o", (dir / "x.jsonl").string()},
+                                 std::chrono::seconds(60));
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.err, Catch::Contains("nginx-access.log: not an IBM registry trace"));
+  CHECK_FALSE(fs::exists(dir / "x.jsonl"));
+  const auto gen = run_command({kBinary, "generate", "random", "seed=3", "events=12", "-o", (dir / "r.jsonl").string()},
+                               std::chrono::seconds(60));
+  CHECK(gen.exit_code == 0);
+  CHECK_THAT(gen.out, Catch::Contains("wrote 12 events"));
+  const auto bad = run_command({kBinary, "generate", "deploy-train", "nodes=zero", "-o", (dir / "d.jsonl").string()},
+                               std::chrono::seconds(60));
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("nodes"));
+}
