@@ -119,6 +119,7 @@ struct PullSession {
   std::string client, repo, tag, digest, ua;
   std::vector<std::string> blobs;
   std::uint64_t manifest_bytes = 0;
+  std::int64_t end = 0;  // its last request
 };
 
 void add_unique(std::vector<std::string>& v, const std::string& s) {
@@ -136,6 +137,7 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
   std::map<std::string, PushSession> pushes;
   std::map<std::string, PullSession> pulls;
   std::vector<TraceEvent> events;            // pushes and deletes as found
+  std::vector<std::int64_t> ends;            // when each event's last request was (lanes, below)
   std::vector<PullSession> finished_pulls;
   std::set<std::string> push_known_size;     // digests whose size a push request itself showed
   std::size_t ignored = 0, failed = 0, orphan_gets = 0, pushes_without_blobs = 0;
@@ -207,6 +209,7 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
           pulls[key] = PullSession{r.time_us, r.client, rt.repo, "", "", r.user_agent, {}, 0};
         }
         add_unique(pulls[key].blobs, rt.ref);
+        pulls[key].end = r.time_us;
       } else if (r.method == "DELETE") {
         ++ignored;
       }
@@ -230,6 +233,7 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
         e.image.layers.push_back({token, 0});
       }
       events.push_back(std::move(e));
+      ends.push_back(r.time_us);
       pushes.erase(key);
     } else if (r.method == "GET" || r.method == "HEAD") {
       auto it = pulls.find(key);
@@ -245,6 +249,7 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
         p.tag = rt.ref;
       }
       if (r.method == "GET" && r.written) p.manifest_bytes = std::max(p.manifest_bytes, *r.written);
+      p.end = r.time_us;
     } else if (r.method == "DELETE") {
       TraceEvent e;
       e.op = TraceEvent::Op::Delete;
@@ -253,6 +258,7 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
       e.image.repository = rt.repo;
       e.image.tag = tag_of(rt.ref);
       events.push_back(std::move(e));
+      ends.push_back(r.time_us);
     }
   }
   std::vector<std::string> open_keys;
@@ -275,9 +281,40 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
         e.image.layers.push_back({token, 0});
       }
       events.push_back(std::move(e));
+      ends.push_back(std::max(p.start, p.end));
     }
   }
-  std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.at_us < b.at_us; });
+  {
+    std::vector<std::size_t> order(events.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return events[a].at_us < events[b].at_us; });
+    std::vector<TraceEvent> sorted;
+    std::vector<std::int64_t> sorted_ends;
+    for (const auto i : order) {
+      sorted.push_back(std::move(events[i]));
+      sorted_ends.push_back(ends[i] - t0);
+    }
+    events = std::move(sorted);
+    ends = std::move(sorted_ends);
+  }
+  // One address may run several sessions at once (dockerd pushes images in
+  // parallel, containerd pulls several): each overlapping session gets a lane
+  // of its own, "ADDR#2"..., so the replay keeps the log's concurrency.
+  std::size_t extra_lanes = 0;
+  {
+    std::map<std::string, std::vector<std::int64_t>> busy_until;  // address -> per lane
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      auto& lanes = busy_until[events[i].client];
+      std::size_t lane = 0;
+      while (lane < lanes.size() && lanes[lane] > events[i].at_us) ++lane;
+      if (lane == lanes.size()) {
+        lanes.push_back(0);
+        if (lane > 0) ++extra_lanes;
+      }
+      lanes[lane] = ends[i];
+      if (lane > 0) events[i].client += "#" + std::to_string(lane + 1);
+    }
+  }
 
   // Sizes: what the log showed anywhere; a push's own requests may not say.
   std::size_t inferred = 0, defaulted = 0, approximated = 0;
@@ -347,6 +384,7 @@ ImportResult requests_to_trace(std::vector<LogRequest> requests, const std::stri
                  {"ignored_requests", ignored},
                  {"failed_requests", failed},
                  {"clients", clients.size()},
+                 {"concurrent_lanes", extra_lanes},
                  {"pushes", pushes_n},
                  {"pulls", pulls_n},
                  {"deletes", deletes_n},

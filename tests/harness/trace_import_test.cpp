@@ -3,10 +3,12 @@
 // base/debian, pushed before the log began), malformed lines included.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <sstream>
 
 #include "common/json_reader.h"
 #include "harness/workload/log_import.h"
+#include "test_support.h"
 
 using namespace stalemate;
 using namespace stalemate::harness::workload;
@@ -127,4 +129,30 @@ TEST_CASE("log time stamps parse to microseconds since the epoch", "[harness][tr
   CHECK(client_address("10.0.0.5:40000") == "10.0.0.5");
   CHECK(client_address("[::1]:5000") == "::1");
   CHECK(client_address("::1") == "::1");
+}
+
+TEST_CASE("import: overlapping sessions of one address replay as concurrent lanes", "[harness][trace][import]") {
+  // 10.0.0.5 pushes app/a and app/b at once (dockerd pushes images in parallel), then app/c after both.
+  stalemate::test::TempDir dir;
+  const auto line = [](const std::string& t, const std::string& method, const std::string& uri, int status) {
+    return nlohmann::json{{"time", "2026-11-30T07:00:" + t + "Z"}, {"level", "info"}, {"msg", "response completed"},
+                          {"http.request.method", method}, {"http.request.uri", uri}, {"http.request.remoteaddr", "10.0.0.5:1"},
+                          {"http.request.useragent", "docker/20.10"}, {"http.response.status", status}, {"http.response.written", 0}}
+        .dump() + "\n";
+  };
+  const std::string d1 = "sha256:" + std::string(64, '1'), d2 = "sha256:" + std::string(64, '2');
+  std::ofstream(dir.path() / "r.log") << line("01.0", "PUT", "/v2/app/a/blobs/uploads/u1?digest=" + d1, 201)
+                                      << line("01.5", "PUT", "/v2/app/b/blobs/uploads/u2?digest=" + d2, 201)
+                                      << line("02.0", "PUT", "/v2/app/a/manifests/v1", 201)
+                                      << line("02.5", "PUT", "/v2/app/b/manifests/v1", 201)
+                                      << line("03.0", "HEAD", "/v2/app/c/blobs/" + d1, 200)
+                                      << line("03.5", "PUT", "/v2/app/c/manifests/v1", 201);
+  const auto r = import_logs("distribution", {(dir.path() / "r.log").string()});
+  INFO(r.summary.dump());
+  REQUIRE(r.trace.events.size() == 3);
+  CHECK(r.trace.events[0].client == "10.0.0.5");
+  CHECK(r.trace.events[1].client == "10.0.0.5#2");
+  CHECK(r.trace.events[2].client == "10.0.0.5");  // the first lane is free again
+  CHECK(r.summary["concurrent_lanes"] == 1);
+  CHECK(r.summary["sizes_defaulted"] == 2);  // nothing in this log says how big the blobs are
 }
