@@ -56,45 +56,38 @@ void check_sample_trace(const ImportResult& r, bool exact_push_sizes) {
   CHECK(setup->image.layers[0].size == 29126484);
 }
 
-std::vector<std::string> malformed(const ImportResult& r) { return r.summary["malformed_lines"].get<std::vector<std::string>>(); }
+// The malformed lines reported, in order, each containing its expected "FILE:LINE: why" tail.
+void check_malformed(const ImportResult& r, const std::vector<std::string>& expected) {
+  const auto bad = r.summary["malformed_lines"].get<std::vector<std::string>>();
+  REQUIRE(bad.size() == expected.size());
+  for (std::size_t i = 0; i < bad.size(); ++i) CHECK_THAT(bad[i], Catch::Contains(expected[i]));
+}
 
 }  // namespace
 
 TEST_CASE("import distribution: logrus text lines, with the access lines interleaved", "[harness][trace][import]") {
   const auto r = import_logs("distribution", {sample("registry-text.log")});
   check_sample_trace(r, false);
-  const auto bad = malformed(r);
-  REQUIRE(bad.size() == 3);
-  CHECK_THAT(bad[0], Catch::EndsWith("registry-text.log:51: unterminated quoted value"));
-  CHECK_THAT(bad[1], Catch::EndsWith("registry-text.log:52: no http.request.uri"));
-  CHECK_THAT(bad[2], Catch::EndsWith("registry-text.log:53: neither a logrus text nor a JSON line"));
+  check_malformed(r, {"registry-text.log:51: unterminated quoted value", "registry-text.log:52: no http.request.uri",
+                      "registry-text.log:53: neither a logrus text nor a JSON line"});
 }
 
 TEST_CASE("import distribution: logrus JSON lines", "[harness][trace][import]") {
   const auto r = import_logs("distribution", {sample("registry-json.log")});
   check_sample_trace(r, false);
-  const auto bad = malformed(r);
-  REQUIRE(bad.size() == 2);
-  CHECK_THAT(bad[0], Catch::EndsWith("registry-json.log:24: no http.request.method"));
-  CHECK_THAT(bad[1], Catch::EndsWith("registry-json.log:25: not JSON"));
+  check_malformed(r, {"registry-json.log:24: no http.request.method", "registry-json.log:25: not JSON"});
 }
 
 TEST_CASE("import nginx: combined with $request_length last", "[harness][trace][import]") {
   const auto r = import_logs("nginx", {sample("nginx-access.log")});
   check_sample_trace(r, false);
-  const auto bad = malformed(r);
-  REQUIRE(bad.size() == 2);
-  CHECK_THAT(bad[0], Catch::EndsWith("nginx-access.log:27: bad status"));
-  CHECK_THAT(bad[1], Catch::Contains("nginx-access.log:28: bad time"));
+  check_malformed(r, {"nginx-access.log:27: bad status", "nginx-access.log:28: bad time"});
 }
 
 TEST_CASE("import ibm: a JSON array of FAST'18 request records", "[harness][trace][import]") {
   const auto r = import_logs("ibm", {sample("ibm-trace.json")});
   check_sample_trace(r, true);
-  const auto bad = malformed(r);
-  REQUIRE(bad.size() == 2);
-  CHECK_THAT(bad[0], Catch::Contains("bad timestamp"));
-  CHECK_THAT(bad[1], Catch::Contains("not a JSON object"));
+  check_malformed(r, {"bad timestamp", "not a JSON object"});
 }
 
 TEST_CASE("import notifications: event envelopes give exact push sizes", "[harness][trace][import]") {
@@ -103,10 +96,7 @@ TEST_CASE("import notifications: event envelopes give exact push sizes", "[harne
   CHECK(r.summary["pushes"] == 1);
   CHECK(r.summary["pulls"] == 2);
   CHECK(r.summary["sizes_inferred"] == 0);
-  const auto bad = malformed(r);
-  REQUIRE(bad.size() == 2);
-  CHECK_THAT(bad[0], Catch::Contains("notifications.jsonl:4: no \"target\""));
-  CHECK_THAT(bad[1], Catch::Contains("notifications.jsonl:5: not JSON"));
+  check_malformed(r, {"notifications.jsonl:4: no \"target\"", "notifications.jsonl:5: not JSON"});
 }
 
 TEST_CASE("a file that is not the named format at all is an input error", "[harness][trace][import]") {
