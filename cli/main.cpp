@@ -148,6 +148,7 @@ int cmd_run(const Args& args) {
   try {
     auto outcome = run_plan(std::move(plan));
     std::cout << reports::render_summary(outcome.report);
+    cli::print_replay(outcome.report);
     if (args.record) cli::record_run(*args.record, *recorded_plan, outcome);
     return outcome.exit_code;
   } catch (const Interrupted& e) {

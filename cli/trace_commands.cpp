@@ -1,6 +1,8 @@
 #include "cli/trace_commands.h"
 
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -86,6 +88,24 @@ int cmd_generate(int argc, char** argv) {
     for (const auto& l : e.image.layers) bytes += l.size;
   std::cout << "wrote " << trace.events.size() << " events (" << bytes << " bytes pushed) to " << a.out << "\n";
   return 0;
+}
+
+void print_replay(const nlohmann::json& report) {
+  if (!report.contains("replay")) return;
+  const auto& r = report["replay"];
+  std::cout << "replay    " << r["timed_events"] << " timed events by " << r["clients"].size() << " clients at speed "
+            << r["speed"].dump() << ", scale " << r["scale"];
+  auto us = [](const nlohmann::json& j, const char* k) {
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(1) << static_cast<double>(j[k].get<std::int64_t>()) / 1000 << " ms";
+    return o.str();
+  };
+  if (r.contains("start_error_us"))
+    std::cout << "; start error p50 " << us(r["start_error_us"], "p50") << ", p99 " << us(r["start_error_us"], "p99");
+  if (r.contains("scheduler_error_us")) std::cout << " (idle clients: p99 " << us(r["scheduler_error_us"], "p99") << ")";
+  const auto& t = r["throughput"];
+  std::cout << "; " << static_cast<long>(t["requests_per_s"].get<double>()) << " requests/s, "
+            << static_cast<long>(t["mib_per_s"].get<double>()) << " MiB/s over " << r["duration_s"] << " s\n";
 }
 
 void record_run(const std::string& path, const harness::RunPlan& plan, const harness::RunOutcome& outcome) {
