@@ -78,9 +78,20 @@ TraceEvent read_event(const JsonReader& r) {
     e.profile = r.has("profile") ? r.at("profile").as_enum({"single", "dockerd", "buildkit", "skopeo"}) : "single";
     e.image = read_image(r.at("image"));
   } else if (op == "pull") {
-    r.expect_object({"op", "at", "at_us", "setup", "client", "profile", "repository", "tag", "by", "slice_size"});
+    r.expect_object({"op", "at", "at_us", "setup", "client", "profile", "mode", "repository", "tag", "by", "slice_size"});
     e.op = TraceEvent::Op::Pull;
     e.profile = r.has("profile") ? r.at("profile").as_enum({"plain", "docker", "containerd", "slices", "skopeo"}) : "plain";
+    // "mode" says how the bytes come: whole (plain, skopeo), sliced (slices), resumed (docker, containerd).
+    if (r.has("mode")) {
+      const auto mode = r.at("mode").as_enum({"whole", "sliced", "resumed"});
+      const auto& p = e.profile;
+      const bool fits = mode == "whole" ? (p == "plain" || p == "skopeo")
+                                        : mode == "sliced" ? p == "slices" : (p == "docker" || p == "containerd");
+      if (!r.has("profile"))
+        e.profile = mode == "whole" ? "plain" : mode == "sliced" ? "slices" : "containerd";
+      else if (!fits)
+        r.at("mode").fail("profile \"" + p + "\" does not pull " + mode + " (whole: plain, skopeo; sliced: slices; resumed: docker, containerd)");
+    }
     read_reference(r, e.image);
     e.by_digest = r.has("by") && r.at("by").as_enum({"tag", "digest"}) == "digest";
     e.slice_size = r.get_size("slice_size", e.slice_size);

@@ -67,6 +67,18 @@ TEST_CASE("trace errors name the file and the line", "[harness][trace]") {
   CHECK_THAT(error_of(R"({"stalemate_trace": 2})"), Catch::Contains("version 1"));
 }
 
+TEST_CASE("a pull's mode picks or checks its profile", "[harness][trace]") {
+  const std::string h = std::string(kHeader) + "\n" + kPush + "\n";
+  auto pull = [](const std::string& extra) {
+    return R"({"op": "pull", "at": 1, "client": "n", "repository": "app/web", "tag": "v1", )" + extra + "}";
+  };
+  CHECK(parse(h + pull(R"("mode": "sliced")")).events[1].profile == "slices");
+  CHECK(parse(h + pull(R"("mode": "resumed")")).events[1].profile == "containerd");
+  CHECK(parse(h + pull(R"("mode": "resumed", "profile": "docker")")).events[1].profile == "docker");
+  CHECK_THAT(error_of(h + pull(R"("mode": "sliced", "profile": "docker")")),
+             Catch::Contains("t.jsonl:3: /mode: profile \"docker\" does not pull sliced"));
+}
+
 TEST_CASE("a trace written and read back is the same trace", "[harness][trace]") {
   const auto t = generate_random({});
   std::stringstream s;
