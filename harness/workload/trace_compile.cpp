@@ -43,6 +43,7 @@ nlohmann::json compile_trace(const Trace& trace, const ReplayOptions& options) {
   nlohmann::json images = nlohmann::json::array();
   nlohmann::json steps = nlohmann::json::array();
   std::map<std::string, std::size_t> latest;  // repository:tag -> image index of its latest push
+  std::map<std::string, std::size_t> image_index;  // image JSON -> its index
   std::vector<std::string> client_order;
   std::map<std::string, nlohmann::json> branches;  // client -> its steps
   std::size_t skipped_deletes = 0, timed = 0;
@@ -50,11 +51,15 @@ nlohmann::json compile_trace(const Trace& trace, const ReplayOptions& options) {
     nlohmann::json step;
     const std::string ref = e.image.repository + ":" + e.image.tag;
     switch (e.op) {
-      case TraceEvent::Op::Push:
-        latest[ref] = images.size();
-        images.push_back(image_json(trace, e.image, options.scale));
+      case TraceEvent::Op::Push: {
+        // The same image pushed again (a retry, another builder) is one scenario image.
+        auto image = image_json(trace, e.image, options.scale);
+        const auto [it, fresh] = image_index.emplace(image.dump(), images.size());
+        if (fresh) images.push_back(std::move(image));
+        latest[ref] = it->second;
         step = {{"push", latest[ref]}, {"client", e.profile}};
         break;
+      }
       case TraceEvent::Op::Pull:
         step = {{"pull", latest.at(ref)}, {"client", e.profile}, {"by", e.by_digest ? "digest" : "tag"}};
         if (e.profile == "slices") step["slice_size"] = scaled(e.slice_size, options.scale);

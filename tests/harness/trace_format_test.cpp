@@ -166,6 +166,13 @@ TEST_CASE("a trace compiles to one parallel step whose branches are its clients"
   CHECK(fast["replay"]["speed"] == "max");
 }
 
+TEST_CASE("an image pushed twice is one scenario image", "[harness][trace]") {
+  const std::string again = std::string(kPush).replace(std::string(kPush).find("\"b1\""), 4, "\"b2\"");
+  const auto w = compile_trace(parse(std::string(kHeader) + "\n" + kPush + "\n" + again), {});
+  CHECK(w["images"].size() == 1);
+  CHECK(w["steps"][0]["parallel"][1]["steps"][0]["push"] == 0);
+}
+
 TEST_CASE("setup events run first, in order, outside the parallel step", "[harness][trace]") {
   const auto t = parse(std::string(kHeader) + "\n" + kPull + "\n" +
                        R"({"op": "push", "setup": true, "client": "setup", "image": {"repository": "app/web", "tag": "v1", "layers": [{"token": "x", "size": 10}]}})");
