@@ -1,4 +1,4 @@
-// A trace becomes a scenario workload: its images (one per push, layer bytes
+// A trace becomes a scenario workload: its images (one per distinct push, layer bytes
 // seeded by (trace id, token)), its setup events as plain steps in order, and
 // its timed events as one parallel step whose branches are the trace's
 // clients, each step carrying its offset ("at", divided by the speed; none at
