@@ -22,6 +22,8 @@
 #include "harness/redis_process.h"
 #include "harness/registry_client.h"
 #include "harness/registry_fleet.h"
+#include "harness/workload/record.h"
+#include "harness/workload/skopeo_client.h"
 #include "reports/run_report.h"
 #include "reports/verdict.h"
 
@@ -59,6 +61,7 @@ struct RunRecord {
   nlohmann::json errors = nlohmann::json::array();
   nlohmann::json notes = nlohmann::json::array();
   History history;
+  workload::StepClock step_clock;  // when each step started (replay fidelity, --record)
   // Violations from this index on were recorded after the last check that
   // every child was alive: a death may have caused them.
   std::size_t suspect_from = SIZE_MAX;
@@ -220,6 +223,7 @@ struct RunState {
     const auto& w = plan.scenario.workload.images[step.image];
     PushOptions options = w.push;
     options.profile = step.push;
+    if (step.client == "skopeo") return skopeo(step, who);
     const auto result = client(step.via, own).push(w.image, options);
     if (!result.ok)
       error(who, "push " + w.image.repository + ":" + w.image.tag + " (" + step.client + "): " + result.error);
@@ -231,10 +235,23 @@ struct RunState {
     options.profile = step.pull;
     options.slice_size = step.slice_size;
     options.segment_size_hint = plan.scenario.registry.chunksize;
+    if (step.client == "skopeo") return skopeo(step, who);
     const auto result = client(step.via, own).pull(w.image, step.by_digest ? PullBy::Digest : PullBy::Tag, options);
     if (!result.ok && !result.error.empty())
       error(who, "pull " + w.image.repository + (step.by_digest ? "@digest" : ":" + w.image.tag) + " (" + step.client +
                      "): " + result.error);
+  }
+
+  // The real skopeo against the registry (harness/workload/skopeo_client.h);
+  // its requests are not in the history, its pulled digests are checked.
+  void skopeo(const PlannedStep& step, const std::string& who) {
+    const auto& image = plan.scenario.workload.images[step.image].image;
+    const auto registry = workload::registry_host_port(
+        step.via < 0 ? life.fleet->base_urls().front() : life.fleet->base_url(static_cast<std::size_t>(step.via)));
+    const auto r = step.kind == Step::Kind::Push
+                       ? workload::skopeo_push(image, registry, plan.out_dir)
+                       : workload::skopeo_pull(image, step.by_digest ? PullBy::Digest : PullBy::Tag, registry, plan.out_dir);
+    if (!r.ok) error(who, step.describe() + ": " + r.error);
   }
 
   // Every branch on its own thread and client; returns when all have ended.
@@ -242,6 +259,7 @@ struct RunState {
   // stops the other branches before their next step and is rethrown.
   void run_parallel(const PlannedStep& step) {
     const auto start = std::chrono::steady_clock::now();
+    const auto start_wall = now_micros();
     std::vector<RegistryClient*> clients;
     for (const auto& b : step.branches) {
       parallel.push_back(make_client());
@@ -257,6 +275,7 @@ struct RunState {
         threads.emplace_back([&, i] {
           const auto& branch = step.branches[i];
           try {
+            std::size_t n = 0;
             for (const auto& sub : branch.steps) {
               if (sub.at_us >= 0) wait_watching(life, start + std::chrono::microseconds(sub.at_us), &stop);
               if (stop || interrupt_signal() || !life.all_alive()) return;
@@ -264,7 +283,9 @@ struct RunState {
                 std::lock_guard lock(mu);
                 std::cerr << "stalemate:   " << branch.label << ": " << sub.describe() << std::endl;
               }
+              const auto k = rec.step_clock.record({branch.label, n++, sub.at_us, now_micros(), start_wall});
               run(sub, *clients[i], branch.label);
+              rec.step_clock.finish(k, now_micros());
             }
           } catch (...) {
             failures[i] = std::current_exception();
@@ -343,7 +364,9 @@ void run_steps(RunState& state) {
                              steps[i].describe() + ")";
     if (state.plan.progress) std::cerr << "stalemate: " << what << std::endl;
     const auto before = violations_of(state.rec.history).size();
+    const auto k = state.rec.step_clock.record({"main", i, -1, now_micros(), 0});
     state.run(steps[i], *state.front, "");
+    state.rec.step_clock.finish(k, now_micros());
     check_children(state.life, state.rec, before, what);
   }
 }
@@ -432,6 +455,9 @@ RunOutcome verdict(const RunPlan& plan, RunRecord& rec, Lifecycle& life) {
                       {"errors", rec.errors.size()},
                       {"backend_requests", life.backend->requests_served()}};
   RunOutcome outcome;
+  if (!plan.scenario.workload.replay.is_null())
+    report["replay"] = workload::replay_report(plan, rec.history, rec.step_clock.starts());
+  outcome.step_starts = rec.step_clock.starts();
   report["expectation"] = expectation(plan.scenario, violations, rec.errors, outcome.reproduced);
   report["finished_at"] = iso8601_millis(now_micros());
   outcome.verdict = run_verdict(check, rec.errors.size(), plan.scenario.fail_on_errors);

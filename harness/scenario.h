@@ -95,6 +95,7 @@ struct WorkloadSpec {
   // After the workload: heal the store (rules off, lag off, pending applied),
   // check that it converged, and re-verify what was acknowledged.
   bool converge_check = true;
+  nlohmann::json replay;  // a trace or generator workload: what was compiled (null for scripted steps)
 };
 
 // Test-only store manipulation between the push and the pull phase; it exists
