@@ -227,6 +227,10 @@ PullResult RegistryClient::pull_layer(const ImageSpec& image, std::size_t layer,
   return impl_->pull_layer(image, layer, options);
 }
 std::size_t RegistryClient::verify_acknowledged() { return impl_->verify_acknowledged(); }
+std::string RegistryClient::delete_manifest(const ImageSpec& image) { return impl_->delete_manifest(image); }
+void RegistryClient::forget_manifest(const ImageSpec& image) {
+  impl_->acked.forget_manifest(image.repository, impl_->image_of(image)->manifest_digest);
+}
 
 ClientId RegistryClient::id() const { return impl_->client_id; }
 

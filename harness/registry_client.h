@@ -130,6 +130,11 @@ class RegistryClient {
   PullResult pull(const ImageSpec& image, PullBy by, const PullOptions& options);
   // HEAD and GET of one layer of the image (no manifest), as options say.
   PullResult pull_layer(const ImageSpec& image, std::size_t layer, const PullOptions& options);
+  // DELETE of the image's manifest by digest (distribution answers 202); the
+  // error is "" when it was deleted.
+  std::string delete_manifest(const ImageSpec& image);
+  // Stops expecting the image's manifest to read back (someone deleted it).
+  void forget_manifest(const ImageSpec& image);
   // Re-reads every blob and manifest this client saw acknowledged with 201 and
   // records an "acknowledged-readable" violation for each that does not read
   // back intact. Returns the number of such violations.

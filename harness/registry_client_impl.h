@@ -163,6 +163,7 @@ struct RegistryClient::Impl {
   PullResult pull(const ImageSpec& image, PullBy by, const PullOptions& options);
   PullResult pull_layer(const ImageSpec& image, std::size_t layer, const PullOptions& options);
   std::size_t verify_acknowledged();
+  std::string delete_manifest(const ImageSpec& image);
 
   // ---- pull profiles (blob_fetch.cpp)
   using BlobFetch = client_detail::BlobFetch;

@@ -12,6 +12,12 @@ void AckLedger::manifest(const std::string& repository, const std::string& diges
   if (manifest_keys_.emplace(repository, digest).second) manifests_.push_back({repository, digest, bytes});
 }
 
+void AckLedger::forget_manifest(const std::string& repository, const std::string& digest) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (manifest_keys_.erase({repository, digest}) == 0) return;
+  std::erase_if(manifests_, [&](const Manifest& m) { return m.repository == repository && m.digest == digest; });
+}
+
 std::vector<AckLedger::Blob> AckLedger::blobs() const {
   std::lock_guard<std::mutex> lock(mu_);
   return blobs_;

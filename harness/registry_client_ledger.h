@@ -27,6 +27,8 @@ class AckLedger {
 
   void blob(const std::string& repository, const BlobSource& source);
   void manifest(const std::string& repository, const std::string& digest, const std::string& bytes);
+  // A manifest deleted on purpose is no longer expected to read back.
+  void forget_manifest(const std::string& repository, const std::string& digest);
   std::vector<Blob> blobs() const;
   std::vector<Manifest> manifests() const;
 

@@ -187,6 +187,17 @@ PullResult RegistryClient::Impl::pull(const ImageSpec& image, PullBy by, const P
   return tally.finish();
 }
 
+std::string RegistryClient::Impl::delete_manifest(const ImageSpec& image) {
+  const auto b = image_of(image);
+  OpScope op(*this, "delete-manifest", image.repository, b->manifest_digest, 0);
+  ClientRequest req;
+  req.method = "DELETE";
+  req.url = base_url + "/v2/" + image.repository + "/manifests/" + b->manifest_digest;
+  const auto ex = perform("delete-manifest", req, {202});
+  op.finish(ex.ok ? "" : ex.error);
+  return ex.ok ? "" : ex.error;
+}
+
 PullResult RegistryClient::Impl::pull_layer(const ImageSpec& image, std::size_t layer, const PullOptions& options) {
   PullTally tally;
   const auto b = image_of(image);

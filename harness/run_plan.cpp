@@ -60,6 +60,7 @@ PlannedStep plan_step(const Step& step, const Scenario& s) {
   p.image = step.image;
   p.client = step.client;
   p.by_digest = step.by_digest;
+  p.after_push = step.after_push;
   p.slice_size = step.slice_size;
   p.via = step.via;
   p.instance = step.instance;
@@ -138,7 +139,9 @@ std::string PlannedStep::describe() const {
   switch (kind) {
     case Step::Kind::Push: return "push image " + std::to_string(image) + " (" + client + ")";
     case Step::Kind::Pull:
-      return "pull image " + std::to_string(image) + (by_digest ? " by digest" : " by tag") + " (" + client + ")";
+      return "pull image " + std::to_string(image) + (by_digest ? " by digest" : " by tag") + " (" + client + ")" +
+             (after_push ? " once pushed" : "");
+    case Step::Kind::Delete: return "delete image " + std::to_string(image) + "'s manifest";
     case Step::Kind::Restart:
       return instance < 0 ? std::string("restart every registry instance") : "restart registry " + std::to_string(instance);
     case Step::Kind::Wait: return "wait " + std::to_string(duration_us / 1000) + " ms";

@@ -42,6 +42,7 @@ struct PlannedStep {
   PushProfile push = PushProfile::Single;
   PullProfile pull = PullProfile::Plain;
   bool by_digest = false;
+  bool after_push = false;  // Pull: wait until some client has pushed the image
   std::uint64_t slice_size = 1u << 20;
   int via = -1;        // -1: the front
   int instance = -1;   // Restart, Kill: -1 all

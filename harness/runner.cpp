@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -196,7 +197,10 @@ struct RunState {
   std::vector<std::unique_ptr<RegistryClient>> direct;  // one per instance, for "via"
   std::vector<std::unique_ptr<RegistryClient>> parallel;  // the clients of parallel steps, kept for the final check
   std::vector<std::pair<ClientId, std::string>> labels;   // client id -> its name in the report
-  std::mutex mu;                                          // rec.errors, rec.notes, labels, stderr
+  std::mutex mu;                                          // rec.errors, rec.notes, labels, stderr, pushed
+  std::condition_variable pushed_cv;                      // a push ended (after_push pulls wait for it)
+  std::set<std::size_t> pushed;                           // images whose push has ended, however it ended
+  std::atomic<bool> parallel_stop{false};                 // the running parallel step is stopping
 
   // A new client that goes where the scenario's clients go (the front).
   std::unique_ptr<RegistryClient> make_client() {
@@ -223,10 +227,39 @@ struct RunState {
     const auto& w = plan.scenario.workload.images[step.image];
     PushOptions options = w.push;
     options.profile = step.push;
-    if (step.client == "skopeo") return skopeo(step, who);
-    const auto result = client(step.via, own).push(w.image, options);
-    if (!result.ok)
-      error(who, "push " + w.image.repository + ":" + w.image.tag + " (" + step.client + "): " + result.error);
+    if (step.client == "skopeo") {
+      skopeo(step, who);
+    } else {
+      const auto result = client(step.via, own).push(w.image, options);
+      if (!result.ok)
+        error(who, "push " + w.image.repository + ":" + w.image.tag + " (" + step.client + "): " + result.error);
+    }
+    {
+      std::lock_guard lock(mu);
+      pushed.insert(step.image);
+    }
+    pushed_cv.notify_all();
+  }
+
+  // An after_push pull's wait: until some client's push of the image has
+  // ended, the parallel step stops, Ctrl-C, a child dies, or the longest wait
+  // a step may take.
+  void await_push(std::size_t image) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kMaxWaitUs);
+    std::unique_lock lock(mu);
+    while (!pushed.count(image) && !parallel_stop && !interrupt_signal() && life.all_alive() &&
+           std::chrono::steady_clock::now() < deadline)
+      pushed_cv.wait_for(lock, std::chrono::milliseconds(100));
+  }
+
+  // The manifest goes; nobody expects it to read back any more.
+  void delete_manifest(const PlannedStep& step, RegistryClient& own, const std::string& who) {
+    const auto& image = plan.scenario.workload.images[step.image].image;
+    const auto err = client(step.via, own).delete_manifest(image);
+    if (!err.empty()) return error(who, "delete " + image.repository + ":" + image.tag + ": " + err);
+    front->forget_manifest(image);
+    for (auto& c : direct) c->forget_manifest(image);
+    for (auto& c : parallel) c->forget_manifest(image);
   }
 
   void pull(const PlannedStep& step, RegistryClient& own, const std::string& who) {
@@ -235,6 +268,7 @@ struct RunState {
     options.profile = step.pull;
     options.slice_size = step.slice_size;
     options.segment_size_hint = plan.scenario.registry.chunksize;
+    if (step.after_push) await_push(step.image);
     if (step.client == "skopeo") return skopeo(step, who);
     const auto result = client(step.via, own).pull(w.image, step.by_digest ? PullBy::Digest : PullBy::Tag, options);
     if (!result.ok && !result.error.empty())
@@ -268,7 +302,8 @@ struct RunState {
       labels.emplace_back(parallel.back()->id(), b.label);
     }
     std::vector<std::exception_ptr> failures(step.branches.size());
-    std::atomic<bool> stop{false};
+    std::atomic<bool>& stop = parallel_stop;
+    stop = false;
     {
       std::vector<std::jthread> threads;
       for (std::size_t i = 0; i < step.branches.size(); ++i) {
@@ -290,6 +325,7 @@ struct RunState {
           } catch (...) {
             failures[i] = std::current_exception();
             stop = true;
+            pushed_cv.notify_all();
           }
         });
       }
@@ -302,6 +338,7 @@ struct RunState {
     switch (step.kind) {
       case Step::Kind::Push: push(step, own, who); break;
       case Step::Kind::Pull: pull(step, own, who); break;
+      case Step::Kind::Delete: delete_manifest(step, own, who); break;
       case Step::Kind::Parallel: run_parallel(step); break;
       case Step::Kind::Restart:
         life.fleet->restart(step.instance);

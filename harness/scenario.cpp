@@ -225,12 +225,19 @@ Step parse_step(const JsonReader& r, const StepContext& ctx, bool in_parallel) {
     st.client = r.has("client") ? r.at("client").as_enum({"single", "dockerd", "buildkit", "skopeo"}) : "single";
     st.via = via();
   } else if (r.has("pull")) {
-    r.expect_object(step_keys({"pull", "by", "client", "slice_size", "via"}, in_parallel, true));
+    r.expect_object(step_keys({"pull", "by", "client", "slice_size", "via", "after_push"}, in_parallel, true));
     st.kind = Step::Kind::Pull;
     st.image = parse_image_ref(r.at("pull"), ctx.images);
     st.by_digest = r.has("by") && r.at("by").as_enum({"tag", "digest"}) == "digest";
     st.client = r.has("client") ? r.at("client").as_enum({"plain", "docker", "containerd", "slices", "skopeo"}) : "plain";
     st.slice_size = bounded_size(r, "slice_size", st.slice_size, 1, kMaxChunkSize, "a slice is held in memory");
+    st.via = via();
+    st.after_push = r.get_bool("after_push", false);
+    if (st.after_push && !in_parallel) r.at("after_push").fail("only a pull inside a parallel step waits for a push");
+  } else if (r.has("delete")) {
+    r.expect_object(step_keys({"delete", "via"}, in_parallel, false));
+    st.kind = Step::Kind::Delete;
+    st.image = parse_image_ref(r.at("delete"), ctx.images);
     st.via = via();
   } else if (r.has("restart")) {
     r.expect_object(step_keys({"restart"}, in_parallel, false));
@@ -278,13 +285,41 @@ Step parse_step(const JsonReader& r, const StepContext& ctx, bool in_parallel) {
     sim::parse_consistency(r.at("consistency"));
     st.json = r.at("consistency").value();
   } else {
-    r.fail("a step is one of push, pull, restart, wait, clock, heal, quiesce, faults, consistency, flush_cache, "
-           "parallel");
+    r.fail("a step is one of push, pull, delete, restart, wait, clock, heal, quiesce, faults, consistency, "
+           "flush_cache, parallel");
   }
   if (in_parallel && r.has("at"))
     st.at_us = bounded_duration(r.at("at"), 0, kMaxWaitUs, "a start offset is 0 to 10 minutes");
   if (r.has("clients")) return fan_out(r, std::move(st));
   return st;
+}
+
+// A pull that waits for its image's push must have one to wait for: an
+// earlier step, another client of its parallel step, or an earlier step of
+// its own branch (a later one would never come).
+void check_after_push(const std::vector<Step>& steps, const JsonReader& at) {
+  std::set<std::size_t> pushed;
+  for (const auto& st : steps) {
+    if (st.kind == Step::Kind::Push) pushed.insert(st.image);
+    if (st.kind != Step::Kind::Parallel) continue;
+    for (std::size_t b = 0; b < st.branches.size(); ++b) {
+      std::set<std::size_t> others;  // pushed by the other clients of this step
+      for (std::size_t o = 0; o < st.branches.size(); ++o)
+        for (const auto& sub : st.branches[o].steps)
+          if (o != b && sub.kind == Step::Kind::Push) others.insert(sub.image);
+      std::set<std::size_t> own;
+      for (const auto& sub : st.branches[b].steps) {
+        if (sub.kind == Step::Kind::Push) own.insert(sub.image);
+        if (sub.kind == Step::Kind::Pull && sub.after_push && !pushed.count(sub.image) && !others.count(sub.image) &&
+            !own.count(sub.image))
+          JsonReader(at.value(), at.file(), sub.where + "/after_push")
+              .fail("no step before it or beside it pushes image " + std::to_string(sub.image));
+      }
+    }
+    for (const auto& b : st.branches)
+      for (const auto& sub : b.steps)
+        if (sub.kind == Step::Kind::Push) pushed.insert(sub.image);
+  }
 }
 
 // Every step, also those inside parallel steps.
@@ -338,6 +373,7 @@ void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances, const s
     if (steps.size() > kMaxSteps) steps.fail("at most " + std::to_string(kMaxSteps) + " steps");
     const StepContext ctx{w.images, instances, topology};
     for (std::size_t i = 0; i < steps.size(); ++i) w.steps.push_back(parse_step(steps.at(i), ctx, false));
+    check_after_push(w.steps, steps);
     if (count_steps(w.steps) > kMaxSteps)
       steps.fail("at most " + std::to_string(kMaxSteps) + " steps in all (parallel steps and their clients count)");
   }

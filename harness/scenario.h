@@ -63,12 +63,14 @@ struct StepBranch;
 // One action of a scripted workload. Without "steps" a scenario pushes every
 // image, then pulls each by tag and by digest.
 struct Step {
-  enum class Kind { Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock, FlushCache, Parallel };
+  enum class Kind { Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock, FlushCache, Parallel, Delete };
   Kind kind = Kind::Push;
   std::string where;             // JSON pointer of the step, for messages
-  std::size_t image = 0;         // Push, Pull
+  std::size_t image = 0;         // Push, Pull, Delete (its manifest, by digest)
   std::string client;            // Push: single|dockerd|buildkit; Pull: plain|docker|containerd|slices
   bool by_digest = false;        // Pull
+  // Pull inside a parallel step: first wait until some client has pushed the image.
+  bool after_push = false;
   std::uint64_t slice_size = 1u << 20;  // Pull with slices
   int via = -1;                  // Push/Pull through this registry instance only (-1: the front)
   int instance = -1;             // Restart: this instance (-1: all)
