@@ -171,10 +171,13 @@ nlohmann::json plan_to_json(const RunPlan& plan) {
     }
     steps.push_back(std::move(j));
   }
-  return {{"consistency", sim::consistency_to_json(model.consistency)},
-          {"replicas", {{"objects", model.topology.object_replicas}, {"containers", model.topology.container_replicas}}},
-          {"rules", std::move(rules)},
-          {"steps", std::move(steps)}};
+  nlohmann::json out = {
+      {"consistency", sim::consistency_to_json(model.consistency)},
+      {"replicas", {{"objects", model.topology.object_replicas}, {"containers", model.topology.container_replicas}}},
+      {"rules", std::move(rules)},
+      {"steps", std::move(steps)}};
+  if (plan.scenario.front) out["front"] = front::to_json(*plan.scenario.front);
+  return out;
 }
 
 }  // namespace stalemate::harness

@@ -13,6 +13,8 @@
 #include "harness/child_reaper.h"
 #include "harness/evidence.h"
 #include "harness/fake_backend.h"
+#include "harness/front/front.h"
+#include "harness/front/front_report.h"
 #include "harness/history.h"
 #include "harness/redis_process.h"
 #include "harness/registry_client.h"
@@ -92,6 +94,7 @@ struct Lifecycle {
   std::unique_ptr<FakeBackend> backend;
   std::unique_ptr<RedisProcess> redis;
   std::unique_ptr<RegistryFleet> fleet;
+  std::unique_ptr<front::Front> front;  // nginx before the fleet; destroyed (unmounted) on every path
   std::int64_t store_wall_start_us = 0;
   std::vector<std::string> registry_logs;
 
@@ -100,6 +103,7 @@ struct Lifecycle {
     if (redis) out.push_back(redis.get());
     if (fleet)
       for (auto* p : fleet->processes()) out.push_back(p);
+    if (front) out.push_back(&front->nginx());
     return out;
   }
   const ProcessDeath* first_death() const {
@@ -140,6 +144,48 @@ void print_children(const Lifecycle& life) {
               << ")" << std::endl;
 }
 
+// nginx in front of every registry instance (an upstream of several), its
+// filesystems mounted under the run's out dir. Restarts keep the instances'
+// ports, so the upstream list stays right for the whole run.
+void start_front(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
+  if (!plan.scenario.front) return;
+  std::vector<std::string> upstreams;
+  for (const auto& url : life.fleet->base_urls()) upstreams.push_back(url.substr(url.find("://") + 3));
+  check_interrupt();
+  // No right to mount: InfrastructureError ("cannot mount a tmpfs … need root"), exit 3.
+  life.front = std::make_unique<front::Front>(*plan.scenario.front, plan.out_dir / "front", upstreams);
+  const auto& l = life.front->layout();
+  rec.report["front"] = {{"base_url", life.front->base_url()},
+                         {"nginx_version", front::nginx_version("/usr/sbin/nginx")},
+                         {"prefix", l.prefix.string()},
+                         {"config_file", l.conf.string()},
+                         {"config", front::read_text_file(l.conf)},
+                         {"error_log", l.error_log.string()},
+                         {"access_log", l.access_log.string()},
+                         {"upstreams", upstreams}};
+}
+
+// The front's figures once the workload is over: nginx logs a refused upload
+// only after its lingering close, so the access log is awaited (bounded) until
+// it has a line for every request sent through the front.
+void stop_front(Lifecycle& life, RunRecord& rec) {
+  if (!life.front) return;
+  auto& f = *life.front;
+  const auto base = f.base_url();
+  std::size_t sent = 0;
+  for (const auto& r : rec.history.requests()) sent += r.url.rfind(base, 0) == 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (f.access().size() < sent && std::chrono::steady_clock::now() < deadline && !interrupt_signal())
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polls a file, bounded by the deadline
+  f.sampler().stop();
+  f.nginx().stop();
+  auto& j = rec.report["front"];
+  j["filesystems"] = front::filesystems_report(f.sampler());
+  j["errors"] = nlohmann::json::array();
+  for (const auto& e : f.errors()) j["errors"].push_back(front::to_json(e));
+  if (f.spec().cache) j["cache"] = {{"orphaned_partials", front::orphaned_partials(f.layout().cache_dir)}};
+}
+
 // Starts the backend, Redis (if asked for) and the registry instances.
 void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   auto& s = plan.scenario;
@@ -173,6 +219,7 @@ void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   rec.report["registry"]["instances"] = life.fleet->describe();
   rec.report["registry"]["config"] = RegistryProcess::make_config(launch, 0);
   for (const auto& i : life.fleet->describe()) life.registry_logs.push_back(i["log"]);
+  start_front(plan, life, rec);
   if (plan.progress) print_children(life);
 }
 
@@ -274,6 +321,32 @@ void converge_and_verify(RunState& state) {
   }
 }
 
+// A violation served from nginx's cache: the entries it came from and the
+// earlier request that filled them, with that request's storage requests and
+// store decisions (the same evidence by keys as for any violation).
+nlohmann::json cache_evidence(const Violation& v, const std::vector<RequestRecord>& requests,
+                              const EvidenceSources& sources, const front::Front& f) {
+  const auto& hit = requests[v.request_index];
+  const std::string uri = hit.url.substr(f.base_url().size());
+  nlohmann::json j = {{"status", hit.cache},
+                      {"request_id", hit.request_id},
+                      {"entries", f.spec().cache ? front::cache_entries_for(f.layout().cache_dir, uri)
+                                                 : nlohmann::json::array()}};
+  const auto filler = front::cache_filler(requests, v.request_index);
+  if (!filler) {
+    j["filled_by"] = nullptr;
+    return j;
+  }
+  const auto& m = requests[*filler];
+  Violation at_fill = v;
+  at_fill.request_index = *filler;
+  j["filled_by"] = {{"request_index", *filler},        {"request_id", m.request_id}, {"cache", m.cache},
+                    {"method", m.method},              {"url", m.url},               {"status", m.status},
+                    {"start_us", m.start_us},          {"end_us", m.end_us},
+                    {"evidence", build_evidence(at_fill, requests, sources)}};
+  return j;
+}
+
 nlohmann::json violations_with_evidence(const std::vector<Violation>& violations,
                                         const std::vector<RequestRecord>& requests, Lifecycle& life) {
   auto& backend = *life.backend;
@@ -294,9 +367,43 @@ nlohmann::json violations_with_evidence(const std::vector<Violation>& violations
   for (const auto& v : violations) {
     nlohmann::json j = v;
     j["evidence"] = build_evidence(v, requests, sources);
+    if (life.front && v.request_index < requests.size() && requests[v.request_index].cache == "HIT")
+      j["evidence"]["cache"] = cache_evidence(v, requests, sources, *life.front);
     out.push_back(std::move(j));
   }
   return out;
+}
+
+// Joins the client's requests to nginx's logs: request ids, cache statuses,
+// and which failures nginx answered itself (see front_report.h).
+void join_front(std::vector<RequestRecord>& requests, Lifecycle& life, RunRecord& rec) {
+  auto& f = *life.front;
+  const auto counts = front::join_requests(requests, f.base_url(), f.access(), f.errors(), f.sampler());
+  rec.report["front"]["requests"] = {{"joined_to_access_log", counts.joined},
+                                     {"failed_at_front", counts.front_failures},
+                                     {"failed_at_registry", counts.registry_failures},
+                                     {"cache_hits", counts.cache_hits}};
+}
+
+// Failed operations, told apart by where their last request failed.
+void count_front_failures(const std::vector<OperationRecord>& operations, const std::vector<RequestRecord>& requests,
+                          RunRecord& rec) {
+  std::size_t at_front = 0, at_registry = 0, elsewhere = 0;  // elsewhere: a violation, a request never joined
+  for (const auto& o : operations) {
+    if (o.outcome == OpOutcome::Ok || o.outcome == OpOutcome::Pending) continue;
+    const std::string where = o.last_request < requests.size() ? requests[o.last_request].failed_at : "";
+    if (where == "front") {
+      ++at_front;
+      rec.notes.push_back("operation " + std::to_string(o.id) + " (" + o.f + " " + o.key + ") failed at the front: " +
+                          requests[o.last_request].note);
+    } else if (where == "registry") {
+      ++at_registry;
+    } else {
+      ++elsewhere;
+    }
+  }
+  rec.report["front"]["failed_operations"] = {
+      {"front", at_front}, {"registry", at_registry}, {"other", elsewhere}};
 }
 
 nlohmann::json expectation(const Scenario& s, const std::vector<Violation>& violations, const nlohmann::json& errors,
@@ -318,13 +425,16 @@ RunOutcome verdict(const RunPlan& plan, RunRecord& rec, Lifecycle& life) {
   // The checkers run over the finished history; the verdict is their data.
   const auto check = check_history(rec.history);
   const auto& violations = check.violations;
-  const auto requests = judged_requests(rec.history.requests(), violations);
+  auto requests = judged_requests(rec.history.requests(), violations);
   auto& report = rec.report;
+  if (life.front) join_front(requests, life, rec);
   report["requests"] = requests;
   report["violations"] = violations_with_evidence(violations, requests, life);
   // A failure the store applied anyway is an unknown outcome, not a failed one.
-  report["operations"] = refine_outcomes(rec.history.operations(), requests, life.backend->store().events().since(0),
-                                         life.backend->store().rules_json());
+  const auto operations = refine_outcomes(rec.history.operations(), requests, life.backend->store().events().since(0),
+                                          life.backend->store().rules_json());
+  report["operations"] = operations;
+  if (life.front) count_front_failures(operations, requests, rec);
   report["errors"] = rec.errors;
   report["notes"] = rec.notes;
   report["backend"]["event_log"] = (plan.out_dir / "events.jsonl").string();
@@ -359,14 +469,17 @@ nlohmann::json report_header(const RunPlan& plan) {
 void run_lifecycle(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   start_processes(plan, life, rec);
   RunState state{plan, life, rec,
-                 RegistryClient(life.fleet->base_urls(), rec.history,
-                                plan.scenario.registry.round_robin ? Routing::RoundRobin : Routing::ActivePassive),
+                 life.front ? RegistryClient(life.front->base_url(), rec.history)
+                            : RegistryClient(life.fleet->base_urls(), rec.history,
+                                             plan.scenario.registry.round_robin ? Routing::RoundRobin
+                                                                                : Routing::ActivePassive),
                  {}};
   for (std::size_t i = 0; i < life.fleet->size(); ++i)
     state.direct.push_back(std::make_unique<RegistryClient>(life.fleet->base_url(i), rec.history));
   check_children(life, rec, violations_of(rec.history).size(), "the start");
   run_steps(state);
   converge_and_verify(state);
+  stop_front(life, rec);
   rec.report["registry"]["instances"] = life.fleet->describe();
   life.fleet->stop();
   if (life.redis) life.redis->stop();
@@ -404,6 +517,10 @@ RunOutcome run_plan(RunPlan plan) {
   } catch (const InfrastructureError& e) {
     // A child killed by our own Ctrl-C handler is not an infrastructure failure.
     if (const int sig = interrupt_signal()) throw interrupted(sig);
+    try {
+      stop_front(life, rec);  // what the filesystems and nginx's logs show so far
+    } catch (const std::exception&) {
+    }
     if (const auto* died = dynamic_cast<const ProcessDied*>(&e)) {
       const auto& d = died->death;
       rec.report["infrastructure_failure"] = {{"process", d.name},         {"pid", d.pid},

@@ -275,7 +275,7 @@ void parse_debug(const JsonReader& r, DebugSpec& d) {
 Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   JsonReader r(json, file);
   r.expect_object({"name", "description", "kind", "seed", "backend", "registry", "workload", "debug", "fail_on_errors",
-                   "expect"});
+                   "expect", "front"});
   Scenario s;
   s.file = file;
   s.source = json;
@@ -303,6 +303,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
     if (st.kind == Step::Kind::FlushCache && s.registry.cache != "redis")
       JsonReader(json, file, st.where).fail("flush_cache needs \"registry\": {\"cache\": \"redis\"}");
   if (r.has("debug")) parse_debug(r.at("debug"), s.debug);
+  if (r.has("front")) s.front = front::parse_front_spec(r.at("front"));
   s.fail_on_errors = r.get_bool("fail_on_errors", true);
   s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic"}) : "check";
   if (r.has("expect")) {

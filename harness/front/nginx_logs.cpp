@@ -157,6 +157,10 @@ std::vector<AccessRecord> parse_access_log(const std::string& text) {
       r.request_time = std::stod(s("request_time"));
     } catch (...) {
     }
+    try {
+      r.end_us = static_cast<std::int64_t>(std::stod(s("msec")) * 1e6);
+    } catch (...) {
+    }
     out.push_back(std::move(r));
   }
   return out;
