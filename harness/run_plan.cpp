@@ -108,6 +108,7 @@ void apply_options(Scenario& s, const RunOptions& options) {
     s.backend.model.phases.clear();
     s.backend.model.consistency = sim::ConsistencyParams{};
     s.backend.model.consistency.always_newest = true;
+    if (s.front_control) s.front = s.front_control;
     std::erase_if(s.workload.steps,
                   [](const Step& st) { return st.kind == Step::Kind::Faults || st.kind == Step::Kind::Consistency; });
   }

@@ -363,10 +363,15 @@ nlohmann::json violations_with_evidence(const std::vector<Violation>& violations
     const auto slash = manifest.find('/');
     return slash == std::string::npos ? std::string() : manifest.substr(slash + 1);
   };
+  const auto front_errors = life.front ? life.front->errors() : std::vector<front::ErrorLogRecord>{};
   nlohmann::json out = nlohmann::json::array();
   for (const auto& v : violations) {
     nlohmann::json j = v;
     j["evidence"] = build_evidence(v, requests, sources);
+    // What nginx logged for this request (a short temp-file write, an upstream that closed early).
+    if (v.request_index < requests.size() && !requests[v.request_index].request_id.empty())
+      for (const auto& e : front_errors)
+        if (e.request_id == requests[v.request_index].request_id) j["evidence"]["front_log"].push_back(front::to_json(e));
     if (life.front && v.request_index < requests.size() && requests[v.request_index].cache == "HIT")
       j["evidence"]["cache"] = cache_evidence(v, requests, sources, *life.front);
     out.push_back(std::move(j));

@@ -126,7 +126,13 @@ FrontJoinCounts join_requests(std::vector<RequestRecord>& requests, const std::s
     if (r.cache.empty() && !a->cache_status.empty() && a->cache_status != "-") r.cache = a->cache_status;
     counts.cache_hits += r.cache == "HIT";
     if (r.verdict != "error") continue;
-    if (a->upstream_status) {
+    // A body nginx cut short because its own filesystem was full is the front's failure too.
+    bool own_fs = false;
+    for (const auto& e : errors)
+      own_fs = own_fs || (e.request_id == a->request_id && (e.kind == FrontLogKind::SpoolWriteFailed ||
+                                                            e.kind == FrontLogKind::TempWriteFailed ||
+                                                            e.kind == FrontLogKind::CacheWriteFailed));
+    if (a->upstream_status && !own_fs) {
       r.failed_at = "registry";
       ++counts.registry_failures;
       continue;
