@@ -388,6 +388,18 @@ void join_front(std::vector<RequestRecord>& requests, Lifecycle& life, RunRecord
                                      {"failed_at_front", counts.front_failures},
                                      {"failed_at_registry", counts.registry_failures},
                                      {"cache_hits", counts.cache_hits}};
+  // The failed operation's error line says where it failed ("… returned 500 …; front 500: spool full (…)").
+  std::vector<bool> annotated(rec.errors.size(), false);
+  for (const auto& [index, note] : counts.front_notes) {
+    const auto& r = requests[index];
+    const std::string needle = r.method + " " + r.url.substr(f.base_url().size());
+    for (std::size_t e = 0; e < rec.errors.size(); ++e) {
+      if (annotated[e] || rec.errors[e].get<std::string>().find(needle) == std::string::npos) continue;
+      rec.errors[e] = rec.errors[e].get<std::string>() + "; " + note;
+      annotated[e] = true;
+      break;
+    }
+  }
 }
 
 // Failed operations, told apart by where their last request failed.
@@ -399,8 +411,6 @@ void count_front_failures(const std::vector<OperationRecord>& operations, const 
     const std::string where = o.last_request < requests.size() ? requests[o.last_request].failed_at : "";
     if (where == "front") {
       ++at_front;
-      rec.notes.push_back("operation " + std::to_string(o.id) + " (" + o.f + " " + o.key + ") failed at the front: " +
-                          requests[o.last_request].note);
     } else if (where == "registry") {
       ++at_registry;
     } else {

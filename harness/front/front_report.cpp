@@ -101,8 +101,10 @@ std::string front_failure_note(const RequestRecord& r, const AccessRecord& a, co
   if (cause && cause->kind == FrontLogKind::CacheWriteFailed) fs_name = "cache";
   if (fs_name) {
     try {
+      // A tmpfs fills within milliseconds: a 100 ms sample may miss it, so the run's peak is given too.
       note += std::string("; ") + fs_name + " " + mib(sampler.peak_between(fs_name, r.start_us, r.end_us)) + " of " +
-              mib(sampler.total(fs_name)) + " in use while the request ran";
+              mib(sampler.total(fs_name)) + " in use at the last 100 ms sample while the request ran (run peak " +
+              mib(sampler.peak(fs_name)) + ")";
     } catch (const std::out_of_range&) {
       // temp on the cache filesystem: not sampled on its own
     }
@@ -117,7 +119,8 @@ FrontJoinCounts join_requests(std::vector<RequestRecord>& requests, const std::s
                               const FsSampler& sampler) {
   FrontJoinCounts counts;
   std::vector<bool> claimed(access.size(), false);
-  for (auto& r : requests) {
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto& r = requests[i];
     if (r.url.rfind(base_url, 0) != 0) continue;  // a "via" request, straight to an instance
     const auto* a = find_access(r, r.url.substr(base_url.size()), access, claimed);
     if (!a) continue;
@@ -141,6 +144,7 @@ FrontJoinCounts join_requests(std::vector<RequestRecord>& requests, const std::s
     ++counts.front_failures;
     const std::string note = front_failure_note(r, *a, errors, sampler);
     r.note = r.note.empty() ? note : note + "; " + r.note;
+    counts.front_notes[i] = note;
   }
   return counts;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@ struct FrontJoinCounts {
   std::size_t front_failures = 0;     // failed requests nginx answered itself
   std::size_t registry_failures = 0;  // failed requests the registry answered
   std::size_t cache_hits = 0;
+  std::map<std::size_t, std::string> front_notes;  // request index -> "front 500: spool full (…); spool …"
 };
 
 // For every request sent to base_url: finds its access-log entry (by the
