@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -291,4 +292,22 @@ TEST_CASE("cache-fs-full-truncates: the truncated blob's evidence carries nginx'
       logged = logged || e["kind"] == "temp-write-failed";
   CHECK(logged);
   CHECK(report["front"]["cache"]["orphaned_partials"] == 0);  // temp files on the cache filesystem (q2d)
+}
+
+TEST_CASE("a front without the right to mount stops the run with exit 3 and says so, nothing stays mounted",
+          "[front][incident]") {
+  if (!std::filesystem::exists("/usr/sbin/capsh")) return;  // capsh drops CAP_SYS_ADMIN for the child
+  const auto out = std::filesystem::temp_directory_path() / ("stalemate-front-nocap-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(out);
+  const auto r = run_command({"/usr/sbin/capsh", "--drop=cap_sys_admin", "--", "-c",
+                              kBinary + " run " + (kIncidents / "tmpfs-serialised-pushes.json").string() + " --out " +
+                                  out.string()},
+                             std::chrono::seconds(120));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("needs root (CAP_SYS_ADMIN)"));
+  std::ifstream mounts("/proc/self/mountinfo");
+  const std::string all((std::istreambuf_iterator<char>(mounts)), std::istreambuf_iterator<char>());
+  CHECK(all.find(out.string()) == std::string::npos);
+  std::filesystem::remove_all(out);
 }
