@@ -18,11 +18,11 @@
 #include "harness/evidence.h"
 #include "harness/fake_backend.h"
 #include "harness/front/front.h"
-#include "harness/front/front_report.h"
 #include "harness/history.h"
 #include "harness/redis_process.h"
 #include "harness/registry_client.h"
 #include "harness/registry_fleet.h"
+#include "harness/run_front.h"
 #include "reports/run_report.h"
 #include "reports/verdict.h"
 
@@ -156,38 +156,13 @@ void start_front(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   std::vector<std::string> upstreams;
   for (const auto& url : life.fleet->base_urls()) upstreams.push_back(url.substr(url.find("://") + 3));
   check_interrupt();
-  // No right to mount: InfrastructureError ("cannot mount a tmpfs … need root"), exit 3.
+  // No right to mount: InfrastructureError ("cannot mount a tmpfs … needs root"), exit 3.
   life.front = std::make_unique<front::Front>(*plan.scenario.front, plan.out_dir / "front", upstreams);
-  const auto& l = life.front->layout();
-  rec.report["front"] = {{"base_url", life.front->base_url()},
-                         {"nginx_version", front::nginx_version("/usr/sbin/nginx")},
-                         {"prefix", l.prefix.string()},
-                         {"config_file", l.conf.string()},
-                         {"config", front::read_text_file(l.conf)},
-                         {"error_log", l.error_log.string()},
-                         {"access_log", l.access_log.string()},
-                         {"upstreams", upstreams}};
+  rec.report["front"] = front_start_report(*life.front, upstreams);
 }
 
-// The front's figures once the workload is over: nginx logs a refused upload
-// only after its lingering close, so the access log is awaited (bounded) until
-// it has a line for every request sent through the front.
 void stop_front(Lifecycle& life, RunRecord& rec) {
-  if (!life.front) return;
-  auto& f = *life.front;
-  const auto base = f.base_url();
-  std::size_t sent = 0;
-  for (const auto& r : rec.history.requests()) sent += r.url.rfind(base, 0) == 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (f.access().size() < sent && std::chrono::steady_clock::now() < deadline && !interrupt_signal())
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polls a file, bounded by the deadline
-  f.sampler().stop();
-  f.nginx().stop();
-  auto& j = rec.report["front"];
-  j["filesystems"] = front::filesystems_report(f.sampler());
-  j["errors"] = nlohmann::json::array();
-  for (const auto& e : f.errors()) j["errors"].push_back(front::to_json(e));
-  if (f.spec().cache) j["cache"] = {{"orphaned_partials", front::orphaned_partials(f.layout().cache_dir)}};
+  if (life.front) finish_front(*life.front, rec.history, rec.report["front"]);
 }
 
 // Starts the backend, Redis (if asked for) and the registry instances.
@@ -417,32 +392,6 @@ void converge_and_verify(RunState& state) {
   }
 }
 
-// A violation served from nginx's cache: the entries it came from and the
-// earlier request that filled them, with that request's storage requests and
-// store decisions (the same evidence by keys as for any violation).
-nlohmann::json cache_evidence(const Violation& v, const std::vector<RequestRecord>& requests,
-                              const EvidenceSources& sources, const front::Front& f) {
-  const auto& hit = requests[v.request_index];
-  const std::string uri = hit.url.substr(f.base_url().size());
-  nlohmann::json j = {{"status", hit.cache},
-                      {"request_id", hit.request_id},
-                      {"entries", f.spec().cache ? front::cache_entries_for(f.layout().cache_dir, uri)
-                                                 : nlohmann::json::array()}};
-  const auto filler = front::cache_filler(requests, v.request_index);
-  if (!filler) {
-    j["filled_by"] = nullptr;
-    return j;
-  }
-  const auto& m = requests[*filler];
-  Violation at_fill = v;
-  at_fill.request_index = *filler;
-  j["filled_by"] = {{"request_index", *filler},        {"request_id", m.request_id}, {"cache", m.cache},
-                    {"method", m.method},              {"url", m.url},               {"status", m.status},
-                    {"start_us", m.start_us},          {"end_us", m.end_us},
-                    {"evidence", build_evidence(at_fill, requests, sources)}};
-  return j;
-}
-
 nlohmann::json violations_with_evidence(const std::vector<Violation>& violations,
                                         const std::vector<RequestRecord>& requests, Lifecycle& life) {
   auto& backend = *life.backend;
@@ -464,57 +413,10 @@ nlohmann::json violations_with_evidence(const std::vector<Violation>& violations
   for (const auto& v : violations) {
     nlohmann::json j = v;
     j["evidence"] = build_evidence(v, requests, sources);
-    // What nginx logged for this request (a short temp-file write, an upstream that closed early).
-    if (v.request_index < requests.size() && !requests[v.request_index].request_id.empty())
-      for (const auto& e : front_errors)
-        if (e.request_id == requests[v.request_index].request_id) j["evidence"]["front_log"].push_back(front::to_json(e));
-    if (life.front && v.request_index < requests.size() && requests[v.request_index].cache == "HIT")
-      j["evidence"]["cache"] = cache_evidence(v, requests, sources, *life.front);
+    if (life.front) add_front_evidence(*life.front, front_errors, v, requests, sources, j["evidence"]);
     out.push_back(std::move(j));
   }
   return out;
-}
-
-// Joins the client's requests to nginx's logs: request ids, cache statuses,
-// and which failures nginx answered itself (see front_report.h).
-void join_front(std::vector<RequestRecord>& requests, Lifecycle& life, RunRecord& rec) {
-  auto& f = *life.front;
-  const auto counts = front::join_requests(requests, f.base_url(), f.access(), f.errors(), f.sampler());
-  rec.report["front"]["requests"] = {{"joined_to_access_log", counts.joined},
-                                     {"failed_at_front", counts.front_failures},
-                                     {"failed_at_registry", counts.registry_failures},
-                                     {"cache_hits", counts.cache_hits}};
-  // The failed operation's error line says where it failed ("… returned 500 …; front 500: spool full (…)").
-  std::vector<bool> annotated(rec.errors.size(), false);
-  for (const auto& [index, note] : counts.front_notes) {
-    const auto& r = requests[index];
-    const std::string needle = r.method + " " + r.url.substr(f.base_url().size());
-    for (std::size_t e = 0; e < rec.errors.size(); ++e) {
-      if (annotated[e] || rec.errors[e].get<std::string>().find(needle) == std::string::npos) continue;
-      rec.errors[e] = rec.errors[e].get<std::string>() + "; " + note;
-      annotated[e] = true;
-      break;
-    }
-  }
-}
-
-// Failed operations, told apart by where their last request failed.
-void count_front_failures(const std::vector<OperationRecord>& operations, const std::vector<RequestRecord>& requests,
-                          RunRecord& rec) {
-  std::size_t at_front = 0, at_registry = 0, elsewhere = 0;  // elsewhere: a violation, a request never joined
-  for (const auto& o : operations) {
-    if (o.outcome == OpOutcome::Ok || o.outcome == OpOutcome::Pending) continue;
-    const std::string where = o.last_request < requests.size() ? requests[o.last_request].failed_at : "";
-    if (where == "front") {
-      ++at_front;
-    } else if (where == "registry") {
-      ++at_registry;
-    } else {
-      ++elsewhere;
-    }
-  }
-  rec.report["front"]["failed_operations"] = {
-      {"front", at_front}, {"registry", at_registry}, {"other", elsewhere}};
 }
 
 nlohmann::json expectation(const Scenario& s, const std::vector<Violation>& violations, const nlohmann::json& errors,
@@ -538,14 +440,14 @@ RunOutcome verdict(const RunPlan& plan, RunRecord& rec, Lifecycle& life) {
   const auto& violations = check.violations;
   auto requests = judged_requests(rec.history.requests(), violations);
   auto& report = rec.report;
-  if (life.front) join_front(requests, life, rec);
+  if (life.front) join_front_requests(*life.front, requests, report["front"], rec.errors);
   report["requests"] = requests;
   report["violations"] = violations_with_evidence(violations, requests, life);
   // A failure the store applied anyway is an unknown outcome, not a failed one.
   const auto operations = refine_outcomes(rec.history.operations(), requests, life.backend->store().events().since(0),
                                           life.backend->store().rules_json());
   report["operations"] = operations;
-  if (life.front) count_front_failures(operations, requests, rec);
+  if (life.front) count_front_failures(operations, requests, report["front"]);
   report["errors"] = rec.errors;
   report["notes"] = rec.notes;
   report["backend"]["event_log"] = (plan.out_dir / "events.jsonl").string();
