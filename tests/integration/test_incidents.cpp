@@ -311,3 +311,13 @@ TEST_CASE("a front without the right to mount stops the run with exit 3 and says
   CHECK(all.find(out.string()) == std::string::npos);
   std::filesystem::remove_all(out);
 }
+
+TEST_CASE("cache-fs-full-orphans: whole blobs reach the client, partial cache copies stay behind and are counted",
+          "[front][incident]") {
+  const auto report = run_incident("cache-fs-full-orphans", "1", false);
+  CHECK(report["exit_code"] == 0);
+  CHECK(report["front"]["cache"]["orphaned_partials"] >= 1);
+  bool logged = false;
+  for (const auto& e : report["front"]["errors"]) logged = logged || e["kind"] == "cache-write-failed";
+  CHECK(logged);
+}
