@@ -87,6 +87,7 @@ struct RunRecord {
     report["abort_reason"] = reason;
     report["verdict"] = reports::render_verdict_line(verdict);
     report["verdict_data"] = reports::verdict_json(verdict);
+    report["outcome"] = reports::outcome_name(reports::outcome_of(verdict));
     report["finished_at"] = iso8601_millis(now_micros());
     reports::write_json_file(out_dir, "report.json", report);
   }
@@ -463,6 +464,7 @@ RunOutcome verdict(const RunPlan& plan, RunRecord& rec, Lifecycle& life) {
   outcome.exit_code = outcome.verdict.verdict == reports::Verdict::Fail ? kExitViolation : kExitPass;
   report["verdict"] = reports::render_verdict_line(outcome.verdict);
   report["verdict_data"] = reports::verdict_json(outcome.verdict);
+  report["outcome"] = reports::outcome_name(reports::outcome_of(outcome.verdict));
   reports::write_json_file(plan.out_dir, "report.json", report);
   outcome.report = std::move(report);
   outcome.report_path = (plan.out_dir / "report.json").string();

@@ -171,6 +171,7 @@ RequestContext Store::begin_request(RequestInfo info) {
   ctx.t_us = time_locked();
   std::string key = ctx.info.method + " " + ctx.info.container + "/" + ctx.info.object;
   if (ctx.info.is_listing) key += "?prefix=" + ctx.info.listing_prefix;
+  key = name_ordinals_.canonical(key);  // the registry's random upload and segment names, as ordinals
   ctx.identity = key + "#" + std::to_string(++occurrences_[key]);
   fire_rules_locked(ctx);
   return ctx;

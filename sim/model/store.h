@@ -31,6 +31,7 @@
 #include "sim/model/event_log.h"
 #include "sim/model/fault_rules.h"
 #include "sim/model/listing.h"
+#include "sim/model/name_ordinals.h"
 #include "sim/model/request_context.h"
 #include "sim/model/topology.h"
 
@@ -273,6 +274,7 @@ class Store {
   std::int64_t auth_epoch_us_ = -1;
   std::uint64_t request_seq_ = 0;
   std::map<std::string, std::uint64_t> occurrences_;
+  NameOrdinals name_ordinals_;  // request identities independent of the registry's random names
   ConsistencyParams base_params_;
   std::vector<Phase> phases_;
   std::vector<std::shared_ptr<FaultRule>> rules_;

@@ -80,11 +80,10 @@ HttpResponse S3Service::create_upload(const Ctx& ctx) {
   require_bucket(ctx);
   store_.put_container(config_.account, uploads_container(ctx.bucket), {});
   store_.put_container(config_.account, parts_container(ctx.bucket), {});
-  // Deterministic for a given seed and request sequence (it is an object name).
+  // Deterministic for a given seed and request sequence (it is an object name),
+  // and across runs: the identity has the registry's random upload name as an ordinal.
   const std::string upload_id =
-      sha256_hex(ctx.bucket + "\n" + ctx.key + "\n" + std::to_string(ctx.model->seq) + "\n" +
-                 std::to_string(store_.seed()))
-          .substr(0, 40);
+      sha256_hex(ctx.bucket + "\n" + ctx.model->identity + "\n" + std::to_string(store_.seed())).substr(0, 40);
   ObjectVersion v;
   if (req.has_header("Content-Type")) v.content_type = req.header("Content-Type");
   v.metadata = object_metadata(req);
