@@ -391,12 +391,28 @@ void parse_debug(const JsonReader& r, DebugSpec& d) {
   }
 }
 
+// `front`, and `front.control`: a merge patch onto it for --control runs (its
+// errors name /front/control/…, the patched section as a whole).
+void parse_front(const JsonReader& r, Scenario& s) {
+  nlohmann::json spec = r.value();
+  if (spec.is_object() && spec.contains("control")) {
+    const auto c = r.at("control");
+    if (!c.value().is_object()) c.fail("expected an object (merged into the front section for --control runs)");
+    spec.erase("control");
+    nlohmann::json patched = spec;
+    patched.merge_patch(c.value());
+    s.front_control = front::parse_front_spec(JsonReader(patched, s.file, r.pointer() + "/control"));
+  }
+  s.front = front::parse_front_spec(JsonReader(spec, s.file, r.pointer()));
+  if (!s.front_control) s.front_control = s.front;
+}
+
 }  // namespace
 
 Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   JsonReader r(json, file);
   r.expect_object({"name", "description", "kind", "seed", "backend", "registry", "workload", "debug", "fail_on_errors",
-                   "expect"});
+                   "expect", "front"});
   Scenario s;
   s.file = file;
   s.source = json;
@@ -425,6 +441,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
       JsonReader(json, file, st.where).fail("flush_cache needs \"registry\": {\"cache\": \"redis\"}");
   });
   if (r.has("debug")) parse_debug(r.at("debug"), s.debug);
+  if (r.has("front")) parse_front(r.at("front"), s);
   s.fail_on_errors = r.get_bool("fail_on_errors", true);
   s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic"}) : "check";
   if (r.has("expect")) {
