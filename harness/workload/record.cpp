@@ -38,6 +38,13 @@ std::optional<TraceEvent> event_of(const PlannedStep& step, const RunPlan& plan)
       e.slice_size = step.slice_size;
       return e;
     }
+    case Step::Kind::Delete: {
+      const auto& image = plan.scenario.workload.images[step.image].image;
+      e.op = TraceEvent::Op::Delete;
+      e.image.repository = image.repository;
+      e.image.tag = image.tag;
+      return e;
+    }
     case Step::Kind::Restart:
       e.op = TraceEvent::Op::Restart;
       e.instance = step.instance;

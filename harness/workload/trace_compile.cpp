@@ -46,7 +46,7 @@ nlohmann::json compile_trace(const Trace& trace, const ReplayOptions& options) {
   std::map<std::string, std::size_t> image_index;  // image JSON -> its index
   std::vector<std::string> client_order;
   std::map<std::string, nlohmann::json> branches;  // client -> its steps
-  std::size_t skipped_deletes = 0, timed = 0;
+  std::size_t timed = 0;
   for (const auto& e : trace.events) {
     nlohmann::json step;
     const std::string ref = e.image.repository + ":" + e.image.tag;
@@ -62,9 +62,11 @@ nlohmann::json compile_trace(const Trace& trace, const ReplayOptions& options) {
       }
       case TraceEvent::Op::Pull:
         step = {{"pull", latest.at(ref)}, {"client", e.profile}, {"by", e.by_digest ? "digest" : "tag"}};
+        // A timed pull waits for its image's push, which another client may still be making.
+        if (!e.setup) step["after_push"] = true;
         if (e.profile == "slices") step["slice_size"] = scaled(e.slice_size, options.scale);
         break;
-      case TraceEvent::Op::Delete: ++skipped_deletes; continue;  // the runner has no delete step yet
+      case TraceEvent::Op::Delete: step = {{"delete", latest.at(ref)}}; break;
       case TraceEvent::Op::Restart:
         step = {{"restart", e.instance < 0 ? nlohmann::json("all") : nlohmann::json(e.instance)}};
         break;
@@ -95,7 +97,6 @@ nlohmann::json compile_trace(const Trace& trace, const ReplayOptions& options) {
                            {"clients", client_order},
                            {"speed", options.as_fast_as_possible ? nlohmann::json("max") : nlohmann::json(options.speed)},
                            {"scale", options.scale}};
-  if (skipped_deletes) replay["skipped_deletes"] = skipped_deletes;
   return {{"images", std::move(images)}, {"steps", std::move(steps)}, {"replay", std::move(replay)}};
 }
 

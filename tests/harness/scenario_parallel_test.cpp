@@ -108,6 +108,15 @@ TEST_CASE("parallel steps that cannot run are refused naming the file and the JS
       {R"([{"parallel": [{"push": 0, "at": "11m"}]}])", "/workload/steps/0/parallel/0/at", "0 to 10 minutes"},
       {R"([{"parallel": [{"steps": [], "label": "x"}]}])", "/workload/steps/0/parallel/0/label", "unknown key"},
       {R"([{"parallel": [{"flush_cache": true}]}])", "/workload/steps/0/parallel/0", "redis"},
+      {R"([{"pull": 0, "after_push": true}])", "/workload/steps/0/after_push", "only a pull inside a parallel step"},
+      {R"([{"parallel": [{"pull": 1, "after_push": true}, {"push": 0}]}])", "/workload/steps/0/parallel/0/after_push",
+       "pushes image 1"},
+      {R"([{"parallel": [{"steps": [{"pull": 0, "after_push": true}, {"push": 0}]}]}])",
+       "/workload/steps/0/parallel/0/steps/0/after_push", "pushes image 0"},
+      {R"([{"parallel": [{"pull": 0, "after_push": true}]}, {"push": 0}])", "/workload/steps/0/parallel/0/after_push",
+       "pushes image 0"},
+      {R"([{"delete": 2}])", "/workload/steps/0/delete", "out of range"},
+      {R"([{"delete": 0, "clients": 2}])", "/workload/steps/0/clients", "unknown key"},
   };
   for (const auto& c : cases) {
     const auto what = parse_error(with_steps(json::parse(c.steps)));
@@ -116,6 +125,29 @@ TEST_CASE("parallel steps that cannot run are refused naming the file and the JS
     CHECK(what.find(c.pointer) != std::string::npos);
     CHECK(what.find(c.words) != std::string::npos);
   }
+}
+
+TEST_CASE("after_push pulls wait for a push before them, beside them or earlier in their branch; delete steps",
+          "[harness][scenario][parallel]") {
+  const auto s = parse_scenario(with_steps(json::parse(R"([
+      {"push": 1},
+      {"parallel": [
+        {"pull": 0, "after_push": true},
+        {"steps": [{"push": 0}, {"pull": 0, "after_push": true}, {"delete": "a/b"}]},
+        {"pull": 1, "after_push": true}
+      ]},
+      {"delete": 1, "via": 0}])")),
+                                "par.json");
+  const auto plan = make_run_plan(s, {});
+  const auto& par = plan.steps.at(1);
+  CHECK(par.branches[0].steps[0].after_push);
+  CHECK(par.branches[0].steps[0].describe() == "pull image 0 by tag (plain) once pushed");
+  CHECK(par.branches[1].steps[1].after_push);
+  CHECK(par.branches[1].steps[2].kind == Step::Kind::Delete);
+  CHECK(par.branches[1].steps[2].image == 0);
+  CHECK(par.branches[2].steps[0].after_push);
+  CHECK(plan.steps.at(2).kind == Step::Kind::Delete);
+  CHECK(plan.steps.at(2).via == 0);
 }
 
 TEST_CASE("steps inside parallel steps count against the step limit", "[harness][scenario][parallel]") {

@@ -60,6 +60,25 @@ TEST_CASE("workload.trace: the trace's clients become timed branches of one para
   CHECK(branches[1].steps[0].pull == PullProfile::Containerd);
   CHECK(branches[2].steps[0].at_us == 1'500'000);
   CHECK(branches[2].steps[0].by_digest);
+  // Timed pulls wait for the push of their image, whoever makes it.
+  CHECK(branches[1].steps[0].after_push);
+  CHECK(branches[2].steps[0].after_push);
+}
+
+TEST_CASE("workload.trace: a delete event becomes a delete step of the image last pushed under its name",
+          "[harness][trace]") {
+  test::TempDir dir;
+  write(dir.path() / "t.jsonl", std::string(kTrace) +
+                                    R"({"op": "delete", "at": "4s", "client": "ops", "repository": "app/web", "tag": "v1"})" +
+                                    "\n");
+  const auto plan = make_run_plan(scenario_with(dir, {{"trace", "t.jsonl"}, {"speed", "max"}}), {});
+  const auto& branches = plan.steps.at(0).branches;
+  REQUIRE(branches.size() == 4);
+  CHECK(branches[3].label == "ops");
+  REQUIRE(branches[3].steps.size() == 1);
+  CHECK(branches[3].steps[0].kind == Step::Kind::Delete);
+  CHECK(branches[3].steps[0].image == 0);
+  CHECK(branches[3].steps[0].describe() == "delete image 0's manifest");
 }
 
 TEST_CASE("workload.generator: a deploy-train scenario plans pushes and pulls per client", "[harness][trace]") {

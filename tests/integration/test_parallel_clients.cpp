@@ -152,3 +152,40 @@ TEST_CASE("parallel clients: Ctrl-C stops every branch, exit 130 with a partial 
   // The late branch never pushed: only the first push's requests are there.
   for (const auto& q : report["requests"]) CHECK(q["url"].get<std::string>().find("par/b") == std::string::npos);
 }
+
+TEST_CASE("parallel clients: an after_push pull waits for another client's push; a deleted manifest is not expected back") {
+  const auto dir = fresh_dir("after-push");
+  // The puller starts at once and would get 404 without the wait; the pusher
+  // then deletes the image, and the final re-read of what was acknowledged
+  // skips the deleted manifest.
+  const auto scenario = write_scenario(dir, nlohmann::json::parse(R"([
+      {"parallel": [{"name": "puller", "steps": [{"pull": 0, "by": "digest", "after_push": true}]},
+                    {"name": "pusher", "steps": [{"wait": "200ms"}, {"push": 0}]}]},
+      {"delete": 0},
+      {"pull": 0, "by": "digest"}])"));
+  const auto out = dir / "out";
+  const auto r = run_command({kBinary, "run", scenario, "--out", out.string()}, std::chrono::seconds(300));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);  // fail_on_errors is off: the pull after the delete fails, nothing else
+  const auto report = read_report(out);
+  CHECK(report["violations"].empty());
+  // The puller's first request came after the pusher's manifest PUT.
+  const int puller = client_id(report, "puller"), pusher = client_id(report, "pusher");
+  std::int64_t manifest_put_end = 0, first_pull = INT64_MAX;
+  for (const auto& q : report["requests"]) {
+    if (q["client"] == pusher && q["operation"] == "push-manifest")
+      manifest_put_end = std::max(manifest_put_end, q["end_us"].get<std::int64_t>());
+    if (q["client"] == puller) first_pull = std::min(first_pull, q["start_us"].get<std::int64_t>());
+  }
+  REQUIRE(manifest_put_end > 0);
+  CHECK(first_pull >= manifest_put_end);
+  // The delete was a 202; the pull by digest after it failed (404), and that is the only error.
+  bool deleted = false;
+  for (const auto& q : report["requests"])
+    deleted = deleted || (q["method"] == "DELETE" && q["operation"] == "delete-manifest" && q["status"] == 202);
+  CHECK(deleted);
+  REQUIRE(report["errors"].size() == 1);
+  CHECK(report["errors"][0].get<std::string>().find("pull par/a@digest") != std::string::npos);
+  // Nobody re-read the deleted manifest at the end.
+  for (const auto& q : report["requests"]) CHECK(q["operation"] != "verify-manifest");
+}
