@@ -14,11 +14,14 @@
 #include "common/json_reader.h"
 #include "harness/registry_process.h"
 #include "harness/runner.h"
-#include "harness/suite.h"
+#include "campaign/suite.h"
+#include "cli/campaign_commands.h"
+#include "reports/run_html.h"
 #include "reports/run_report.h"
 
 using namespace stalemate;
 using namespace stalemate::harness;
+using namespace stalemate::campaign;
 
 namespace {
 
@@ -141,8 +144,10 @@ int cmd_run(const Args& args) {
   // Everything is parsed and checked before any process starts.
   RunPlan plan = make_run_plan(load_scenario(args.positional[0]), options);
   try {
+    const auto out_dir = plan.out_dir;
     auto outcome = run_plan(std::move(plan));
     std::cout << reports::render_summary(outcome.report);
+    std::cout << "timeline  " << reports::write_run_html(outcome.report, out_dir).string() << "\n";
     return outcome.exit_code;
   } catch (const Interrupted& e) {
     std::cerr << "stalemate: " << e.what() << "\n";
@@ -211,7 +216,7 @@ int cmd_serve(const Args& args) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << kUsage;
+    std::cerr << kUsage << cli::kCampaignUsage;
     return kExitBadInput;
   }
   const std::string command = argv[1];
@@ -219,18 +224,24 @@ int main(int argc, char** argv) {
     if (command == "run") return cmd_run(parse_args(argc, argv, 2));
     if (command == "serve") return cmd_serve(parse_args(argc, argv, 2));
     if (command == "suite") return cmd_suite(parse_args(argc, argv, 2));
+    const std::vector<std::string> rest(argv + 2, argv + argc);
+    if (command == "sweep") return cli::cmd_sweep(rest);
+    if (command == "merge") return cli::cmd_merge(rest);
+    if (command == "report") return cli::cmd_report(rest);
     if (command == "version" || command == "--version") {
       std::cout << "stalemate " << STALEMATE_VERSION << "\n";
       return 0;
     }
     if (command == "help" || command == "--help" || command == "-h") {
-      std::cout << kUsage;
+      std::cout << kUsage << cli::kCampaignUsage;
       return 0;
     }
     throw InputError("unknown command \"" + command + "\"");
   } catch (const InputError& e) {
     std::cerr << "stalemate: bad input: " << e.what() << "\n";
-    if (command != "run" && command != "serve" && command != "suite") std::cerr << kUsage;
+    if (command != "run" && command != "serve" && command != "suite" && command != "sweep" && command != "merge" &&
+        command != "report")
+      std::cerr << kUsage << cli::kCampaignUsage;
     return kExitBadInput;
   } catch (const InfrastructureError& e) {
     std::cerr << "stalemate: infrastructure failure: " << e.what() << "\n";

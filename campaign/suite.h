@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace stalemate::harness {
+namespace stalemate::campaign {
 
 struct SuiteOptions {
   std::vector<std::string> paths;      // scenario files, or folders searched recursively for *.json
@@ -24,4 +24,4 @@ struct SuiteOptions {
 // 2 for bad input, 3 when a run could not be carried out.
 int run_suite(const SuiteOptions& options);
 
-}  // namespace stalemate::harness
+}  // namespace stalemate::campaign

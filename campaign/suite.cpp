@@ -1,4 +1,4 @@
-#include "harness/suite.h"
+#include "campaign/suite.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 
+#include "campaign/child_run.h"
 #include "common/json_reader.h"
 #include "harness/registry_process.h"
 #include "harness/runner.h"
@@ -14,7 +15,9 @@
 #include "reports/run_report.h"
 #include "reports/suite_report.h"
 
-namespace stalemate::harness {
+namespace stalemate::campaign {
+
+using namespace harness;
 
 namespace {
 
@@ -69,8 +72,7 @@ reports::JunitCase junit_case(const CaseResult& r, const std::string& binary_pat
   c.failed = !c.errored && r.verdict.verdict == reports::Verdict::Fail;
   const std::string counts = reports::render_invariant_counts(r.verdict);
   c.message = reports::render_verdict_line(r.verdict) + (counts.empty() ? "" : " (" + counts + ")");
-  c.details = "replay: stalemate run " + r.file + " --seed " + std::to_string(r.seed) + " --registry " + binary_path +
-              "\nreport: " + r.report + "\n";
+  c.details = "replay: " + replay_command(r.file, r.seed, binary_path) + "\nreport: " + r.report + "\n";
   return c;
 }
 
@@ -168,4 +170,4 @@ int run_suite(const SuiteOptions& options) {
   return exit_code;
 }
 
-}  // namespace stalemate::harness
+}  // namespace stalemate::campaign

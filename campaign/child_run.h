@@ -1,0 +1,58 @@
+// One scenario run as a child `stalemate run` process: its own fake store,
+// registry (and nginx) on their own ports, its own out dir holding the
+// scenario it ran. The child is registered with the reaper (spawn_child), so
+// Ctrl-C kills it with us; its report.json is read back when it ends.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+
+namespace stalemate::campaign {
+
+struct ChildRunSpec {
+  std::filesystem::path binary;  // the stalemate executable
+  std::filesystem::path dir;     // out dir: scenario.json, report.json, stalemate.log, …
+  nlohmann::json scenario;
+  std::uint64_t seed = 0;
+  std::optional<std::string> registry;
+};
+
+class ChildRun {
+ public:
+  // Writes dir/scenario.json and starts `stalemate run` on it.
+  explicit ChildRun(const ChildRunSpec& spec);
+  ~ChildRun();  // kills and reaps a child still running
+  ChildRun(const ChildRun&) = delete;
+  ChildRun& operator=(const ChildRun&) = delete;
+
+  // Reaps without blocking: true once the child has ended.
+  bool finished();
+  // Its exit code (128 + signal when killed); valid once finished().
+  int exit_code() const { return exit_code_; }
+  double seconds() const;  // wall time, so far or in all
+  void kill();             // SIGKILL now, reaped
+  const std::filesystem::path& dir() const { return dir_; }
+  // dir/report.json, or null when the child wrote none (killed, bad input).
+  nlohmann::json report() const;
+
+ private:
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+  std::chrono::steady_clock::time_point start_, end_;
+};
+
+// The command that replays a run by hand.
+std::string replay_command(const std::string& scenario_file, std::uint64_t seed,
+                           const std::optional<std::string>& registry);
+
+// This executable's path (/proc/self/exe).
+std::filesystem::path self_executable();
+
+}  // namespace stalemate::campaign
