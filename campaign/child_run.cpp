@@ -15,6 +15,7 @@ namespace stalemate::campaign {
 namespace fs = std::filesystem;
 
 ChildRun::ChildRun(const ChildRunSpec& spec) : dir_(spec.dir) {
+  fs::remove_all(dir_);  // what an interrupted attempt left (its events.jsonl would be appended to)
   fs::create_directories(dir_);
   const auto scenario_file = dir_ / "scenario.json";
   {

@@ -127,7 +127,7 @@ void parse_values(const JsonReader& r, SweepParameter& p) {
 }
 
 SweepParameter parse_parameter(const JsonReader& r) {
-  r.expect_object({"name", "pointer", "values", "range"});
+  r.expect_object({"name", "pointer", "values", "range", "labels"});
   SweepParameter p;
   p.pointer = r.at("pointer").as_string();
   try {
@@ -141,6 +141,12 @@ SweepParameter parse_parameter(const JsonReader& r) {
   if (r.has("values") == r.has("range")) r.fail("give either \"values\" or \"range\"");
   if (r.has("values")) parse_values(r.at("values"), p);
   else parse_range(r.at("range"), p);
+  if (r.has("labels")) {  // names for values that print badly (objects, long lists)
+    const auto labels = r.at("labels");
+    if (labels.size() != p.values.size())
+      labels.fail("needs one label per value (" + std::to_string(p.values.size()) + ")");
+    for (std::size_t i = 0; i < labels.size(); ++i) p.labels[i] = labels.at(i).as_string();
+  }
   return p;
 }
 
