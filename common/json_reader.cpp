@@ -50,13 +50,17 @@ std::size_t JsonReader::size() const {
 }
 
 void JsonReader::expect_object(std::initializer_list<const char*> allowed_keys) const {
+  expect_object(std::vector<std::string>(allowed_keys.begin(), allowed_keys.end()));
+}
+
+void JsonReader::expect_object(const std::vector<std::string>& allowed_keys) const {
   if (!value_.is_object()) fail("expected an object, got " + type_name(value_));
   for (const auto& [key, v] : value_.items()) {
     bool known = false;
-    for (const char* k : allowed_keys) known = known || key == k;
+    for (const auto& k : allowed_keys) known = known || key == k;
     if (!known) {
       std::string list;
-      for (const char* k : allowed_keys) list += std::string(list.empty() ? "" : ", ") + k;
+      for (const auto& k : allowed_keys) list += (list.empty() ? "" : ", ") + k;
       JsonReader(v, file_, pointer_ + "/" + escape_pointer_token(key)).fail("unknown key (expected one of: " + list + ")");
     }
   }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,7 @@ class JsonReader {
   JsonReader at(std::size_t index) const;          // array element
   std::size_t size() const;                        // array length (fails if not an array)
   void expect_object(std::initializer_list<const char*> allowed_keys) const;
+  void expect_object(const std::vector<std::string>& allowed_keys) const;
 
   std::string as_string() const;
   bool as_bool() const;

@@ -228,4 +228,6 @@ PullResult RegistryClient::pull_layer(const ImageSpec& image, std::size_t layer,
 }
 std::size_t RegistryClient::verify_acknowledged() { return impl_->verify_acknowledged(); }
 
+ClientId RegistryClient::id() const { return impl_->client_id; }
+
 }  // namespace stalemate::harness

@@ -134,6 +134,8 @@ class RegistryClient {
   // records an "acknowledged-readable" violation for each that does not read
   // back intact. Returns the number of such violations.
   std::size_t verify_acknowledged();
+  // This client's id in the history (its requests and operations carry it).
+  ClientId id() const;
 
  private:
   struct Impl;

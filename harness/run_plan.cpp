@@ -64,6 +64,16 @@ PlannedStep plan_step(const Step& step, const Scenario& s) {
   p.via = step.via;
   p.instance = step.instance;
   p.duration_us = step.duration_us;
+  p.at_us = step.at_us;
+  for (std::size_t i = 0; i < step.branches.size(); ++i) {
+    const auto& b = step.branches[i];
+    PlannedBranch planned;
+    planned.label = !b.label.empty() ? b.label
+                                     : (step.where.empty() ? std::string("parallel") : step.where) + " client " +
+                                           std::to_string(i + 1);
+    for (const auto& sub : b.steps) planned.steps.push_back(plan_step(sub, s));
+    p.branches.push_back(std::move(planned));
+  }
   if (step.kind == Step::Kind::Push) p.push = push_profile(step.client);
   if (step.kind == Step::Kind::Pull) p.pull = pull_profile(step.client);
   if (step.kind == Step::Kind::Faults) p.rules = plan_rules(step.json, s, step.where + "/faults");
@@ -97,6 +107,14 @@ std::vector<Step> default_steps(const WorkloadSpec& w) {
   return steps;
 }
 
+// The negative control's workload: no fault or consistency changes, also
+// none inside parallel steps.
+void drop_fault_steps(std::vector<Step>& steps) {
+  std::erase_if(steps, [](const Step& st) { return st.kind == Step::Kind::Faults || st.kind == Step::Kind::Consistency; });
+  for (auto& st : steps)
+    for (auto& b : st.branches) drop_fault_steps(b.steps);
+}
+
 // The command line over the scenario: registry, seed, negative control.
 void apply_options(Scenario& s, const RunOptions& options) {
   if (options.registry_binary) s.registry.binary = *options.registry_binary;
@@ -108,8 +126,7 @@ void apply_options(Scenario& s, const RunOptions& options) {
     s.backend.model.phases.clear();
     s.backend.model.consistency = sim::ConsistencyParams{};
     s.backend.model.consistency.always_newest = true;
-    std::erase_if(s.workload.steps,
-                  [](const Step& st) { return st.kind == Step::Kind::Faults || st.kind == Step::Kind::Consistency; });
+    drop_fault_steps(s.workload.steps);
   }
   if (s.workload.steps.empty()) s.workload.steps = default_steps(s.workload);
 }
@@ -130,6 +147,7 @@ std::string PlannedStep::describe() const {
     case Step::Kind::FlushCache: return "flush the Redis cache";
     case Step::Kind::Faults: return "add " + std::to_string(rules.size()) + " fault rule(s)";
     case Step::Kind::Consistency: return "change consistency " + sim::consistency_patch_to_json(consistency).dump();
+    case Step::Kind::Parallel: return std::to_string(branches.size()) + " clients at once";
   }
   return "?";
 }
@@ -158,23 +176,36 @@ RunPlan make_run_plan(Scenario scenario, const RunOptions& options) {
   return plan;
 }
 
-nlohmann::json plan_to_json(const RunPlan& plan) {
-  const auto& model = plan.scenario.backend.model;
-  nlohmann::json rules = nlohmann::json::array();
-  for (const auto& r : model.rules) rules.push_back(sim::fault_rule_to_json(r));
+namespace {
+
+nlohmann::json steps_to_json(const std::vector<PlannedStep>& planned) {
   nlohmann::json steps = nlohmann::json::array();
-  for (const auto& st : plan.steps) {
+  for (const auto& st : planned) {
     nlohmann::json j = {{"where", st.where}, {"step", st.describe()}};
+    if (st.at_us >= 0) j["at_ms"] = st.at_us / 1000;
     if (!st.rules.empty()) {
       j["rules"] = nlohmann::json::array();
       for (const auto& r : st.rules) j["rules"].push_back(sim::fault_rule_to_json(r));
     }
+    if (!st.branches.empty()) {
+      j["clients"] = nlohmann::json::array();
+      for (const auto& b : st.branches) j["clients"].push_back({{"label", b.label}, {"steps", steps_to_json(b.steps)}});
+    }
     steps.push_back(std::move(j));
   }
+  return steps;
+}
+
+}  // namespace
+
+nlohmann::json plan_to_json(const RunPlan& plan) {
+  const auto& model = plan.scenario.backend.model;
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& r : model.rules) rules.push_back(sim::fault_rule_to_json(r));
   return {{"consistency", sim::consistency_to_json(model.consistency)},
           {"replicas", {{"objects", model.topology.object_replicas}, {"containers", model.topology.container_replicas}}},
           {"rules", std::move(rules)},
-          {"steps", std::move(steps)}};
+          {"steps", steps_to_json(plan.steps)}};
 }
 
 }  // namespace stalemate::harness

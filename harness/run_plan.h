@@ -31,6 +31,8 @@ struct RunOptions {
   bool progress = false;
 };
 
+struct PlannedBranch;
+
 // One step, typed: what the step loop executes.
 struct PlannedStep {
   Step::Kind kind = Step::Kind::Push;
@@ -49,8 +51,17 @@ struct PlannedStep {
   // knobs in force when the step runs.
   sim::ConsistencyPatch consistency;
   bool flip_byte_after = false;  // the checker self-test corrupts the store after this step
+  // Inside a parallel step: start no earlier than this offset from its start (-1: none).
+  std::int64_t at_us = -1;
+  std::vector<PlannedBranch> branches;  // Parallel: one client each, started together
 
-  std::string describe() const;  // "push image 0 (dockerd)", "wait 60s"
+  std::string describe() const;  // "push image 0 (dockerd)", "wait 60s", "3 clients at once"
+};
+
+// The steps one client of a parallel step runs, in order.
+struct PlannedBranch {
+  std::string label;  // names the client in the report and in error lines
+  std::vector<PlannedStep> steps;
 };
 
 struct RunPlan {

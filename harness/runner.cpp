@@ -1,9 +1,13 @@
 #include "harness/runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -124,11 +128,11 @@ void check_children(const Lifecycle& life, RunRecord& rec, std::size_t violation
   }
 }
 
-// A wait step that Ctrl-C or a dying child cuts short.
-void wait_watching(const Lifecycle& life, std::int64_t us) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+// A wait that Ctrl-C or a dying child cuts short.
+void wait_watching(const Lifecycle& life, std::chrono::steady_clock::time_point deadline,
+                   const std::atomic<bool>* stop = nullptr) {
   while (std::chrono::steady_clock::now() < deadline) {
-    if (interrupt_signal() || !life.all_alive()) return;
+    if (interrupt_signal() || !life.all_alive() || (stop && *stop)) return;
     const auto left = deadline - std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(100)));
   }
@@ -176,68 +180,157 @@ void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   if (plan.progress) print_children(life);
 }
 
-// Executes typed steps: nothing here parses JSON.
+// Executes typed steps: nothing here parses JSON. Parallel steps run their
+// branches on threads, each with a client of its own; what they record goes
+// through the thread-safe History or under `mu`.
 struct RunState {
   RunPlan& plan;
   Lifecycle& life;
   RunRecord& rec;
-  RegistryClient front;                                 // through the load-balancing front
+  std::unique_ptr<RegistryClient> front;                // the scenario's client, through the front
   std::vector<std::unique_ptr<RegistryClient>> direct;  // one per instance, for "via"
+  std::vector<std::unique_ptr<RegistryClient>> parallel;  // the clients of parallel steps, kept for the final check
+  std::vector<std::pair<ClientId, std::string>> labels;   // client id -> its name in the report
+  std::mutex mu;                                          // rec.errors, rec.notes, labels, stderr
 
-  RegistryClient& client(int via) { return via < 0 ? front : *direct.at(static_cast<std::size_t>(via)); }
+  // A new client that goes where the scenario's clients go (the front).
+  std::unique_ptr<RegistryClient> make_client() {
+    return std::make_unique<RegistryClient>(
+        life.fleet->base_urls(), rec.history,
+        plan.scenario.registry.round_robin ? Routing::RoundRobin : Routing::ActivePassive);
+  }
+
+  RegistryClient& client(int via, RegistryClient& own) {
+    return via < 0 ? own : *direct.at(static_cast<std::size_t>(via));
+  }
   sim::Store& store() { return life.backend->store(); }
 
-  void push(const PlannedStep& step) {
+  void error(const std::string& who, const std::string& line) {
+    std::lock_guard lock(mu);
+    rec.errors.push_back(who.empty() ? line : who + ": " + line);
+  }
+  void note(const std::string& line) {
+    std::lock_guard lock(mu);
+    rec.notes.push_back(line);
+  }
+
+  void push(const PlannedStep& step, RegistryClient& own, const std::string& who) {
     const auto& w = plan.scenario.workload.images[step.image];
     PushOptions options = w.push;
     options.profile = step.push;
-    const auto result = client(step.via).push(w.image, options);
+    const auto result = client(step.via, own).push(w.image, options);
     if (!result.ok)
-      rec.errors.push_back("push " + w.image.repository + ":" + w.image.tag + " (" + step.client + "): " + result.error);
+      error(who, "push " + w.image.repository + ":" + w.image.tag + " (" + step.client + "): " + result.error);
   }
 
-  void pull(const PlannedStep& step) {
+  void pull(const PlannedStep& step, RegistryClient& own, const std::string& who) {
     const auto& w = plan.scenario.workload.images[step.image];
     PullOptions options;
     options.profile = step.pull;
     options.slice_size = step.slice_size;
     options.segment_size_hint = plan.scenario.registry.chunksize;
-    const auto result = client(step.via).pull(w.image, step.by_digest ? PullBy::Digest : PullBy::Tag, options);
+    const auto result = client(step.via, own).pull(w.image, step.by_digest ? PullBy::Digest : PullBy::Tag, options);
     if (!result.ok && !result.error.empty())
-      rec.errors.push_back("pull " + w.image.repository + (step.by_digest ? "@digest" : ":" + w.image.tag) + " (" +
-                           step.client + "): " + result.error);
+      error(who, "pull " + w.image.repository + (step.by_digest ? "@digest" : ":" + w.image.tag) + " (" + step.client +
+                     "): " + result.error);
   }
 
-  void run(const PlannedStep& step) {
+  // Every branch on its own thread and client; returns when all have ended.
+  // The first exception (a registry that would not restart, an interrupt)
+  // stops the other branches before their next step and is rethrown.
+  void run_parallel(const PlannedStep& step) {
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<RegistryClient*> clients;
+    for (const auto& b : step.branches) {
+      parallel.push_back(make_client());
+      clients.push_back(parallel.back().get());
+      std::lock_guard lock(mu);
+      labels.emplace_back(parallel.back()->id(), b.label);
+    }
+    std::vector<std::exception_ptr> failures(step.branches.size());
+    std::atomic<bool> stop{false};
+    {
+      std::vector<std::jthread> threads;
+      for (std::size_t i = 0; i < step.branches.size(); ++i) {
+        threads.emplace_back([&, i] {
+          const auto& branch = step.branches[i];
+          try {
+            for (const auto& sub : branch.steps) {
+              if (sub.at_us >= 0) wait_watching(life, start + std::chrono::microseconds(sub.at_us), &stop);
+              if (stop || interrupt_signal() || !life.all_alive()) return;
+              if (plan.progress) {
+                std::lock_guard lock(mu);
+                std::cerr << "stalemate:   " << branch.label << ": " << sub.describe() << std::endl;
+              }
+              run(sub, *clients[i], branch.label);
+            }
+          } catch (...) {
+            failures[i] = std::current_exception();
+            stop = true;
+          }
+        });
+      }
+    }  // joined
+    for (auto& f : failures)
+      if (f) std::rethrow_exception(f);
+  }
+
+  void run(const PlannedStep& step, RegistryClient& own, const std::string& who) {
     switch (step.kind) {
-      case Step::Kind::Push: push(step); break;
-      case Step::Kind::Pull: pull(step); break;
+      case Step::Kind::Push: push(step, own, who); break;
+      case Step::Kind::Pull: pull(step, own, who); break;
+      case Step::Kind::Parallel: run_parallel(step); break;
       case Step::Kind::Restart:
         life.fleet->restart(step.instance);
-        rec.notes.push_back("restarted registry " +
-                            (step.instance < 0 ? std::string("instances") : "instance " + std::to_string(step.instance)) +
-                            " (cold descriptor cache)");
-        if (plan.progress) print_children(life);
+        note("restarted registry " +
+             (step.instance < 0 ? std::string("instances") : "instance " + std::to_string(step.instance)) +
+             " (cold descriptor cache)");
+        if (plan.progress) {
+          std::lock_guard lock(mu);
+          print_children(life);
+        }
         break;
-      case Step::Kind::Wait: wait_watching(life, step.duration_us); break;
+      case Step::Kind::Wait:
+        wait_watching(life, std::chrono::steady_clock::now() + std::chrono::microseconds(step.duration_us));
+        break;
       case Step::Kind::Clock: store().advance_clock(step.duration_us); break;
       case Step::Kind::Heal: store().heal(); break;
       case Step::Kind::FlushCache:
         life.redis->flush_all();
-        rec.notes.push_back("flushed the Redis descriptor cache");
+        note("flushed the Redis descriptor cache");
         break;
       case Step::Kind::Quiesce: store().quiesce(); break;
       case Step::Kind::Faults: store().add_rules(step.rules); break;
-      case Step::Kind::Consistency:
-        store().patch_consistency(step.consistency);
-        break;
+      case Step::Kind::Consistency: store().patch_consistency(step.consistency); break;
     }
     if (step.flip_byte_after) {
       const auto flipped = apply_flip_byte(*life.backend, plan.scenario.debug);
-      rec.notes.push_back(flipped.empty() ? "debug flip_byte: no object under the prefix was long enough"
-                                          : "debug flip_byte: flipped byte " +
-                                                std::to_string(plan.scenario.debug.flip_byte_offset) + " of " + flipped);
+      note(flipped.empty() ? "debug flip_byte: no object under the prefix was long enough"
+                           : "debug flip_byte: flipped byte " + std::to_string(plan.scenario.debug.flip_byte_offset) +
+                                 " of " + flipped);
     }
+  }
+
+  // Per client: its name, and what it did (the report's "clients").
+  nlohmann::json clients_json() const {
+    std::map<ClientId, nlohmann::json> by_id;
+    for (const auto& [id, label] : labels)
+      by_id[id] = {{"id", id}, {"label", label}, {"operations", 0}, {"failed_operations", 0}, {"requests", 0}};
+    for (const auto& o : rec.history.operations()) {
+      auto it = by_id.find(o.client);
+      if (it == by_id.end()) continue;
+      it->second["operations"] = it->second["operations"].get<int>() + 1;
+      if (o.outcome != OpOutcome::Ok)
+        it->second["failed_operations"] = it->second["failed_operations"].get<int>() + 1;
+    }
+    for (const auto& r : rec.history.requests()) {
+      auto it = by_id.find(r.client);
+      if (it != by_id.end()) it->second["requests"] = it->second["requests"].get<int>() + 1;
+    }
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& [id, j] : by_id)
+      if (j["requests"].get<int>() > 0) out.push_back(std::move(j));  // the idle "via" clients say nothing
+    return out;
   }
 };
 
@@ -248,7 +341,7 @@ void run_steps(RunState& state) {
                              steps[i].describe() + ")";
     if (state.plan.progress) std::cerr << "stalemate: " << what << std::endl;
     const auto before = violations_of(state.rec.history).size();
-    state.run(steps[i]);
+    state.run(steps[i], *state.front, "");
     check_children(state.life, state.rec, before, what);
   }
 }
@@ -268,8 +361,9 @@ void converge_and_verify(RunState& state) {
   }
   if (w.verify_acknowledged) {
     const auto before = violations_of(state.rec.history).size();
-    state.front.verify_acknowledged();
+    state.front->verify_acknowledged();
     for (auto& c : state.direct) c->verify_acknowledged();
+    for (auto& c : state.parallel) c->verify_acknowledged();
     check_children(state.life, state.rec, before, "the final verification of what was acknowledged");
   }
 }
@@ -358,15 +452,17 @@ nlohmann::json report_header(const RunPlan& plan) {
 // Starts everything, runs the steps and the final checks, stops the children.
 void run_lifecycle(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   start_processes(plan, life, rec);
-  RunState state{plan, life, rec,
-                 RegistryClient(life.fleet->base_urls(), rec.history,
-                                plan.scenario.registry.round_robin ? Routing::RoundRobin : Routing::ActivePassive),
-                 {}};
-  for (std::size_t i = 0; i < life.fleet->size(); ++i)
+  RunState state{plan, life, rec, {}, {}, {}, {}, {}};
+  state.front = state.make_client();
+  state.labels.emplace_back(state.front->id(), "client");
+  for (std::size_t i = 0; i < life.fleet->size(); ++i) {
     state.direct.push_back(std::make_unique<RegistryClient>(life.fleet->base_url(i), rec.history));
+    state.labels.emplace_back(state.direct.back()->id(), "client via instance " + std::to_string(i));
+  }
   check_children(life, rec, violations_of(rec.history).size(), "the start");
   run_steps(state);
   converge_and_verify(state);
+  rec.report["clients"] = state.clients_json();
   rec.report["registry"]["instances"] = life.fleet->describe();
   life.fleet->stop();
   if (life.redis) life.redis->stop();

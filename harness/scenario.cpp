@@ -150,78 +150,154 @@ std::size_t parse_image_ref(const JsonReader& r, const std::vector<ImageWorkload
   return static_cast<std::size_t>(index);
 }
 
-Step parse_step(const JsonReader& r, const std::vector<ImageWorkload>& images, int instances,
-                const sim::StoreTopology& topology) {
+// What every step of a workload is checked against.
+struct StepContext {
+  const std::vector<ImageWorkload>& images;
+  int instances = 1;
+  const sim::StoreTopology& topology;
+};
+
+// The keys a step of this kind may have: its own, "at" inside a parallel
+// step, "clients" on a push or pull outside one.
+std::vector<std::string> step_keys(std::initializer_list<const char*> own, bool in_parallel, bool can_fan_out) {
+  std::vector<std::string> keys(own.begin(), own.end());
+  if (in_parallel) keys.push_back("at");
+  if (can_fan_out && !in_parallel) keys.push_back("clients");
+  return keys;
+}
+
+Step parse_step(const JsonReader& r, const StepContext& ctx, bool in_parallel);
+
+// {"parallel": [step | {"steps": [...], "name": "..."}, ...]}: every element
+// is started at once by a client of its own.
+Step parse_parallel(const JsonReader& r, const StepContext& ctx) {
+  r.expect_object({"parallel"});
+  Step st;
+  st.where = r.pointer();
+  st.kind = Step::Kind::Parallel;
+  const auto elements = r.at("parallel");
+  if (!elements.value().is_array() || elements.size() == 0) elements.fail("must be a non-empty list of steps or branches");
+  if (elements.size() > kMaxParallelClients)
+    elements.fail("at most " + std::to_string(kMaxParallelClients) + " clients run at once");
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    const auto e = elements.at(i);
+    StepBranch branch;
+    if (e.has("steps")) {
+      e.expect_object({"steps", "name"});
+      branch.label = e.has("name") ? e.at("name").as_string() : "";
+      const auto steps = e.at("steps");
+      if (steps.size() > kMaxSteps) steps.fail("at most " + std::to_string(kMaxSteps) + " steps");
+      for (std::size_t j = 0; j < steps.size(); ++j) branch.steps.push_back(parse_step(steps.at(j), ctx, true));
+    } else {
+      branch.steps.push_back(parse_step(e, ctx, true));
+    }
+    st.branches.push_back(std::move(branch));
+  }
+  return st;
+}
+
+// "clients": N on a push or pull: N clients each doing it, at once.
+Step fan_out(const JsonReader& r, Step one) {
+  const auto n = r.at("clients").as_uint();
+  if (n < 1 || n > kMaxParallelClients)
+    r.at("clients").fail("1 to " + std::to_string(kMaxParallelClients) + " clients");
+  Step st;
+  st.where = one.where;
+  st.kind = Step::Kind::Parallel;
+  for (std::uint64_t i = 0; i < n; ++i) st.branches.push_back({"", {one}});
+  return st;
+}
+
+Step parse_step(const JsonReader& r, const StepContext& ctx, bool in_parallel) {
+  if (r.has("parallel")) {
+    if (in_parallel) r.at("parallel").fail("a parallel step cannot be nested in another");
+    return parse_parallel(r, ctx);
+  }
   Step st;
   st.where = r.pointer();
   auto via = [&]() {
     if (!r.has("via")) return -1;
     const auto v = r.at("via").as_uint();
-    if (v >= static_cast<std::uint64_t>(instances)) r.at("via").fail("no such registry instance (numbered from 0)");
+    if (v >= static_cast<std::uint64_t>(ctx.instances)) r.at("via").fail("no such registry instance (numbered from 0)");
     return static_cast<int>(v);
   };
   if (r.has("push")) {
-    r.expect_object({"push", "client", "via"});
+    r.expect_object(step_keys({"push", "client", "via"}, in_parallel, true));
     st.kind = Step::Kind::Push;
-    st.image = parse_image_ref(r.at("push"), images);
+    st.image = parse_image_ref(r.at("push"), ctx.images);
     st.client = r.has("client") ? r.at("client").as_enum({"single", "dockerd", "buildkit"}) : "single";
     st.via = via();
   } else if (r.has("pull")) {
-    r.expect_object({"pull", "by", "client", "slice_size", "via"});
+    r.expect_object(step_keys({"pull", "by", "client", "slice_size", "via"}, in_parallel, true));
     st.kind = Step::Kind::Pull;
-    st.image = parse_image_ref(r.at("pull"), images);
+    st.image = parse_image_ref(r.at("pull"), ctx.images);
     st.by_digest = r.has("by") && r.at("by").as_enum({"tag", "digest"}) == "digest";
     st.client = r.has("client") ? r.at("client").as_enum({"plain", "docker", "containerd", "slices"}) : "plain";
     st.slice_size = bounded_size(r, "slice_size", st.slice_size, 1, kMaxChunkSize, "a slice is held in memory");
     st.via = via();
   } else if (r.has("restart")) {
-    r.expect_object({"restart"});
+    r.expect_object(step_keys({"restart"}, in_parallel, false));
     st.kind = Step::Kind::Restart;
     const auto& v = r.at("restart").value();
     if (v.is_string() && v.get<std::string>() == "all") {
       st.instance = -1;
     } else {
       const auto i = r.at("restart").as_uint();
-      if (i >= static_cast<std::uint64_t>(instances)) r.at("restart").fail("no such registry instance (numbered from 0)");
+      if (i >= static_cast<std::uint64_t>(ctx.instances))
+        r.at("restart").fail("no such registry instance (numbered from 0)");
       st.instance = static_cast<int>(i);
     }
   } else if (r.has("wait")) {
-    r.expect_object({"wait"});
+    r.expect_object(step_keys({"wait"}, in_parallel, false));
     st.kind = Step::Kind::Wait;
     st.duration_us = bounded_duration(r.at("wait"), 0, kMaxWaitUs, "waits are 0 to 10 minutes");
   } else if (r.has("clock")) {
-    r.expect_object({"clock"});
+    r.expect_object(step_keys({"clock"}, in_parallel, false));
     st.kind = Step::Kind::Clock;
     st.duration_us = bounded_duration(r.at("clock"), 0, kMaxClockAdvanceUs, "the clock advances 0 to 365 days");
   } else if (r.has("flush_cache")) {
-    r.expect_object({"flush_cache"});
+    r.expect_object(step_keys({"flush_cache"}, in_parallel, false));
     st.kind = Step::Kind::FlushCache;
   } else if (r.has("heal")) {
-    r.expect_object({"heal"});
+    r.expect_object(step_keys({"heal"}, in_parallel, false));
     st.kind = Step::Kind::Heal;
   } else if (r.has("quiesce")) {
-    r.expect_object({"quiesce"});
+    r.expect_object(step_keys({"quiesce"}, in_parallel, false));
     st.kind = Step::Kind::Quiesce;
   } else if (r.has("faults")) {
-    r.expect_object({"faults"});
+    r.expect_object(step_keys({"faults"}, in_parallel, false));
     st.kind = Step::Kind::Faults;
     st.json = r.at("faults").value();
     nlohmann::json resolved;
     try {
-      resolved = resolve_placeholders(st.json, images);
+      resolved = resolve_placeholders(st.json, ctx.images);
     } catch (const InputError& e) {
       r.at("faults").fail(e.what());
     }
-    sim::parse_fault_rules(JsonReader(resolved, r.file(), r.at("faults").pointer()), topology);
+    sim::parse_fault_rules(JsonReader(resolved, r.file(), r.at("faults").pointer()), ctx.topology);
   } else if (r.has("consistency")) {
-    r.expect_object({"consistency"});
+    r.expect_object(step_keys({"consistency"}, in_parallel, false));
     st.kind = Step::Kind::Consistency;
     sim::parse_consistency(r.at("consistency"));
     st.json = r.at("consistency").value();
   } else {
-    r.fail("a step is one of push, pull, restart, wait, clock, heal, quiesce, faults, consistency, flush_cache");
+    r.fail("a step is one of push, pull, restart, wait, clock, heal, quiesce, faults, consistency, flush_cache, "
+           "parallel");
   }
+  if (in_parallel && r.has("at"))
+    st.at_us = bounded_duration(r.at("at"), 0, kMaxWaitUs, "a start offset is 0 to 10 minutes");
+  if (r.has("clients")) return fan_out(r, std::move(st));
   return st;
+}
+
+// Every step, also those inside parallel steps.
+std::size_t count_steps(const std::vector<Step>& steps) {
+  std::size_t n = 0;
+  for (const auto& st : steps) {
+    n += 1;
+    for (const auto& b : st.branches) n += count_steps(b.steps);
+  }
+  return n;
 }
 
 void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances, const sim::StoreTopology& topology) {
@@ -254,7 +330,10 @@ void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances, const s
   if (r.has("steps")) {
     auto steps = r.at("steps");
     if (steps.size() > kMaxSteps) steps.fail("at most " + std::to_string(kMaxSteps) + " steps");
-    for (std::size_t i = 0; i < steps.size(); ++i) w.steps.push_back(parse_step(steps.at(i), w.images, instances, topology));
+    const StepContext ctx{w.images, instances, topology};
+    for (std::size_t i = 0; i < steps.size(); ++i) w.steps.push_back(parse_step(steps.at(i), ctx, false));
+    if (count_steps(w.steps) > kMaxSteps)
+      steps.fail("at most " + std::to_string(kMaxSteps) + " steps in all (parallel steps and their clients count)");
   }
   w.verify_acknowledged = r.get_bool("verify_acknowledged", true);
   w.converge_check = r.get_bool("converge_check", true);
@@ -299,9 +378,10 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
     }
     s.backend.model.rules = sim::parse_fault_rules(JsonReader(resolved, file, "/backend/faults"), s.backend.model.topology);
   }
-  for (const auto& st : s.workload.steps)
+  for_each_step(s.workload.steps, [&](const Step& st) {
     if (st.kind == Step::Kind::FlushCache && s.registry.cache != "redis")
       JsonReader(json, file, st.where).fail("flush_cache needs \"registry\": {\"cache\": \"redis\"}");
+  });
   if (r.has("debug")) parse_debug(r.at("debug"), s.debug);
   s.fail_on_errors = r.get_bool("fail_on_errors", true);
   s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic"}) : "check";

@@ -29,6 +29,7 @@ inline constexpr std::int64_t kMaxClockAdvanceUs = kMaxDurationUs;  // a clock s
 inline constexpr std::size_t kMaxImages = 1000;
 inline constexpr std::size_t kMaxLayersPerImage = 1000;
 inline constexpr std::size_t kMaxSteps = 100'000;
+inline constexpr std::size_t kMaxParallelClients = 256;  // a thread and a connection each
 
 struct BackendSpec {
   std::string type = "swift";  // "swift" or "s3": which front-end serves the store
@@ -57,10 +58,12 @@ struct ImageWorkload {
   PushOptions push;
 };
 
+struct StepBranch;
+
 // One action of a scripted workload. Without "steps" a scenario pushes every
 // image, then pulls each by tag and by digest.
 struct Step {
-  enum class Kind { Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock, FlushCache };
+  enum class Kind { Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock, FlushCache, Parallel };
   Kind kind = Kind::Push;
   std::string where;             // JSON pointer of the step, for messages
   std::size_t image = 0;         // Push, Pull
@@ -71,6 +74,16 @@ struct Step {
   int instance = -1;             // Restart: this instance (-1: all)
   std::int64_t duration_us = 0;  // Wait, Clock
   nlohmann::json json;           // Faults: rule list (placeholders resolved when run); Consistency: patch
+  // Inside a parallel step: start no earlier than this offset from the
+  // parallel step's start (-1: as soon as the branch gets there).
+  std::int64_t at_us = -1;
+  std::vector<StepBranch> branches;  // Parallel: started together, one client each
+};
+
+// What one client of a parallel step runs, in order.
+struct StepBranch {
+  std::string label;  // "step 3 client 2", or the branch's "name"
+  std::vector<Step> steps;
 };
 
 struct WorkloadSpec {
@@ -111,6 +124,15 @@ struct Scenario {
   std::string kind = "check";  // "check", "targeted", "stochastic" (informational; the suite groups by it)
   nlohmann::json source;       // the file as read
 };
+
+// Calls f on every step, those inside parallel steps too (after their parallel step).
+template <typename F>
+void for_each_step(const std::vector<Step>& steps, const F& f) {
+  for (const auto& st : steps) {
+    f(st);
+    for (const auto& b : st.branches) for_each_step(b.steps, f);
+  }
+}
 
 // Replaces {{layer:I:J}} (hex digest of image I's layer J), {{config:I}} (hex
 // digest of image I's config blob), {{layer-path:I:J}} (the blob's object
