@@ -23,6 +23,12 @@ std::string number_text(double v) {
   return buf;
 }
 
+std::string number_text3(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 std::string size_label(std::uint64_t bytes) {
   static const std::pair<const char*, double> units[] = {{"GiB", 1073741824.0}, {"MiB", 1048576.0}, {"KiB", 1024.0}};
   for (const auto& [unit, factor] : units)
@@ -100,7 +106,8 @@ void parse_range(const JsonReader& r, SweepParameter& p) {
                         r.at("to").value().is_number_integer();
   for (std::uint64_t i = 0; i < steps; ++i) {
     const double t = static_cast<double>(i) / static_cast<double>(steps - 1);
-    const double x = p.log_scale ? from * std::pow(to / from, t) : from + (to - from) * t;
+    double x = p.log_scale ? from * std::pow(to / from, t) : from + (to - from) * t;
+    if (p.log_scale) x = std::stod(number_text3(x));  // 3 significant digits: 58.5ms, not 58.4804ms
     add_value(p, from_unit, x, integral);
   }
   p.is_numeric = true;
@@ -262,12 +269,13 @@ SweepDefinition parse_sweep(const nlohmann::json& json, const std::string& file)
     const auto outs = r.at("outputs");
     for (std::size_t i = 0; i < outs.size(); ++i) {
       const auto name = outs.at(i).as_string();
-      bool known = false;
+      // "hit:KIND": whether the run saw a violation of that kind (a rate, like "failed").
+      bool known = name.rfind("hit:", 0) == 0 && name.size() > 4;
       for (const auto& k : known_outputs()) known = known || k == name;
       if (!known) {
         std::string list;
         for (const auto& k : known_outputs()) list += (list.empty() ? "" : ", ") + k;
-        outs.at(i).fail("unknown output \"" + name + "\" (one of " + list + ")");
+        outs.at(i).fail("unknown output \"" + name + "\" (one of " + list + ", or hit:KIND for a violation kind)");
       }
       s.outputs.push_back(name);
     }

@@ -33,8 +33,15 @@ std::vector<std::size_t> values_of(const json& manifest, const json& row) {
   return {};
 }
 
+// Outputs that are 0/1 per run, plotted as a rate with a Wilson band.
+bool is_rate(const std::string& name) { return name == "failed" || name.rfind("hit:", 0) == 0; }
+
 // An output's value in a row (booleans as 0/1); NaN when absent.
 double output_of(const json& row, const std::string& name) {
+  if (is_rate(name) && name != "failed") {  // hit:KIND
+    const auto kinds = row.value("violations_by_kind", json::object());
+    return kinds.value(name.substr(4), 0) > 0 ? 1 : 0;
+  }
   const auto it = row.find(name);
   if (it == row.end() || it->is_null()) return NAN;
   if (it->is_boolean()) return it->get<bool>() ? 1 : 0;
@@ -92,7 +99,7 @@ std::string line_section(const json& manifest, const std::vector<Param>& params,
   LinePlot plot;
   plot.title = output + " over " + px.name;
   plot.x_label = px.name;
-  plot.y_label = output == "failed" ? "failure rate" : output;
+  plot.y_label = output == "failed" ? "failure rate" : is_rate(output) ? "rate of runs with " + output.substr(4) : output;
   plot.log_x = px.log_scale;
   for (std::size_t s = 0; s < series_count; ++s) {
     PlotSeries series;
@@ -105,7 +112,7 @@ std::string line_section(const json& manifest, const std::vector<Param>& params,
       for (double v : vs) sum += v, lo = std::min(lo, v), hi = std::max(hi, v), ones += v != 0;
       series.x.push_back(px.numeric[x]);
       series.mid.push_back(sum / vs.size());
-      if (output == "failed") std::tie(lo, hi) = wilson_interval(ones, vs.size());
+      if (is_rate(output)) std::tie(lo, hi) = wilson_interval(ones, vs.size());
       series.lo.push_back(lo);
       series.hi.push_back(hi);
       if (s == 0) plot.x_tick_labels.push_back(px.labels[x]);
@@ -115,7 +122,7 @@ std::string line_section(const json& manifest, const std::vector<Param>& params,
   if (plot.series.empty()) return "<h2>" + html_escape(output) + "</h2><p>No values yet.</p>";
   // Tick labels belong to the first series' points only.
   if (plot.series.front().x.size() != plot.x_tick_labels.size()) plot.x_tick_labels.clear();
-  const char* band = output == "failed" ? "band: 95 % Wilson interval over seeds" : "band: lowest to highest seed";
+  const char* band = is_rate(output) ? "band: 95 % Wilson interval over seeds" : "band: lowest to highest seed";
   return "<h2>" + html_escape(output) + "</h2><p>" + band + "</p>" + render_line_plot(plot);
 }
 

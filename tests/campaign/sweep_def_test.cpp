@@ -133,3 +133,18 @@ TEST_CASE("sweep: shards partition the runs deterministically") {
   CHECK_THROWS_AS(parse_shard("-1/2"), InputError);
   CHECK_THROWS_AS(parse_shard("0/2x"), InputError);
 }
+
+TEST_CASE("sweep: log ranges keep three significant digits, so labels are the values written") {
+  const auto s = parse_sweep(sweep_with(json::parse(R"([{"pointer": "/backend/consistency/listing_delay/lognormal/p99",
+      "range": {"from": "10ms", "to": "2s", "steps": 4, "scale": "log"}}])")), "s.json");
+  CHECK(s.parameters[0].labels == std::vector<std::string>{"10ms", "58.5ms", "342ms", "2s"});
+  CHECK(s.parameters[0].values[1].get<double>() == Approx(0.0585));
+}
+
+TEST_CASE("sweep: outputs may name a violation kind as hit:KIND") {
+  auto j = sweep_with(json::parse(R"([{"pointer": "/backend/consistency/always_newest", "values": [true]}])"));
+  j["outputs"] = {"hit:blob-digest", "failed"};
+  CHECK(parse_sweep(j, "s.json").outputs.front() == "hit:blob-digest");
+  j["outputs"] = {"hit:"};
+  CHECK_THAT(error_of(j), Catch::Contains("/outputs/0"));
+}
