@@ -74,6 +74,7 @@ std::string render_line_plot(const LinePlot& p) {
   if (x1 == x0) x0 -= 1, x1 += 1;
   if (!std::isfinite(y1) || y1 <= y0) y1 = y0 + 1;
   y1 += (y1 - y0) * 0.05;
+  if (p.unit_range) y0 = 0, y1 = 1;
   auto px = [&](double x) { return left + (fx(x) - x0) / (x1 - x0) * w; };
   auto py = [&](double y) { return top + h - (y - y0) / (y1 - y0) * h; };
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"" + std::to_string(p.width) +

@@ -24,6 +24,7 @@ struct LinePlot {
   std::vector<PlotSeries> series;
   std::vector<std::string> x_tick_labels;  // shown at the x values of the first series, when given
   bool log_x = false;
+  bool unit_range = false;  // a rate: the y axis is exactly 0..1
   int width = 640, height = 320;
 };
 std::string render_line_plot(const LinePlot& plot);

@@ -101,6 +101,7 @@ std::string line_section(const json& manifest, const std::vector<Param>& params,
   plot.x_label = px.name;
   plot.y_label = output == "failed" ? "failure rate" : is_rate(output) ? "rate of runs with " + output.substr(4) : output;
   plot.log_x = px.log_scale;
+  plot.unit_range = is_rate(output);
   for (std::size_t s = 0; s < series_count; ++s) {
     PlotSeries series;
     series.name = params.size() > 1 ? params[1].name + "=" + params[1].labels[s] : output;

@@ -3,6 +3,7 @@
 // before anything runs, deterministic shards.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <set>
 
 #include "campaign/sweep_def.h"
@@ -147,4 +148,18 @@ TEST_CASE("sweep: outputs may name a violation kind as hit:KIND") {
   CHECK(parse_sweep(j, "s.json").outputs.front() == "hit:blob-digest");
   j["outputs"] = {"hit:"};
   CHECK_THAT(error_of(j), Catch::Contains("/outputs/0"));
+}
+
+TEST_CASE("sweep: every sweep file under scenarios/sweeps parses and every cell validates") {
+  const auto root = std::filesystem::path(STALEMATE_SOURCE_DIR) / "scenarios" / "sweeps";
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file() || e.path().extension() != ".json" || e.path().parent_path().filename() == "bases")
+      continue;
+    INFO(e.path().string());
+    const auto sweep = load_sweep(e.path().string());
+    CHECK_FALSE(expand_cells(sweep).empty());
+    ++files;
+  }
+  CHECK(files >= 5);
 }
