@@ -41,7 +41,7 @@ std::vector<json> verdicts(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("sweep: a grid of 4 with two jobs, end to end: rows, run dirs, report.html; --resume; report") {
+TEST_CASE("sweep: a grid of 4 with two jobs, end to end: rows, run dirs, report.html, then --resume and report") {
   const auto dir = fresh_dir("stalemate-sweep", "tiny");
   const auto r = run_command({kBinary, "sweep", kSource + "/scenarios/sweeps/tiny.json", "--jobs", "2", "--out",
                               dir.string()}, std::chrono::seconds(300));
@@ -137,7 +137,7 @@ TEST_CASE("sweep: a bad sweep file is exit 2 naming the JSON pointer, before any
   fs::remove_all(dir);
 }
 
-TEST_CASE("sweep: Ctrl-C stops the runs at once (exit 130); --resume finishes the rest") {
+TEST_CASE("sweep: Ctrl-C stops the runs at once (exit 130), then --resume finishes the rest") {
   const auto dir = fresh_dir("stalemate-sweep", "interrupt");
   const std::string sweep = kSource + "/scenarios/sweeps/tiny.json";
   {
