@@ -181,6 +181,9 @@ std::string html_page(const std::string& title, const std::string& body) {
          "        var x=a.cells[i].textContent,y=b.cells[i].textContent,nx=parseFloat(x),ny=parseFloat(y);\n"
          "        if(!isNaN(nx)&&!isNaN(ny))return (nx-ny)*dir;return x.localeCompare(y)*dir;});\n"
          "      rows.forEach(function(r){body.appendChild(r);});});});});\n"
+         "// #sort=N sorts the first table by column N on load (#sort=-N: descending), for links and tests.\n"
+         "var m=location.hash.match(/^#sort=(-?)(\\d+)$/),th=m&&document.querySelectorAll('table.sortable th')[+m[2]];\n"
+         "if(th){th.click();if(m[1])th.click();}\n"
          "</script>\n</body></html>\n";
 }
 

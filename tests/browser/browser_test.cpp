@@ -57,6 +57,11 @@ fs::path fresh(const std::string& name) {
   return d;
 }
 
+std::string slurp_file(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
 std::uint32_t hex(const std::string& colour) { return static_cast<std::uint32_t>(std::stoul(colour.substr(1), nullptr, 16)); }
 
 // A sweep folder with rows as a finished sweep leaves them: 3 x 2 cells, 4 seeds.
@@ -135,5 +140,26 @@ TEST_CASE("browser: a run's report.html draws the timeline with the violation ma
   CHECK(count_near(shot.image, 0xd32f2f) > 20);   // the violating request
   CHECK(count_near(shot.image, 0x8e24aa) > 20);   // stale reads in the store lane
   CHECK(shot.log.find(":CONSOLE") == std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("browser: the runs table sorts by a column in the page's own script") {
+  const auto dir = synthetic_sweep();
+  const auto chromium = chromium_or_skip();
+  // Column 12 is push_p99_ms (run, p99, newest, seed, exit, verdict, pushes_ok, pushes_failed, pulls_ok,
+  // pulls_failed, violations_by_kind, push_p50_ms, push_p99_ms); -12 sorts it descending.
+  const auto r = run_command({chromium, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+                              "--v=0", "--dump-dom", "file://" + fs::absolute(dir / "report.html").string() + "#sort=-12"},
+                             std::chrono::seconds(120));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto body = r.out.find("<tbody>", r.out.find("id=\"runs\""));
+  REQUIRE(body != std::string::npos);
+  const auto first_row = r.out.substr(body, r.out.find("</tr>", body) - body);
+  CHECK(first_row.find("<td>240</td>") != std::string::npos);  // the largest push_p99_ms (cell 4 or 5, seed 4)
+  const auto unsorted = slurp_file(dir / "report.html");
+  const auto plain = unsorted.substr(unsorted.find("<tbody>", unsorted.find("id=\"runs\"")));
+  CHECK(plain.substr(0, plain.find("</tr>")).find("<td>c000-s1</td>") != std::string::npos);  // as written: by run
+  CHECK(r.err.find(":CONSOLE") == std::string::npos);
   fs::remove_all(dir);
 }
