@@ -31,6 +31,11 @@ ChildRun::ChildRun(const ChildRunSpec& spec) : dir_(spec.dir) {
   }
   start_ = end_ = std::chrono::steady_clock::now();
   pid_ = harness::spawn_child(command, dir_ / "stalemate.log", dir_);
+  harness::unregister_child(pid_);  // stopped by interrupt()/kill(), see the header
+}
+
+void ChildRun::interrupt() {
+  if (pid_ > 0) ::kill(pid_, SIGINT);
 }
 
 ChildRun::~ChildRun() { kill(); }
@@ -41,8 +46,7 @@ bool ChildRun::finished() {
   const pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == 0) return false;
   if (r == pid_) exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  else exit_code_ = harness::kExitInfrastructure;  // reaped elsewhere (the reaper on a signal)
-  harness::unregister_child(pid_);
+  else exit_code_ = harness::kExitInfrastructure;  // already reaped: cannot say how it ended
   pid_ = -1;
   end_ = std::chrono::steady_clock::now();
   return true;
@@ -59,7 +63,6 @@ void ChildRun::kill() {
   ::kill(pid_, SIGKILL);
   const int status = harness::wait_blocking(pid_);
   exit_code_ = status >= 0 && WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 128 + SIGKILL;
-  harness::unregister_child(pid_);
   pid_ = -1;
   end_ = std::chrono::steady_clock::now();
 }

@@ -1,7 +1,10 @@
 // One scenario run as a child `stalemate run` process: its own fake store,
 // registry (and nginx) on their own ports, its own out dir holding the
-// scenario it ran. The child is registered with the reaper (spawn_child), so
-// Ctrl-C kills it with us; its report.json is read back when it ends.
+// scenario it ran; its report.json is read back when it ends. Started by
+// spawn_child (own process group, PDEATHSIG: it dies if we die), but stopped
+// by its driver rather than the reaper: on Ctrl-C the driver passes SIGINT on,
+// so each child run kills its own children, unmounts its front's filesystems
+// and writes its partial report, and SIGKILLs what has not ended after a grace.
 #pragma once
 
 #include <chrono>
@@ -37,6 +40,7 @@ class ChildRun {
   int exit_code() const { return exit_code_; }
   double seconds() const;  // wall time, so far or in all
   void kill();             // SIGKILL now, reaped
+  void interrupt();        // SIGINT to the child run alone (it stops its own children)
   const std::filesystem::path& dir() const { return dir_; }
   // dir/report.json, or null when the child wrote none (killed, bad input).
   nlohmann::json report() const;

@@ -24,6 +24,9 @@ namespace {
 
 // Hang guard for one child run (each has its own, shorter, deadlines inside).
 constexpr std::chrono::minutes kRunDeadline{60};
+// How long interrupted child runs get to write their partial reports (a run's
+// own child stop takes SIGTERM + 5 s at most).
+constexpr std::chrono::seconds kStopGrace{15};
 // How often running children are checked; waiting is bounded by kRunDeadline.
 constexpr std::chrono::milliseconds kPollInterval{100};
 
@@ -66,6 +69,17 @@ std::string row_line(const nlohmann::json& row) {
   const char* what = code == 0 ? "pass" : code == 1 ? "FAIL" : "INFRA";
   return row.value("run", "?") + params + " seed " + std::to_string(row.value("seed", 0)) + ": " + what + " (exit " +
          std::to_string(code) + ")" + (kinds.empty() ? "" : " " + kinds) + " " + wall;
+}
+
+// Ctrl-C: every running child gets SIGINT, so it stops its own children and
+// writes its partial report; what has not ended after the grace is killed.
+void stop_runs(std::vector<Active>& active) {
+  for (auto& a : active) a.child->interrupt();
+  const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+  for (auto& a : active)
+    while (!a.child->finished() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll, bounded by kStopGrace
+  active.clear();  // ~ChildRun kills and reaps whatever is left
 }
 
 // Prepares out: a fresh folder, or one of the same sweep when resuming.
@@ -126,9 +140,9 @@ int run_sweep(const SweepOptions& options) {
   std::size_t failures = 0;
   while (!pending.empty() || !active.empty()) {
     if (const int sig = harness::interrupt_signal()) {
-      active.clear();  // kills and reaps what still runs (the reaper has already sent SIGKILL)
+      stop_runs(active);
       progress.close();
-      throw harness::Interrupted(sig, "; finished runs are in " + (out / "rows.csv").string() +
+      throw harness::Interrupted(sig, "the running runs wrote partial reports; finished runs are in " + (out / "rows.csv").string() +
                                           " (--resume goes on from there)");
     }
     while (!pending.empty() && active.size() < options.jobs) {
@@ -141,7 +155,7 @@ int run_sweep(const SweepOptions& options) {
     for (auto it = active.begin(); it != active.end();) {
       if (!it->child->finished() && it->child->seconds() > std::chrono::duration<double>(kRunDeadline).count())
         it->child->kill();  // hung: recorded as a killed run
-      if (!it->child->finished() || harness::interrupt_signal()) {
+      if (!it->child->finished()) {
         ++it;
         continue;
       }

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "campaign/sweep_store.h"
 #include "child_command.h"
@@ -143,11 +144,29 @@ TEST_CASE("sweep: Ctrl-C stops the runs at once (exit 130), then --resume finish
   {
     RunningCommand c({kBinary, "sweep", sweep, "--jobs", "2", "--out", dir.string()}, true);
     c.read_until("at a time", std::chrono::seconds(60));
+    // Interrupt once a child run has its registry up (so it is inside its run and can write a partial report).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool started = false;
+    while (!started && std::chrono::steady_clock::now() < deadline) {
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator(dir / "runs", ec)) started = started || fs::exists(e.path() / "registry.log");
+      if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll, bounded by the deadline
+    }
+    REQUIRE(started);
     c.signal(SIGINT);
     CHECK(c.wait(std::chrono::seconds(60)) == 130);
   }
-  const auto done = stalemate::campaign::read_rows(dir).size();
+  const auto rows = stalemate::campaign::read_rows(dir);
+  const auto done = rows.size();
   CHECK(done < 4);
+  // The runs that were going on got the SIGINT passed on and wrote partial reports.
+  std::size_t aborted = 0;
+  for (const auto& e : fs::directory_iterator(dir / "runs")) {
+    if (!fs::exists(e.path() / "report.json")) continue;
+    const auto report = read_report(e.path());
+    aborted += report.value("aborted", false);
+  }
+  CHECK(aborted >= 1);
   const auto r = run_command({kBinary, "sweep", sweep, "--jobs", "2", "--out", dir.string(), "--resume"},
                              std::chrono::seconds(300));
   INFO(r.err);
