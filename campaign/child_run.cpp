@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 #include <sys/wait.h>
+#include <thread>
 
 #include "common/json_reader.h"
 #include "harness/child_process.h"
@@ -29,6 +30,7 @@ ChildRun::ChildRun(const ChildRunSpec& spec) : dir_(spec.dir) {
     command.push_back("--registry");
     command.push_back(*spec.registry);
   }
+  if (spec.control) command.push_back("--control");
   start_ = end_ = std::chrono::steady_clock::now();
   pid_ = harness::spawn_child(command, dir_ / "stalemate.log", dir_);
   harness::unregister_child(pid_);  // stopped by interrupt()/kill(), see the header
@@ -36,6 +38,23 @@ ChildRun::ChildRun(const ChildRunSpec& spec) : dir_(spec.dir) {
 
 void ChildRun::interrupt() {
   if (pid_ > 0) ::kill(pid_, SIGINT);
+}
+
+void ChildRun::stop_by(std::chrono::steady_clock::time_point deadline) {
+  while (!finished() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll, bounded by the deadline
+  kill();
+}
+
+void wait_for_end(ChildRun& run) {
+  while (!run.finished()) {
+    if (const int sig = harness::interrupt_signal()) {
+      run.interrupt();
+      run.stop_by(std::chrono::steady_clock::now() + kChildStopGrace);
+      throw harness::Interrupted(sig, "partial report in " + (run.dir() / "report.json").string());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // poll; the run has its own deadlines
+  }
 }
 
 ChildRun::~ChildRun() { kill(); }

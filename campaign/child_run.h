@@ -24,6 +24,7 @@ struct ChildRunSpec {
   nlohmann::json scenario;
   std::uint64_t seed = 0;
   std::optional<std::string> registry;
+  bool control = false;  // run it as its negative control
 };
 
 class ChildRun {
@@ -41,6 +42,8 @@ class ChildRun {
   double seconds() const;  // wall time, so far or in all
   void kill();             // SIGKILL now, reaped
   void interrupt();        // SIGINT to the child run alone (it stops its own children)
+  // After interrupt(): waits for the end until `deadline`, then kills.
+  void stop_by(std::chrono::steady_clock::time_point deadline);
   const std::filesystem::path& dir() const { return dir_; }
   // dir/report.json, or null when the child wrote none (killed, bad input).
   nlohmann::json report() const;
@@ -51,6 +54,14 @@ class ChildRun {
   int exit_code_ = -1;
   std::chrono::steady_clock::time_point start_, end_;
 };
+
+// How long an interrupted child run gets to write its partial report (its own
+// children's stop takes SIGTERM + 5 s at most).
+inline constexpr std::chrono::seconds kChildStopGrace{15};
+
+// Waits for a child run's end; on Ctrl-C (interrupt_signal) stops it the
+// graceful way and throws Interrupted naming its partial report.
+void wait_for_end(ChildRun& run);
 
 // The command that replays a run by hand.
 std::string replay_command(const std::string& scenario_file, std::uint64_t seed,

@@ -1,7 +1,8 @@
 // `stalemate suite`: every scenario of a folder against a candidate registry
 // binary (and optionally a baseline binary on the same seeds), with a
 // comparison table, JUnit XML, and an exit status that says whether the
-// candidate broke an invariant.
+// candidate broke an invariant. Each case is a child `stalemate run`
+// (campaign/child_run.h), as in a sweep; Ctrl-C lets it write its partial report.
 #pragma once
 
 #include <optional>

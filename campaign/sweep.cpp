@@ -24,9 +24,6 @@ namespace {
 
 // Hang guard for one child run (each has its own, shorter, deadlines inside).
 constexpr std::chrono::minutes kRunDeadline{60};
-// How long interrupted child runs get to write their partial reports (a run's
-// own child stop takes SIGTERM + 5 s at most).
-constexpr std::chrono::seconds kStopGrace{15};
 // How often running children are checked; waiting is bounded by kRunDeadline.
 constexpr std::chrono::milliseconds kPollInterval{100};
 
@@ -75,11 +72,9 @@ std::string row_line(const nlohmann::json& row) {
 // writes its partial report; what has not ended after the grace is killed.
 void stop_runs(std::vector<Active>& active) {
   for (auto& a : active) a.child->interrupt();
-  const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
-  for (auto& a : active)
-    while (!a.child->finished() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll, bounded by kStopGrace
-  active.clear();  // ~ChildRun kills and reaps whatever is left
+  const auto deadline = std::chrono::steady_clock::now() + kChildStopGrace;
+  for (auto& a : active) a.child->stop_by(deadline);
+  active.clear();
 }
 
 // Prepares out: a fresh folder, or one of the same sweep when resuming.
