@@ -3,6 +3,7 @@
 
 #include "campaign/run_row.h"
 #include "reports/sweep_html.h"
+#include "reports/verdict.h"
 
 using namespace stalemate::campaign;
 using json = nlohmann::json;
@@ -59,4 +60,30 @@ TEST_CASE("row: the failure-rate band is the Wilson interval") {
   const auto [lo5, hi5] = stalemate::reports::wilson_interval(5, 10);
   CHECK(lo5 < 0.5);
   CHECK(hi5 > 0.5);
+}
+
+TEST_CASE("row: a child run's verdict reads back as it was written (the suite tallies it)") {
+  using namespace stalemate::reports;
+  RunVerdict v;
+  v.verdict = Verdict::Fail;
+  v.violations = 3;
+  v.failed_operations = 1;
+  v.workload_must_complete = false;
+  v.by_invariant = {{"blob-digest", 2}, {"head-size", 1}};
+  v.checkers = {{"blob-read", Verdict::Fail, 2}, {"head-size", Verdict::Unknown, 1}};
+  const auto back = verdict_from_json(verdict_json(v));
+  CHECK(back.verdict == Verdict::Fail);
+  CHECK(back.violations == 3);
+  CHECK(back.failed_operations == 1);
+  CHECK_FALSE(back.workload_must_complete);
+  CHECK(back.by_invariant == v.by_invariant);
+  REQUIRE(back.checkers.size() == 2);
+  CHECK(back.checkers[1].verdict == Verdict::Unknown);
+  CHECK(render_verdict_line(back) == render_verdict_line(v));
+  RunVerdict infra;
+  infra.infrastructure = true;
+  infra.infrastructure_error = "registry-0 died";
+  const auto infra_back = verdict_from_json(verdict_json(infra));
+  CHECK(infra_back.infrastructure);
+  CHECK(infra_back.infrastructure_error == "registry-0 died");
 }
