@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "harness/registry_process.h"
+#include "reports/svg.h"
 
 namespace stalemate::campaign {
 
@@ -25,9 +26,7 @@ std::string csv_field(const nlohmann::json& v) {
   else if (v.is_object()) {  // violations_by_kind
     for (const auto& [k, n] : v.items()) s += (s.empty() ? "" : ";") + k + ":" + n.dump();
   } else if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
-    s = buf;
+    s = reports::format_double("%.6g", v.get<double>());
   } else s = v.dump();
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";

@@ -15,6 +15,7 @@
 #include "harness/child_reaper.h"
 #include "harness/runner.h"
 #include "reports/run_report.h"
+#include "reports/svg.h"
 
 namespace stalemate::campaign {
 
@@ -56,8 +57,7 @@ std::string row_line(const nlohmann::json& row) {
   const auto by_kind = row.value("violations_by_kind", nlohmann::json::object());
   for (const auto& [k, n] : by_kind.items())
     kinds += (kinds.empty() ? "" : ",") + k + ":" + n.dump();
-  char wall[32];
-  std::snprintf(wall, sizeof wall, "%.1fs", row.value("wall_s", 0.0));
+  const auto wall = reports::format_double("%.1fs", row.value("wall_s", 0.0));
   std::string params;
   const auto values = row.value("params", nlohmann::json::object());
   for (const auto& [k, v] : values.items())

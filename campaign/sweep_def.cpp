@@ -8,6 +8,7 @@
 #include "common/json_reader.h"
 #include "harness/run_plan.h"
 #include "harness/scenario.h"
+#include "reports/svg.h"
 
 namespace stalemate::campaign {
 
@@ -17,17 +18,8 @@ constexpr std::size_t kMaxValues = 1000;   // per parameter
 constexpr std::size_t kMaxRuns = 100000;   // cells × seeds
 constexpr std::size_t kMaxSeeds = 10000;
 
-std::string number_text(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
-std::string number_text3(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
+std::string number_text(double v) { return reports::format_double("%.6g", v); }
+std::string number_text3(double v) { return reports::format_double("%.3g", v); }
 
 std::string size_label(std::uint64_t bytes) {
   static const std::pair<const char*, double> units[] = {{"GiB", 1073741824.0}, {"MiB", 1048576.0}, {"KiB", 1024.0}};

@@ -25,17 +25,8 @@ const char* colour_of_verdict(const std::string& v) {
   return v == "violation" ? "#d32f2f" : v == "error" ? "#ffa000" : "#43a047";
 }
 
-std::string px(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
-
-std::string seconds(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3fs", s);
-  return buf;
-}
+std::string px(double v) { return format_double("%.1f", v); }
+std::string seconds(double s) { return format_double("%.3fs", s); }
 
 }  // namespace
 

@@ -11,11 +11,7 @@ namespace {
 
 const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"};
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
+std::string num(double v) { return format_double("%.1f", v); }
 
 std::string text_at(double x, double y, const std::string& s, const char* anchor = "middle", int size = 12,
                     const std::string& extra = "") {
@@ -52,11 +48,13 @@ std::string rate_colour(double rate) {
   return buf;
 }
 
-std::string short_number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
+std::string format_double(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
   return buf;
 }
+
+std::string short_number(double v) { return format_double("%.3g", v); }
 
 std::string render_line_plot(const LinePlot& p) {
   const double left = 64, right = 150, top = 30, bottom = 48;

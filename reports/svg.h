@@ -9,6 +9,8 @@
 namespace stalemate::reports {
 
 std::string html_escape(const std::string& text);
+// One double through a printf format ("%.3g", "%.1f", "%.3fs"): the numbers of plots, tables and labels.
+std::string format_double(const char* format, double v);
 // "#rrggbb" on a green (0) → yellow → red (1) scale.
 std::string rate_colour(double rate);
 // A number for an axis or a cell: "0.25", "1.5e+06".
