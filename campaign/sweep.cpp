@@ -1,6 +1,7 @@
 #include "campaign/sweep.h"
 
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <iostream>
 #include <memory>
