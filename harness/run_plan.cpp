@@ -126,6 +126,7 @@ void apply_options(Scenario& s, const RunOptions& options) {
     s.backend.model.phases.clear();
     s.backend.model.consistency = sim::ConsistencyParams{};
     s.backend.model.consistency.always_newest = true;
+    s.backend.model.topology.capacity = {};  // roomy disks: a full store is a fault like the others
     drop_fault_steps(s.workload.steps);
   }
   if (s.workload.steps.empty()) s.workload.steps = default_steps(s.workload);
@@ -203,7 +204,7 @@ nlohmann::json plan_to_json(const RunPlan& plan) {
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& r : model.rules) rules.push_back(sim::fault_rule_to_json(r));
   return {{"consistency", sim::consistency_to_json(model.consistency)},
-          {"replicas", {{"objects", model.topology.object_replicas}, {"containers", model.topology.container_replicas}}},
+          {"replicas", sim::topology_to_json(model.topology)},
           {"rules", std::move(rules)},
           {"steps", steps_to_json(plan.steps)}};
 }

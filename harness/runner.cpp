@@ -14,6 +14,7 @@
 #include "common/json_reader.h"
 #include "common/time_format.h"
 #include "harness/checkers.h"
+#include "harness/orphans.h"
 #include "harness/child_reaper.h"
 #include "harness/evidence.h"
 #include "harness/fake_backend.h"
@@ -85,6 +86,7 @@ struct RunRecord {
     report["abort_reason"] = reason;
     report["verdict"] = reports::render_verdict_line(verdict);
     report["verdict_data"] = reports::verdict_json(verdict);
+    report["outcome"] = reports::outcome_name(reports::outcome_of(verdict));
     report["finished_at"] = iso8601_millis(now_micros());
     reports::write_json_file(out_dir, "report.json", report);
   }
@@ -356,7 +358,9 @@ void converge_and_verify(RunState& state) {
     const auto pending = store.pending_count();
     const auto applied = store.heal();
     state.rec.report["convergence"] = {
-        {"pending_before_heal", pending}, {"applied", applied}, {"converged", store.converged()}};
+        {"pending_before_heal", pending}, {"applied", applied}, {"converged", store.converged()},
+        // I11: segments no live manifest references (left by cancelled uploads, M12e).
+        {"orphans", count_orphan_segments(store, state.life.backend->account(), state.plan.scenario.backend.container)}};
     if (!store.converged()) state.rec.notes.push_back("the store did not converge after healing (corrupted replicas?)");
   }
   if (w.verify_acknowledged) {
@@ -434,6 +438,7 @@ RunOutcome verdict(const RunPlan& plan, RunRecord& rec, Lifecycle& life) {
   outcome.exit_code = outcome.verdict.verdict == reports::Verdict::Fail ? kExitViolation : kExitPass;
   report["verdict"] = reports::render_verdict_line(outcome.verdict);
   report["verdict_data"] = reports::verdict_json(outcome.verdict);
+  report["outcome"] = reports::outcome_name(reports::outcome_of(outcome.verdict));
   reports::write_json_file(plan.out_dir, "report.json", report);
   outcome.report = std::move(report);
   outcome.report_path = (plan.out_dir / "report.json").string();

@@ -51,12 +51,8 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
   b.container = r.get_string("container", b.container);
   if (b.container.empty() || b.container.find('/') != std::string::npos)
     r.at("container").fail("container name must be non-empty and contain no '/'");
-  if (r.has("replicas")) {
-    auto rep = r.at("replicas");
-    rep.expect_object({"objects", "containers"});
-    b.model.topology.object_replicas = bounded_int(rep, "objects", 3, 1, 16);
-    b.model.topology.container_replicas = bounded_int(rep, "containers", 3, 1, 16);
-  }
+  // Replica counts, handoffs and capacities (sim/model/topology.h).
+  if (r.has("replicas")) b.model.topology = sim::parse_topology(r.at("replicas"));
 
   if (r.has("body_budget")) {
     b.body_budget = r.at("body_budget").as_size();

@@ -30,13 +30,22 @@ std::string cause_text(const nlohmann::json& f) {
   if (cause == "replication_lag") return "replication lag";
   if (cause == "listing_lag") return "listing lag";
   if (cause == "container_full") return "container replica full: async pending";
+  if (cause == "handoff") return "on a handoff until replication";
+  if (cause == "replica_full") return "replica full: replication retries";
   return cause;
 }
 
 // One replica's fate in a write: "o1: applied", "c2: listing lag, +0.500s".
 std::string fate_text(const nlohmann::json& f) {
   const std::string fate = str(f, "fate"), replica = str(f, "replica");
-  if (fate == "full") return replica + ": full (507)";
+  if (fate == "full")
+    return replica + ": full (507" +
+           (str(f, "cause") == "capacity" ? ", " + str(f, "used") + " of " + str(f, "capacity") + " bytes used, " +
+                                                str(f, "needed") + " needed"
+            : str(f, "cause") == "rule" ? ", rule " + str(f, "rule")
+                                        : std::string()) +
+           ")";
+  if (fate == "handoff") return replica + ": holds it for " + str(f, "for");
   if (fate == "corrupted") return replica + ": byte " + str(f, "offset") + " flipped by rule " + str(f, "rule");
   if (fate == "pending")
     return replica + ": " + cause_text(f) + ", " +
@@ -113,12 +122,17 @@ std::string render_decision(const nlohmann::json& d) {
   if (kind == "read" || kind == "stale_read" || kind == "read_missed" || kind == "negative_cache_hit") return read(d);
   if (kind == "listing" || kind == "listing_gap") return listing(d);
   if (kind == "container_stats") return "container stats answered by " + str(d, "replica");
+  if (kind == "replication_deferred")
+    return "replication of " + str(d, "name") + " ts " + str(d, "ts") + " to " + str(d, "replica") +
+           " deferred: full (" + str(d, "used") + " of " + str(d, "capacity") + " bytes used, " + str(d, "needed") +
+           " needed), retried in " + seconds(num(d, "retry_in_us"));
   return d.dump();
 }
 
 bool decision_is_notable(const nlohmann::json& d) {
   static const char* const notable[] = {"rule_fired",  "replica_held_back", "write_stored_nowhere", "stale_read",
-                                        "read_missed", "negative_cache_hit", "listing_gap"};
+                                        "read_missed", "negative_cache_hit", "listing_gap",
+                                        "replication_deferred"};
   const std::string kind = d.is_object() ? str(d, "kind") : "";
   for (const char* k : notable)
     if (kind == k) return true;

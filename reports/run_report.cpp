@@ -91,6 +91,7 @@ std::string render_summary(const nlohmann::json& report) {
       out << "expected  " << expected << (e.value("reproduced", false) ? " — reproduced\n" : " — NOT reproduced\n");
   }
   out << "report    " << str(report, "report_path") << "\n";
+  if (report.contains("outcome")) out << "OUTCOME   " << str(report, "outcome") << "\n";
   out << "VERDICT   " << str(report, "verdict") << "\n";
   return out.str();
 }

@@ -31,10 +31,28 @@ std::string render_invariant_counts(const RunVerdict& v) {
   return out;
 }
 
+Outcome outcome_of(const RunVerdict& v) {
+  if (v.infrastructure || v.aborted) return Outcome::Infrastructure;
+  if (v.violations > 0) return Outcome::Integrity;
+  if (v.failed_operations > 0) return Outcome::Availability;
+  return Outcome::Clean;
+}
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::Clean: return "clean";
+    case Outcome::Integrity: return "integrity";
+    case Outcome::Availability: return "availability";
+    case Outcome::Infrastructure: return "infrastructure";
+  }
+  return "?";
+}
+
 nlohmann::json verdict_json(const RunVerdict& v) {
   nlohmann::json checkers = nlohmann::json::object();
   for (const auto& c : v.checkers) checkers[c.name] = {{"verdict", verdict_name(c.verdict)}, {"findings", c.findings}};
   nlohmann::json j = {{"verdict", verdict_name(v.verdict)},
+                      {"outcome", outcome_name(outcome_of(v))},
                       {"violations", v.violations},
                       {"failed_operations", v.failed_operations},
                       {"workload_must_complete", v.workload_must_complete},

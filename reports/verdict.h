@@ -40,6 +40,16 @@ struct RunVerdict {
   std::string infrastructure_error;  // what stopped it (infrastructure or aborted)
 };
 
+// What a patch author reads first: how the run went, in one word.
+enum class Outcome {
+  Clean,           // every invariant held and every operation completed
+  Integrity,       // a digest invariant broke: wrong bytes, wrong length, an acknowledged blob lost
+  Availability,    // a push or pull failed, but every invariant held
+  Infrastructure,  // the run could not be carried out (a child died, Ctrl-C): no finding either way
+};
+Outcome outcome_of(const RunVerdict& v);
+const char* outcome_name(Outcome o);  // "clean", "integrity", "availability", "infrastructure"
+
 // "FAIL: 2 invariant violation(s)", "PASS: every invariant held", …
 std::string render_verdict_line(const RunVerdict& v);
 // "blob-digest×2,head-size×1" ("" when none).

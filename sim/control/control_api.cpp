@@ -70,6 +70,7 @@ HttpResponse handle_control(Store& store, const std::string& default_account, co
       if (dump.is_null()) return error(404, "no such container");
       return json_response(200, dump);
     }
+    if (route == "capacity" && m == "GET") return json_response(200, store.capacity_json());
     if (route == "quiesce" && m == "POST") {
       const auto applied = store.quiesce();
       return json_response(200, {{"applied", applied}, {"converged", store.converged()}});

@@ -4,9 +4,10 @@
 // dumping the per-replica state of a key. An optional token guards it.
 // Protocol neutral: it speaks to the Store, whatever front-end serves the rest.
 //
-//   GET  /__stalemate/state?container=C&object=O[&account=A]   per-replica state
-//   POST /__stalemate/quiesce        apply all pending updates
-//   POST /__stalemate/heal           rules off, lag off, quiesce
+//   GET  /__stalemate/state?container=C&object=O[&account=A]   per-replica state (and capacity)
+//   GET  /__stalemate/capacity       capacity and use of every replica, handoff and container DB
+//   POST /__stalemate/quiesce        apply all pending updates (those whose replica is full stay)
+//   POST /__stalemate/heal           rules off, lag off, capacity unlimited, quiesce
 //   GET|POST|PUT /__stalemate/rules  list / add / replace fault rules (JSON array)
 //   POST /__stalemate/rules/ID/enable | /disable
 //   GET|PUT /__stalemate/consistency base knobs (PUT patches them)

@@ -15,6 +15,7 @@ const char* decision_kind_name(DecisionKind kind) {
     case DecisionKind::Listing: return "listing";
     case DecisionKind::ListingGap: return "listing_gap";
     case DecisionKind::ContainerStats: return "container_stats";
+    case DecisionKind::ReplicationDeferred: return "replication_deferred";
   }
   return "?";
 }

@@ -20,6 +20,7 @@ enum class DecisionKind {
   Listing,           // {prefix, marker?, replica}
   ListingGap,        // listing fields + {differences[], more}
   ContainerStats,    // {replica}
+  ReplicationDeferred,  // {name, replica, ts, used, capacity, needed, retry_in_us}: the target replica is full
 };
 
 const char* decision_kind_name(DecisionKind kind);

@@ -24,6 +24,7 @@ inline constexpr std::string_view kReadOrder = "read-order";          // order o
 inline constexpr std::string_view kNegativeCache = "negative-cache";  // how long a 404 stays cached
 inline constexpr std::string_view kListingReplica = "listing-replica";  // which replica answers a listing
 inline constexpr std::string_view kContainerHead = "container-head";    // which replica answers a container HEAD
+inline constexpr std::string_view kHandoffOrder = "handoff-order";      // the ring's handoff order for a name
 }  // namespace purpose
 
 class DecisionRng {

@@ -182,8 +182,8 @@ void Expire::on_request(RequestContext& ctx) const { ctx.credentials_expired = t
 
 // ---- FULL
 
-void Full::on_write(WriteEffects& w, const FaultRule&) const {
-  for (int i : replicas) (tier == Tier::Object ? w.full_objects : w.full_listings).insert(i);
+void Full::on_write(WriteEffects& w, const FaultRule& rule) const {
+  for (int i : replicas) (tier == Tier::Object ? w.full_objects : w.full_listings).emplace(i, &rule);
 }
 
 Full parse_full(const JsonReader& r, const ReplicaLimits& l) {

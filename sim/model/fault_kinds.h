@@ -42,7 +42,7 @@ enum class Tier { Object, Container };
 struct WriteEffects {
   std::string change;    // the write: "put" | "delete" | "post"
   bool tombstone = false;
-  std::set<int> full_objects, full_listings;
+  std::map<int, const FaultRule*> full_objects, full_listings;  // FULL: the rule each replica answers 507 for
   std::map<int, const FaultRule*> object_holds, row_holds, bitrot;
 };
 

@@ -86,10 +86,13 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
   const Container* c = find_container_locked(account, container);
   if (!c) return nullptr;
   nlohmann::json objects = nlohmann::json::array(), rows = nlohmann::json::array(), pending = nlohmann::json::array();
-  for (std::size_t i = 0; i < c->object_replicas.size(); ++i) {
-    auto it = c->object_replicas[i].find(name);
+  const std::size_t n = c->object_replicas.size();
+  for (std::size_t i = 0; i < n + c->handoff_replicas.size(); ++i) {
+    const auto& replica = i < n ? c->object_replicas[i] : c->handoff_replicas[i - n];
+    auto it = replica.find(name);
+    if (i >= n && it == replica.end()) continue;  // handoffs appear only while they hold a copy
     nlohmann::json o = {{"replica", replica_name(false, static_cast<int>(i))}};
-    if (it == c->object_replicas[i].end()) {
+    if (it == replica.end()) {
       o["state"] = "absent";
     } else {
       o["state"] = it->second.tombstone ? "tombstone" : "present";
@@ -121,9 +124,12 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
                        {"due_in_s", p.due_us == kForever ? nlohmann::json("until healed")
                                                          : nlohmann::json(static_cast<double>(p.due_us - now) / 1e6)},
                        {"ts", swift_timestamp(p.listing ? p.row.ts : p.version.ts)}});
+    if (p.handoff >= 0) pending.back()["handoff"] = replica_name(false, static_cast<int>(n) + p.handoff);
+    if (p.deferrals > 0) pending.back()["deferred"] = p.deferrals;  // times its replica was full
   }
   return {{"account", account}, {"container", container}, {"object", name},
-          {"object_replicas", objects}, {"listing_replicas", rows}, {"pending", pending}};
+          {"object_replicas", objects}, {"listing_replicas", rows}, {"pending", pending},
+          {"capacity", capacity_json_locked()}};
 }
 
 // ---- test hooks

@@ -63,34 +63,41 @@ nlohmann::json why_of(const nlohmann::json& fate) {
 
 void Store::enqueue_locked(Pending p) { pending_.emplace(p.due_us, std::move(p)); }
 
-void Store::apply_pending_locked(const Pending& p) const {
+bool Store::apply_pending_locked(const Pending& p) const {
   auto a = accounts_.find(p.account);
-  if (a == accounts_.end()) return;
+  if (a == accounts_.end()) return true;
   auto c = a->second.containers.find(p.container);
-  if (c == a->second.containers.end()) return;
-  if (p.listing) {
-    auto& slot = c->second.listing_replicas[static_cast<std::size_t>(p.replica)][p.name];
-    if (slot.ts < p.row.ts) slot = p.row;
-  } else {
-    auto& slot = c->second.object_replicas[static_cast<std::size_t>(p.replica)][p.name];
-    if (slot.ts < p.version.ts) slot = p.version;
-  }
+  if (c == a->second.containers.end()) return true;
+  if (p.listing) return place_row_locked(c->second, p.replica, p.name, p.row);
+  if (!place_object_locked(c->second, p.replica, p.name, p.version)) return false;
+  // Replication moved the handoff's copy to its primary: the handoff drops it.
+  if (p.handoff >= 0) release_handoff_locked(c->second, p.handoff, p.name, p.version.ts);
+  return true;
 }
 
 void Store::settle_locked() const {
   const std::int64_t now = time_locked();
   while (!pending_.empty() && pending_.begin()->first <= now) {
-    apply_pending_locked(pending_.begin()->second);
+    Pending p = std::move(pending_.begin()->second);
     pending_.erase(pending_.begin());
+    if (!apply_pending_locked(p)) defer_pending_locked(std::move(p), now);  // due later than now: the loop ends
   }
 }
 
 std::size_t Store::quiesce() {
   std::lock_guard lock(mu_);
-  const std::size_t n = pending_.size();
-  for (const auto& [due, p] : pending_) apply_pending_locked(p);
+  const std::int64_t now = time_locked();
+  auto queue = std::move(pending_);
   pending_.clear();
-  return n;
+  std::size_t applied = 0;
+  // Updates whose replica is still full stay queued (heal lifts capacity first).
+  for (auto& [due, p] : queue) {
+    if (apply_pending_locked(p))
+      ++applied;
+    else
+      defer_pending_locked(std::move(p), now);
+  }
+  return applied;
 }
 
 std::size_t Store::heal() {
@@ -102,6 +109,10 @@ std::size_t Store::heal() {
     base_params_.write_quorum = quorum;
     phases_.clear();
     negative_cache_.clear();
+    // The operator adds disks: nothing is full any more, so every deferred
+    // replication applies and the store can converge.
+    for (auto* disks : {&object_disks_, &handoff_disks_, &container_disks_})
+      for (auto& d : *disks) d.capacity = d.row_capacity = kUnlimited;
   }
   return quiesce();
 }
@@ -127,6 +138,8 @@ bool Store::converged() const {
   };
   for (const auto& [an, a] : accounts_) {
     for (const auto& [cn, c] : a.containers) {
+      for (const auto& h : c.handoff_replicas)
+        if (!h.empty()) return false;
       for (const auto& r : c.object_replicas)
         if (!same_objects(r, c.object_replicas.front())) return false;
       for (const auto& r : c.listing_replicas)
@@ -139,17 +152,58 @@ bool Store::converged() const {
 // ---- the write path
 
 // Writes `version` to each object replica now or through the queue; returns
-// how many replicas stored it, noting each replica's fate in `replicas`.
+// how many replicas stored it, noting each replica's fate in `replicas`. A
+// primary that answers 507 (a FULL rule, or no room) sends the proxy on to the
+// next handoff in the ring's order, which holds the copy until replication
+// moves it to that primary (Swift's PUT, POST and DELETE all do so).
 int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WriteEffects& plan,
-                                        const ConsistencyParams& params, nlohmann::json& replicas, bool& notable) {
+                                        const ConsistencyParams& params, nlohmann::json& replicas, bool& notable,
+                                        int& refused) {
   const int quorum = quorum_locked(params);
   const std::int64_t now = time_locked();
   int stored = 0, synchronous = 0;
+  std::vector<int> handoffs;  // not yet tried by this write, in ring order
+  std::vector<std::pair<int, bool>> unserved;  // refused primaries with no handoff; true: by a FULL rule
+  if (topology_.handoffs > 0) handoffs = handoff_order(w.account + "/" + w.container + "/" + w.name);
   for (int i : rng_.permutation(topology_.object_replicas, purpose::kWriteOrder, w.identity)) {
     const std::string rn = replica_name(false, i);
-    if (plan.full_objects.count(i)) {
-      replicas.push_back(fate(rn, "full"));
+    if (nlohmann::json refusal = object_refusal_locked(i, version, plan); !refusal.is_null()) {
+      nlohmann::json f = fate(rn, "full");
+      f.update(refusal);
+      replicas.push_back(std::move(f));
       notable = true;
+      int taken = -1;
+      while (taken < 0 && !handoffs.empty()) {
+        const int h = handoffs.front();
+        handoffs.erase(handoffs.begin());
+        const int hi = topology_.object_replicas + h;
+        if (place_object_locked(*w.c, hi, w.name, version)) {
+          taken = h;
+        } else {
+          nlohmann::json hf = fate(replica_name(false, hi), "full");
+          hf.update({{"status", 507}, {"cause", "capacity"}, {"for", rn}});
+          replicas.push_back(std::move(hf));
+        }
+      }
+      if (taken < 0) {
+        ++refused;
+        unserved.push_back({i, refusal["cause"] == "rule"});
+        continue;
+      }
+      // The handoff took it now; the primary gets it from replication.
+      const auto index = static_cast<std::uint64_t>(i);
+      const std::int64_t delay = params.replication_delay.sample(rng_.uniform(purpose::kReplication, w.identity, index));
+      nlohmann::json hf = fate(replica_name(false, topology_.object_replicas + taken), "handoff");
+      hf["for"] = rn;
+      replicas.push_back(std::move(hf));
+      nlohmann::json pf = pending_fate(rn, "handoff", nullptr, delay);
+      Pending p{delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, version, {},
+                "on handoff " + replica_name(false, topology_.object_replicas + taken) + ": primary full",
+                why_of(pf)};
+      p.handoff = taken;
+      enqueue_locked(std::move(p));
+      ++stored;
+      ++synchronous;
       continue;
     }
     ObjectVersion v = version;
@@ -182,8 +236,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
     }
     ++stored;  // a held replica's copy sits on a handoff: it still counts for the acknowledgement
     if (delay == 0) {
-      auto& slot = w.c->object_replicas[static_cast<std::size_t>(i)][w.name];
-      if (slot.ts < v.ts) slot = v;
+      place_object_locked(*w.c, i, w.name, v);  // fits: object_refusal_locked checked
       ++synchronous;
       replicas.push_back(fate(rn, "applied"));
     } else {
@@ -194,6 +247,19 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
       replicas.push_back(std::move(f));
     }
   }
+  // The replicator later pushes what the others stored to each primary that
+  // refused it: after the replication delay while it has no room (then
+  // deferred until it has), or until healed for a FULL rule's replica, as a
+  // FULL container replica's rows wait.
+  if (stored > 0)
+    for (const auto& [i, by_rule] : unserved) {
+      const std::int64_t delay =
+          by_rule ? kForever
+                  : params.replication_delay.sample(rng_.uniform(purpose::kReplication, w.identity, static_cast<std::uint64_t>(i)));
+      nlohmann::json f = pending_fate(replica_name(false, i), "replica_full", nullptr, delay);
+      enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, version,
+                      {}, "replica full: replication retries", why_of(f)});
+    }
   return stored;
 }
 
@@ -209,8 +275,16 @@ void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow
     std::string cause;
     const char* cause_code = "";
     const FaultRule* rule = nullptr;
-    if (plan.full_listings.count(j)) {
+    const bool new_row = !w.c->listing_replicas[static_cast<std::size_t>(j)].count(w.name);
+    if (plan.full_listings.count(j)) {  // a FULL rule: pending until healed
       delay = kForever;
+      cause = "container replica full: async pending";
+      cause_code = "container_full";
+      rule = plan.full_listings.at(j);
+    } else if (!container_disks_[static_cast<std::size_t>(j)].fits_row(new_row, kRowBytes + w.name.size())) {
+      // No room: the object server's update gets 507 and becomes an async
+      // pending; the object-updater retries it (defer_pending_locked).
+      delay = detail::kUpdaterRetryUs;
       cause = "container replica full: async pending";
       cause_code = "container_full";
     } else if (auto h = plan.row_holds.find(j); h != plan.row_holds.end()) {
@@ -224,8 +298,7 @@ void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow
       cause_code = "listing_lag";
     }
     if (delay == 0) {
-      auto& slot = w.c->listing_replicas[static_cast<std::size_t>(j)][w.name];
-      if (slot.ts < row.ts) slot = row;
+      place_row_locked(*w.c, j, w.name, row);  // fits: checked above
       listings.push_back(fate(rn, "updated"));
     } else {
       notable = true;
@@ -248,14 +321,15 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   const WriteEffects plan = plan_write(version, change, ctx);
   nlohmann::json replicas = nlohmann::json::array(), listings = nlohmann::json::array();
   bool notable = false;
-  const int stored = write_object_replicas_locked(w, version, plan, params, replicas, notable);
+  int refused = 0;
+  const int stored = write_object_replicas_locked(w, version, plan, params, replicas, notable, refused);
   if (stored == 0) {
     if (ctx) {
       nlohmann::json d = decision(DecisionKind::WriteStoredNowhere);
       d.update({{"name", name}, {"change", change}, {"replicas", replicas}});
       ctx->note(std::move(d));
     }
-    return {WriteStatus::Unavailable, version.ts};
+    return {WriteStatus::Unavailable, version.ts, refused > 0};
   }
   write_listing_replicas_locked(w, row_for(version), plan, params, listings, notable);
   const int quorum = quorum_locked(params);
@@ -271,7 +345,7 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
     }
     ctx->note(std::move(d));
   }
-  return {status, version.ts};
+  return {status, version.ts, status == WriteStatus::Unavailable && refused > 0};
 }
 
 }  // namespace stalemate::sim

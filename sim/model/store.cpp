@@ -44,8 +44,23 @@ void apply_metadata_changes(Headers& target, const Headers& changes) {
 
 Store::Store(StoreTopology topology, std::uint64_t seed, bool virtual_time)
     : topology_(topology), rng_(seed), virtual_time_(virtual_time) {
-  topology_.object_replicas = std::clamp(topology_.object_replicas, 1, 16);
-  topology_.container_replicas = std::clamp(topology_.container_replicas, 1, 16);
+  topology_.object_replicas = std::clamp(topology_.object_replicas, 1, kMaxReplicas);
+  topology_.container_replicas = std::clamp(topology_.container_replicas, 1, kMaxReplicas);
+  topology_.handoffs = std::clamp(topology_.handoffs, 0, kMaxReplicas);
+  const auto& cap = topology_.capacity;
+  auto sized = [](const std::vector<std::uint64_t>& tier, int n, const char* what) {
+    if (!tier.empty() && tier.size() != static_cast<std::size_t>(n))
+      throw std::invalid_argument(std::string("capacity.") + what + " has " + std::to_string(tier.size()) +
+                                  " entries for " + std::to_string(n) + " replicas");
+  };
+  sized(cap.objects, topology_.object_replicas, "objects");
+  sized(cap.handoffs, topology_.handoffs, "handoffs");
+  sized(cap.containers, topology_.container_replicas, "containers");
+  sized(cap.container_rows, topology_.container_replicas, "container_rows");
+  for (int i = 0; i < topology_.object_replicas; ++i) object_disks_.push_back({capacity_of(cap.objects, i)});
+  for (int h = 0; h < topology_.handoffs; ++h) handoff_disks_.push_back({capacity_of(cap.handoffs, h)});
+  for (int j = 0; j < topology_.container_replicas; ++j)
+    container_disks_.push_back({capacity_of(cap.containers, j), 0, capacity_of(cap.container_rows, j)});
   wall_at_start_us_ = virtual_time ? 1'700'000'000'000'000 : now_micros();
   steady_at_start_us_ = steady_micros();
 }
@@ -57,6 +72,7 @@ Store::Store(const ModelConfig& config) : Store(config.topology, config.seed, co
 }
 
 std::string Store::replica_name(bool listing, int replica) const {
+  if (!listing && replica >= topology_.object_replicas) return "h" + std::to_string(replica - topology_.object_replicas + 1);
   return (listing ? "c" : "o") + std::to_string(replica + 1);
 }
 
@@ -171,6 +187,7 @@ RequestContext Store::begin_request(RequestInfo info) {
   ctx.t_us = time_locked();
   std::string key = ctx.info.method + " " + ctx.info.container + "/" + ctx.info.object;
   if (ctx.info.is_listing) key += "?prefix=" + ctx.info.listing_prefix;
+  key = name_ordinals_.canonical(key);  // the registry's random upload and segment names, as ordinals
   ctx.identity = key + "#" + std::to_string(++occurrences_[key]);
   fire_rules_locked(ctx);
   return ctx;
@@ -273,6 +290,7 @@ Store::ContainerPut Store::put_container(const std::string& account, const std::
   if (inserted) {
     c.created = next_timestamp_locked();
     c.object_replicas.resize(static_cast<std::size_t>(topology_.object_replicas));
+    c.handoff_replicas.resize(static_cast<std::size_t>(topology_.handoffs));
     c.listing_replicas.resize(static_cast<std::size_t>(topology_.container_replicas));
   }
   apply_metadata_changes(c.metadata, metadata);
@@ -332,6 +350,7 @@ Store::ContainerDelete Store::delete_container(const std::string& account, const
   auto it = a->second.containers.find(container);
   if (it == a->second.containers.end()) return ContainerDelete::NotFound;
   if (stats_of(it->second, 0).object_count > 0) return ContainerDelete::NotEmpty;
+  release_container_locked(it->second);
   a->second.containers.erase(it);
   return ContainerDelete::Deleted;
 }
@@ -431,14 +450,18 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
     }
   }
   const int n = static_cast<int>(c.object_replicas.size());
+  const int k = static_cast<int>(c.handoff_replicas.size());
+  // Replicas o1..oN are 0..n-1; handoffs h1..hK follow as n..n+k-1.
   auto lookup = [&](int i) -> const ObjectVersion* {
-    auto it = c.object_replicas[static_cast<std::size_t>(i)].find(name);
-    return it == c.object_replicas[static_cast<std::size_t>(i)].end() ? nullptr : &it->second;
+    const auto& objects = i < n ? c.object_replicas[static_cast<std::size_t>(i)]
+                                : c.handoff_replicas[static_cast<std::size_t>(i - n)];
+    auto it = objects.find(name);
+    return it == objects.end() ? nullptr : &it->second;
   };
   // The newest state any replica holds, for X-Newest and for noting staleness.
   const ObjectVersion* newest = nullptr;
   int newest_replica = -1;
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < n + k; ++i) {
     const ObjectVersion* v = lookup(i);
     if (v && (!newest || v->ts > newest->ts)) {
       newest = v;
@@ -471,9 +494,18 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
       std::iota(order.begin(), order.end(), 0);
       how = {{"how", "fixed"}};
     }
-    const int tries = params.read_tries > 0 ? std::min(params.read_tries, n) : n;
-    for (int k = 0; k < tries; ++k) {
-      const int i = order[static_cast<std::size_t>(k)];
+    int tries = params.read_tries > 0 ? std::min(params.read_tries, n) : n;
+    // After the primaries the proxy goes on to the handoffs, in ring order
+    // (unless read_tries stops it early); one that holds nothing of the name
+    // is skipped, as its 404 changes nothing.
+    if (params.read_tries == 0 && k > 0)
+      for (int h : handoff_order(where + "/" + name))
+        if (lookup(n + h)) {
+          order.push_back(n + h);
+          ++tries;
+        }
+    for (int t = 0; t < tries; ++t) {
+      const int i = order[static_cast<std::size_t>(t)];
       const ObjectVersion* v = lookup(i);
       if (!v || v->tombstone) {
         tried.push_back({{"replica", replica_name(false, i)}, {"state", v ? "tombstone" : "absent"}});

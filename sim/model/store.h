@@ -31,6 +31,7 @@
 #include "sim/model/event_log.h"
 #include "sim/model/fault_rules.h"
 #include "sim/model/listing.h"
+#include "sim/model/name_ordinals.h"
 #include "sim/model/request_context.h"
 #include "sim/model/topology.h"
 
@@ -133,6 +134,9 @@ class Store {
   struct WriteResult {
     WriteStatus status = WriteStatus::Ok;
     Timestamp ts = 0;
+    // Unavailable because replicas answered 507 (a FULL rule or no room):
+    // Swift's proxy still says 503, an S3 store says it is full.
+    bool storage_full = false;
   };
   // Stores a new version (its ts is assigned here) on the object replicas and
   // schedules the listing updates.
@@ -181,6 +185,8 @@ class Store {
   // True when every object replica and every listing replica of every
   // container hold the same state.
   bool converged() const;
+  // Capacity and use of every replica (objects, handoffs, containers).
+  nlohmann::json capacity_json() const;
   // Per-replica state of one object (and its listing rows) and pending updates.
   nlohmann::json dump_object(const std::string& account, const std::string& container, const std::string& name) const;
   EventLog& events() { return events_; }
@@ -201,7 +207,23 @@ class Store {
     Timestamp created = 0;
     Headers metadata;
     std::vector<std::map<std::string, ObjectVersion>> object_replicas;
+    std::vector<std::map<std::string, ObjectVersion>> handoff_replicas;  // copies held for a full primary
     std::vector<std::map<std::string, ListingRow>> listing_replicas;
+  };
+  // One device's room (capacity.cpp): bytes, and rows for a container DB.
+  struct Disk {
+    std::uint64_t capacity = kUnlimited;
+    std::uint64_t used = 0;
+    std::uint64_t row_capacity = kUnlimited;
+    std::uint64_t rows = 0;
+    // A full disk (used == capacity) refuses everything, zero-byte files and
+    // tombstones included (Swift's fallocate_reserve check); otherwise the new
+    // bytes must fit. An overwrite gets no credit for the old copy: the new
+    // file is written before the old one is unlinked.
+    bool fits(std::uint64_t bytes) const { return used < capacity && bytes <= capacity - used; }
+    bool fits_row(bool new_row, std::uint64_t bytes) const {
+      return used < capacity && (!new_row || (bytes <= capacity - used && rows < row_capacity));
+    }
   };
   struct Account {
     Timestamp created = 0;
@@ -219,6 +241,8 @@ class Store {
     ListingRow row;         // listing updates
     std::string cause;      // for state dumps: "held back by rule hide (ROW)", "listing lag", ...
     nlohmann::json why;     // for decisions: {"cause": "rule_hold", "rule", "fault"} (see replication.cpp)
+    int handoff = -1;       // the handoff holding this version for `replica` (freed once it moved)
+    std::uint64_t deferrals = 0;  // times the target replica was full when it fell due
   };
 
   Timestamp next_timestamp_locked();
@@ -226,7 +250,20 @@ class Store {
   Container* find_container_locked(const std::string& account, const std::string& container);
   const Container* find_container_locked(const std::string& account, const std::string& container) const;
   void settle_locked() const;  // applies pending updates that are due
-  void apply_pending_locked(const Pending& p) const;
+  // False when the target replica has no room: the update stays queued.
+  bool apply_pending_locked(const Pending& p) const;
+  // Re-queues an update whose replica was full, as Swift's replicator and
+  // object-updater retry, and logs the first deferral (capacity.cpp).
+  void defer_pending_locked(Pending p, std::int64_t now) const;
+  // ---- capacity (capacity.cpp): every change to a replica goes through these
+  bool place_object_locked(Container& c, int replica, const std::string& name, const ObjectVersion& v) const;
+  bool place_row_locked(Container& c, int replica, const std::string& name, const ListingRow& row) const;
+  void release_handoff_locked(Container& c, int handoff, const std::string& name, Timestamp ts) const;
+  void release_container_locked(const Container& c) const;
+  nlohmann::json capacity_json_locked() const;
+  std::vector<int> handoff_order(const std::string& key) const;  // key: account/container/name
+  // Why object replica i refuses `v` (a FULL rule or no room), or null.
+  nlohmann::json object_refusal_locked(int replica, const ObjectVersion& v, const WriteEffects& plan) const;
   WriteResult write_locked(const std::string& account, const std::string& container, const std::string& name,
                            ObjectVersion version, const std::string& change, RequestContext* ctx);
   // The write path (replication.cpp): rules' effects per replica, then each tier.
@@ -241,8 +278,11 @@ class Store {
   // fire; write (ROW, OBJ, FULL, BITROT) and route (ROUTE) when they apply.
   static WriteEffects plan_write(const ObjectVersion& version, const std::string& change, const RequestContext* ctx);
   static RouteEffects plan_route(const RequestContext* ctx);
+  // Returns how many replicas (primaries or handoffs) stored it; `refused`
+  // counts the primaries that answered 507 and found no handoff.
   int write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WriteEffects& plan,
-                                   const ConsistencyParams& params, nlohmann::json& replicas, bool& notable);
+                                   const ConsistencyParams& params, nlohmann::json& replicas, bool& notable,
+                                   int& refused);
   void write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WriteEffects& plan,
                                      const ConsistencyParams& params, nlohmann::json& listings, bool& notable);
   void fire_rules_locked(RequestContext& ctx);
@@ -260,7 +300,7 @@ class Store {
   ContainerStats stats_of(const Container& c, int replica) const;
   ConsistencyParams params_locked() const;
   int quorum_locked(const ConsistencyParams& p) const;
-  std::string replica_name(bool listing, int replica) const;
+  std::string replica_name(bool listing, int replica) const;  // o1.., c1.., h1.. (object index >= N)
 
   StoreTopology topology_;
   DecisionRng rng_;
@@ -271,8 +311,9 @@ class Store {
   bool virtual_time_ = false;
   std::int64_t clock_offset_us_ = 0;
   std::int64_t auth_epoch_us_ = -1;
-  std::uint64_t request_seq_ = 0;
+  mutable std::uint64_t request_seq_ = 0;  // the replicator's log lines take numbers too
   std::map<std::string, std::uint64_t> occurrences_;
+  NameOrdinals name_ordinals_;  // request identities independent of the registry's random names
   ConsistencyParams base_params_;
   std::vector<Phase> phases_;
   std::vector<std::shared_ptr<FaultRule>> rules_;
@@ -280,7 +321,9 @@ class Store {
   mutable std::map<std::string, std::int64_t> negative_cache_;  // "account/container/name" -> 404 until
   // Accounts are mutable so that const reads can apply due replication first.
   mutable std::map<std::string, Account> accounts_;
-  EventLog events_;
+  // Devices: object replicas o1..oN, handoffs h1..hK, container replicas c1..cM.
+  mutable std::vector<Disk> object_disks_, handoff_disks_, container_disks_;
+  mutable EventLog events_;  // mutable: the replicator logs deferrals while reads settle
 };
 
 }  // namespace stalemate::sim

@@ -9,6 +9,12 @@
 
 namespace stalemate::sim::detail {
 
+// Swift's object-replicator runs every 30 s and the object-updater every 300 s
+// (their `interval` defaults): an update whose replica is full is tried again
+// that much later.
+constexpr std::int64_t kReplicatorRetryUs = 30'000'000;
+constexpr std::int64_t kUpdaterRetryUs = 300'000'000;
+
 inline std::string seconds_text(std::int64_t us) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(us) / 1e6);

@@ -42,11 +42,6 @@ std::string hex_to_raw(std::string_view hex) {
        "completed.");
 }
 
-[[noreturn]] void write_failure(Store::WriteStatus status) {
-  if (status == Store::WriteStatus::NoContainer) fail(404, "NoSuchBucket", "The specified bucket does not exist");
-  fail(503, "ServiceUnavailable", "Please reduce your request rate.");
-}
-
 [[noreturn]] void malformed_xml() {
   fail(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
 }
@@ -80,18 +75,17 @@ HttpResponse S3Service::create_upload(const Ctx& ctx) {
   require_bucket(ctx);
   store_.put_container(config_.account, uploads_container(ctx.bucket), {});
   store_.put_container(config_.account, parts_container(ctx.bucket), {});
-  // Deterministic for a given seed and request sequence (it is an object name).
+  // Deterministic for a given seed and request sequence (it is an object name),
+  // and across runs: the identity has the registry's random upload name as an ordinal.
   const std::string upload_id =
-      sha256_hex(ctx.bucket + "\n" + ctx.key + "\n" + std::to_string(ctx.model->seq) + "\n" +
-                 std::to_string(store_.seed()))
-          .substr(0, 40);
+      sha256_hex(ctx.bucket + "\n" + ctx.model->identity + "\n" + std::to_string(store_.seed())).substr(0, 40);
   ObjectVersion v;
   if (req.has_header("Content-Type")) v.content_type = req.header("Content-Type");
   v.metadata = object_metadata(req);
   v.metadata["Initiated"] = iso8601_millis(ctx.now);
   const auto w = store_.put_object(config_.account, uploads_container(ctx.bucket), marker_name(ctx.key, upload_id),
                                    std::move(v), ctx.model);
-  if (w.status != Store::WriteStatus::Ok) write_failure(w.status);
+  if (w.status != Store::WriteStatus::Ok) write_failure(w);
   return xml_response(xml_document("InitiateMultipartUploadResult", xml_element("Bucket", ctx.bucket) +
                                                                         xml_element("Key", ctx.key) +
                                                                         xml_element("UploadId", upload_id)));
@@ -144,7 +138,7 @@ HttpResponse S3Service::upload_part(const Ctx& ctx) {
     store_.put_container(config_.account, parts_container(ctx.bucket), {});
     w = store_.put_object(config_.account, parts_container(ctx.bucket), name, std::move(part), ctx.model);
   }
-  if (w.status != Store::WriteStatus::Ok) write_failure(w.status);
+  if (w.status != Store::WriteStatus::Ok) write_failure(w);
   if (copy)
     return xml_response(xml_document("CopyPartResult", xml_element("LastModified", iso8601_millis(w.ts)) +
                                                            xml_element("ETag", quote_etag(etag))));
@@ -215,7 +209,7 @@ HttpResponse S3Service::complete_upload(const Ctx& ctx) {
   obj.metadata.erase("Initiated");
   const std::string etag = obj.etag;
   const auto w = store_.put_object(config_.account, ctx.bucket, ctx.key, std::move(obj), ctx.model);
-  if (w.status != Store::WriteStatus::Ok) write_failure(w.status);
+  if (w.status != Store::WriteStatus::Ok) write_failure(w);
   delete_upload_state(ctx, upload_id, names);
 
   const std::string host = req.has_header("Host") ? req.header("Host") : req.host;

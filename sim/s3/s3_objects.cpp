@@ -9,11 +9,6 @@
 namespace stalemate::sim::s3 {
 
 namespace {
-[[noreturn]] void write_failure(Store::WriteStatus status) {
-  if (status == Store::WriteStatus::NoContainer) fail(404, "NoSuchBucket", "The specified bucket does not exist");
-  fail(503, "ServiceUnavailable", "Please reduce your request rate.");
-}
-
 bool etag_matches(const std::string& list, const std::string& etag) {
   std::string_view rest(list);
   while (!rest.empty()) {
@@ -95,7 +90,7 @@ HttpResponse S3Service::put_object(const Ctx& ctx) {
   v.metadata = object_metadata(req);
   const std::string etag = v.etag;
   const auto w = store_.put_object(config_.account, ctx.bucket, ctx.key, std::move(v), ctx.model);
-  if (w.status != Store::WriteStatus::Ok) write_failure(w.status);
+  if (w.status != Store::WriteStatus::Ok) write_failure(w);
   HttpResponse r;
   r.headers["ETag"] = quote_etag(etag);
   return r;
@@ -104,7 +99,7 @@ HttpResponse S3Service::put_object(const Ctx& ctx) {
 HttpResponse S3Service::delete_object(const Ctx& ctx) {
   const auto w = store_.delete_object(config_.account, ctx.bucket, ctx.key, ctx.model);
   if (w.status == Store::WriteStatus::NoContainer || w.status == Store::WriteStatus::Unavailable)
-    write_failure(w.status);
+    write_failure(w);
   HttpResponse r;
   r.status = 204;
   return r;
@@ -147,7 +142,7 @@ HttpResponse S3Service::copy_object(const Ctx& ctx) {
   }
   const std::string etag = v.etag;
   const auto w = store_.put_object(config_.account, ctx.bucket, ctx.key, std::move(v), ctx.model);
-  if (w.status != Store::WriteStatus::Ok) write_failure(w.status);
+  if (w.status != Store::WriteStatus::Ok) write_failure(w);
   return xml_response(xml_document("CopyObjectResult", xml_element("LastModified", iso8601_millis(w.ts)) +
                                                            xml_element("ETag", quote_etag(etag))));
 }
@@ -174,8 +169,9 @@ HttpResponse S3Service::delete_objects(const Ctx& ctx) {
       fail(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
     const auto w = store_.delete_object(config_.account, ctx.bucket, *key, ctx.model);
     if (w.status == Store::WriteStatus::Unavailable || w.status == Store::WriteStatus::NoContainer) {
-      out += "<Error>" + xml_element("Key", *key) + xml_element("Code", "ServiceUnavailable") +
-             xml_element("Message", "Please reduce your request rate.") + "</Error>";
+      const S3Error e = write_error(w);
+      out += "<Error>" + xml_element("Key", *key) + xml_element("Code", e.code) + xml_element("Message", e.message) +
+             "</Error>";
     } else if (!quiet) {
       out += "<Deleted>" + xml_element("Key", *key) + "</Deleted>";
     }

@@ -39,6 +39,10 @@ struct S3Error {
   std::string message;
 };
 [[noreturn]] void fail(int status, std::string code, std::string message);
+// The S3 error for a write the store refused (NoSuchBucket, storage full, or
+// ServiceUnavailable below quorum).
+S3Error write_error(const Store::WriteResult& w);
+[[noreturn]] void write_failure(const Store::WriteResult& w);
 
 // One request being served.
 struct S3Ctx {

@@ -13,6 +13,22 @@ void fail(int status, std::string code, std::string message) {
   throw S3Error{status, std::move(code), std::move(message)};
 }
 
+S3Error write_error(const Store::WriteResult& w) {
+  if (w.status == Store::WriteStatus::NoContainer) return {404, "NoSuchBucket", "The specified bucket does not exist"};
+  // Replicas out of room: S3-compatible stores say so rather than asking to
+  // slow down. MinIO answers 507 XMinioStorageFull (its ErrStorageFull), the
+  // status a full disk gives, and aws-sdk-go retries a 507 like any 5xx; we
+  // take MinIO's answer because it is the documented one for exactly this case
+  // (AWS itself never runs out of room, and a "503 SlowDown" would hide the
+  // cause from the evidence).
+  if (w.storage_full)
+    return {507, "XMinioStorageFull",
+            "Storage backend has reached its minimum free drive threshold. Please delete a few objects to proceed."};
+  return {503, "ServiceUnavailable", "Please reduce your request rate."};
+}
+
+void write_failure(const Store::WriteResult& w) { throw write_error(w); }
+
 bool is_hidden_container(std::string_view name) { return name.find('+') != std::string_view::npos; }
 
 bool valid_bucket_name(std::string_view name) {

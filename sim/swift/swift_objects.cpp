@@ -188,6 +188,8 @@ int SwiftService::delete_object_status(const std::string& account, const std::st
 
 HttpResponse SwiftService::write_failure(Store::WriteStatus status) {
   // Below write quorum the proxy answers 503; otherwise the target is absent.
+  // Replicas that answered 507 (full) still give the client a 503: Swift's
+  // proxy error-limits them, tries handoffs, and only counts what it stored.
   return error_response(status == Store::WriteStatus::Unavailable ? 503 : 404);
 }
 

@@ -110,6 +110,27 @@ TEST_CASE("verdicts merge by priority: fail over unknown over pass", "[harness][
   CHECK(run_verdict(check_history(History()), 2, false).verdict == Verdict::Pass);
 }
 
+TEST_CASE("outcomes: integrity over availability over clean; infrastructure when there is no verdict",
+          "[harness][history]") {
+  using stalemate::reports::Outcome;
+  using stalemate::reports::outcome_of;
+  History clean;
+  clean.add_request(blob_get());
+  CHECK(outcome_of(run_verdict(check_history(clean), 0, true)) == Outcome::Clean);
+  // A failed push with every invariant held is availability, whatever fail_on_errors says.
+  CHECK(outcome_of(run_verdict(check_history(clean), 1, true)) == Outcome::Availability);
+  CHECK(outcome_of(run_verdict(check_history(clean), 1, false)) == Outcome::Availability);
+  History broken;
+  broken.add_request(blob_get());
+  broken.add_fact(wrong_digest(0));
+  CHECK(outcome_of(run_verdict(check_history(broken), 0, true)) == Outcome::Integrity);
+  CHECK(outcome_of(run_verdict(check_history(broken), 3, true)) == Outcome::Integrity);
+  auto aborted = run_verdict(check_history(broken), 0, true);
+  aborted.aborted = true;
+  CHECK(outcome_of(aborted) == Outcome::Infrastructure);
+  CHECK(stalemate::reports::verdict_json(run_verdict(check_history(clean), 1, true))["outcome"] == "availability");
+}
+
 TEST_CASE("operations: invoked and completed by a client; acknowledged writes must read back", "[harness][history]") {
   History h;
   const ClientId c0 = h.new_client(), c1 = h.new_client();

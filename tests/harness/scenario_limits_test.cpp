@@ -178,6 +178,22 @@ TEST_CASE("the run plan refuses a quorum or a replica number beyond the topology
   CHECK(what.find("3 object replicas") != std::string::npos);
 }
 
+TEST_CASE("capacities are checked against the replica counts, shown in the plan, and lifted by the control",
+          "[harness][plan][capacity]") {
+  auto j = base_scenario();
+  j["backend"] = {{"replicas", {{"objects", 3}, {"capacity", {{"objects", {"1MiB", "2MiB"}}}}}}};
+  check_refused(j, "/backend/replicas/capacity/objects");
+  CHECK(parse_error(j).find("2 entries but there are 3 object replicas") != std::string::npos);
+  j["backend"] = {{"replicas", {{"handoffs", 2}, {"capacity", {{"objects", "3MiB"}, {"container_rows", 100}}}}}};
+  const auto plan = make_run_plan(parse_scenario(j, "limits.json"), {});
+  const auto shown = plan_to_json(plan)["replicas"];
+  CHECK(shown["handoffs"] == 2);
+  CHECK(shown["capacity"]["objects"] == json::array({3u << 20, 3u << 20, 3u << 20}));
+  RunOptions control;
+  control.control = true;
+  CHECK(plan_to_json(make_run_plan(parse_scenario(j, "limits.json"), control))["replicas"].count("capacity") == 0u);
+}
+
 TEST_CASE("every shipped scenario plans", "[harness][plan]") {
   std::size_t planned = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(STALEMATE_SOURCE_DIR) + "/scenarios")) {

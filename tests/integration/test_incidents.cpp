@@ -170,6 +170,27 @@ TEST_CASE("M1's summary names the listing replica that lacked the segment") {
   CHECK(out.find("— reproduced") != std::string::npos);
 }
 
+TEST_CASE("M12: a store that fills during an upload: PATCH 202 then BLOB_UPLOAD_INVALID, retries 500, space held") {
+  const auto report = run_incident("m12-store-full-during-upload", "1", false);
+  std::vector<std::pair<std::string, int>> seen;
+  for (const auto& r : report["requests"]) seen.emplace_back(r["operation"], r["status"]);
+  auto saw = [&](const char* op, int status) {
+    return std::find(seen.begin(), seen.end(), std::make_pair(std::string(op), status)) != seen.end();
+  };
+  CHECK(saw("push-patch", 202));   // M12b: the last segment's 503 is swallowed in Close
+  CHECK(saw("push-commit", 404));  // BLOB_UPLOAD_INVALID: resumed at the wrong offset
+  CHECK(saw("push-patch", 500));   // M12a: a retry's first segment finds no room
+  // The failed upload's segments stay referenced by its manifest: no orphan,
+  // but 3 MiB held until the purge; the control (roomy disks) holds nothing.
+  const auto& orphans = report["convergence"]["orphans"];
+  CHECK(orphans["segments"] == 0);
+  CHECK(orphans["held_by_uploads"]["segments"] == 3);
+  CHECK(orphans["held_by_uploads"]["bytes"] == 3u << 20);
+  const auto control = run_incident("m12-store-full-during-upload", "1", true);
+  CHECK(control["errors"].empty());
+  CHECK(control["convergence"]["orphans"]["held_by_uploads"]["segments"] == 0);
+}
+
 TEST_CASE("S3: the cold registry's blob GET is 404 BLOB_UNKNOWN") {
   const auto report = run_incident("s3/s3-stat-blob-unknown-cold", "1", false);
   bool blob_unknown = false;

@@ -163,6 +163,7 @@ struct S3Fixture {
   Signer signer;
 
   explicit S3Fixture(stalemate::sim::S3Config config = {}) : s3(store, std::move(config)) {}
+  explicit S3Fixture(stalemate::sim::StoreTopology topology) : store(topology), s3(store, {}) {}
 
   HttpResponse call(const std::string& method, const std::string& target, Headers headers = {},
                     std::string body = {}) {

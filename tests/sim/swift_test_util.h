@@ -54,7 +54,10 @@ struct SwiftFixture {
   stalemate::sim::SwiftFrontend swift;
   std::string token;
 
-  explicit SwiftFixture(stalemate::sim::SwiftConfig config = {}) : swift(store, std::move(config)) {
+  explicit SwiftFixture(stalemate::sim::SwiftConfig config = {}) : SwiftFixture(stalemate::sim::StoreTopology{}, std::move(config)) {}
+  // A store of that topology (replica counts, handoffs, capacities).
+  explicit SwiftFixture(stalemate::sim::StoreTopology topology, stalemate::sim::SwiftConfig config = {})
+      : store(topology), swift(store, std::move(config)) {
     swift.set_base_url("http://127.0.0.1:8080");
     token = login();
   }

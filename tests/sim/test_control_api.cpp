@@ -97,6 +97,24 @@ TEST_CASE("control: state dump shows per-replica state and pending updates; quie
   call(store, "GET", "/__stalemate/state", "", 400);
 }
 
+TEST_CASE("control: capacity and use per replica, in its own route and in the state dump", "[capacity]") {
+  StoreTopology t;
+  t.handoffs = 1;
+  t.capacity.objects = {100, 100, 100};
+  t.capacity.container_rows = {5, 5, 5};
+  Store store(t);
+  store.create_account("A");
+  store.put_container("A", "c", {});
+  store.put_object("A", "c", "o", version("12345"));
+  const auto cap = call(store, "GET", "/__stalemate/capacity");
+  CHECK(cap["objects"][0] == nlohmann::json({{"replica", "o1"}, {"used", 5}, {"capacity", 100}, {"full", false}}));
+  CHECK(cap["handoffs"][0]["capacity"] == "unlimited");
+  CHECK(cap["containers"][2]["rows"] == 1);
+  CHECK(cap["containers"][2]["row_capacity"] == 5);
+  CHECK(cap["containers"][2]["used"] == 101);  // kRowBytes + the name
+  CHECK(call(store, "GET", "/__stalemate/state?container=c&object=o")["capacity"] == cap);
+}
+
 TEST_CASE("control: heal turns rules off; expire moves the credential epoch; events page by index") {
   Store store;
   store.create_account("A");

@@ -43,6 +43,15 @@ TEST_CASE("decision texts: each kind renders today's sentence") {
   CHECK(render_decision(J(R"({"kind":"listing_gap","prefix":"","replica":"c1","more":0,"differences":[
       {"name":"a","problem":"stale_row","bytes":1,"newest_bytes":2}]})")) ==
         "listing prefix= answered by c1, which lists a stale row for a (1 bytes, newest 2)");
+  CHECK(render_decision(J(R"({"kind":"replica_held_back","name":"n","change":"put","ts":"1.00000",
+      "replicas":[{"replica":"o1","fate":"full","status":507,"cause":"capacity","used":90,"capacity":100,"needed":20},
+                  {"replica":"h1","fate":"handoff","for":"o1"},
+                  {"replica":"o2","fate":"full","status":507,"cause":"rule","rule":"f"}],"listings":[]})")) ==
+        "put n ts 1.00000: o1: full (507, 90 of 100 bytes used, 20 needed); h1: holds it for o1; o2: full (507, rule f);");
+  CHECK(render_decision(J(R"({"kind":"replication_deferred","name":"n","replica":"o2","ts":"1.00000","used":60,
+      "capacity":60,"needed":30,"retry_in_us":30000000})")) ==
+        "replication of n ts 1.00000 to o2 deferred: full (60 of 60 bytes used, 30 needed), retried in 30.000s");
+  CHECK(reports::decision_is_notable(J(R"({"kind":"replication_deferred"})")));
   CHECK(reports::decision_is_notable(J(R"({"kind":"listing_gap"})")));
   CHECK_FALSE(reports::decision_is_notable(J(R"({"kind":"listing"})")));
   CHECK_FALSE(reports::decision_is_notable(J(R"({"kind":"write"})")));
