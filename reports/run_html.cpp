@@ -83,11 +83,17 @@ std::string render_run_html(const json& report, const std::vector<json>& events)
                     "\" height=\"" + px(height) + "\" font-family=\"sans-serif\" font-size=\"11\">";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>";
   svg += "<text x=\"" + px(left) + "\" y=\"18\" font-size=\"14\" font-weight=\"bold\">client requests and storage decisions</text>";
+  // Lane names: a parallel branch's short name, else "client N"; the full label as a tooltip.
+  std::map<int, std::string> label_of;
+  for (const auto& c : report.value("clients", json::array())) label_of[c.value("id", -1)] = c.value("label", "");
   for (const auto& [client, l] : lane_of) {
     const double y = top + l * lane_h;
+    const std::string label = label_of[client];
+    const bool short_name = !label.empty() && label.size() <= 14 && label[0] != '/';
     svg += "<rect x=\"" + px(left) + "\" y=\"" + px(y) + "\" width=\"" + px(width) + "\" height=\"" + px(lane_h - 4) +
            "\" fill=\"#f5f5f5\"/><text x=\"" + px(left - 8) + "\" y=\"" + px(y + lane_h / 2) +
-           "\" text-anchor=\"end\">client " + std::to_string(client) + "</text>";
+           "\" text-anchor=\"end\">" + html_escape(short_name ? label : "client " + std::to_string(client)) +
+           "<title>" + html_escape(label.empty() ? "client " + std::to_string(client) : label) + "</title></text>";
   }
   svg += "<rect x=\"" + px(left) + "\" y=\"" + px(store_y) + "\" width=\"" + px(width) + "\" height=\"" + px(lane_h - 4) +
          "\" fill=\"#eef3f8\"/><text x=\"" + px(left - 8) + "\" y=\"" + px(store_y + lane_h / 2) +
