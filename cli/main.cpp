@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/trace_commands.h"
 #include "harness/child_reaper.h"
 #include "harness/fake_backend.h"
 #include "common/json_reader.h"
@@ -27,12 +28,13 @@ namespace {
 
 const char* kUsage =
     "usage:\n"
-    "  stalemate run SCENARIO.json [--out DIR] [--registry PATH] [--seed N] [--control]\n"
+    "  stalemate run SCENARIO.json [--out DIR] [--registry PATH] [--seed N] [--control] [--record TRACE.jsonl]\n"
     "      run one scenario against a real registry; exit 0 all invariants held,\n"
     "      1 a violation (or a failed operation), 2 bad input, 3 infrastructure failure\n"
     "      (a registry that would not start or died mid-run), 130 interrupted (SIGINT;\n"
     "      143 SIGTERM) after writing a partial report marked \"aborted\";\n"
-    "      --control runs it as its negative control (no faults, no lag, X-Newest reads)\n"
+    "      --control runs it as its negative control (no faults, no lag, X-Newest reads);\n"
+    "      --record writes the run's workload as a trace that replays (scenarios/README.md, \"Traces\")\n"
     "  stalemate suite DIR|FILE... [--registry PATH] [--baseline PATH] [--junit FILE]\n"
     "                      [--out DIR] [--seeds N] [--controls]\n"
     "      every scenario given (folders searched for *.json) against a registry (and a\n"
@@ -48,7 +50,7 @@ const char* kUsage =
 
 struct Args {
   std::vector<std::string> positional;
-  std::optional<std::string> out, registry, seed, swift, s3, baseline, junit, seeds;
+  std::optional<std::string> out, registry, seed, swift, s3, baseline, junit, seeds, record;
   std::optional<std::string> control_address, control_token, body_budget;  // serve
   bool control = false, controls = false;
 };
@@ -78,6 +80,8 @@ Args parse_args(int argc, char** argv, int first) {
       value(a.junit);
     else if (arg == "--seeds")
       value(a.seeds);
+    else if (arg == "--record")
+      value(a.record);
     else if (arg == "--control" && serve)
       value(a.control_address);
     else if (arg == "--control-token" && serve)
@@ -143,11 +147,14 @@ int cmd_run(const Args& args) {
   options.control = args.control;
   // Everything is parsed and checked before any process starts.
   RunPlan plan = make_run_plan(load_scenario(args.positional[0]), options);
+  const auto recorded_plan = args.record ? std::optional<RunPlan>(plan) : std::nullopt;
   try {
     const auto out_dir = plan.out_dir;
     auto outcome = run_plan(std::move(plan));
     std::cout << reports::render_summary(outcome.report);
     std::cout << "timeline  " << reports::write_run_html(outcome.report, out_dir).string() << "\n";
+    cli::print_replay(outcome.report);
+    if (args.record) cli::record_run(*args.record, *recorded_plan, outcome);
     return outcome.exit_code;
   } catch (const Interrupted& e) {
     std::cerr << "stalemate: " << e.what() << "\n";
@@ -216,7 +223,7 @@ int cmd_serve(const Args& args) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << kUsage << cli::kCampaignUsage;
+    std::cerr << kUsage << cli::kTraceUsage << cli::kCampaignUsage;
     return kExitBadInput;
   }
   const std::string command = argv[1];
@@ -224,6 +231,8 @@ int main(int argc, char** argv) {
     if (command == "run") return cmd_run(parse_args(argc, argv, 2));
     if (command == "serve") return cmd_serve(parse_args(argc, argv, 2));
     if (command == "suite") return cmd_suite(parse_args(argc, argv, 2));
+    if (command == "import") return cli::cmd_import(argc, argv);
+    if (command == "generate") return cli::cmd_generate(argc, argv);
     const std::vector<std::string> rest(argv + 2, argv + argc);
     if (command == "sweep") return cli::cmd_sweep(rest);
     if (command == "merge") return cli::cmd_merge(rest);
@@ -233,15 +242,15 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "help" || command == "--help" || command == "-h") {
-      std::cout << kUsage << cli::kCampaignUsage;
+      std::cout << kUsage << cli::kTraceUsage << cli::kCampaignUsage;
       return 0;
     }
     throw InputError("unknown command \"" + command + "\"");
   } catch (const InputError& e) {
     std::cerr << "stalemate: bad input: " << e.what() << "\n";
-    if (command != "run" && command != "serve" && command != "suite" && command != "sweep" && command != "merge" &&
-        command != "report")
-      std::cerr << kUsage << cli::kCampaignUsage;
+    if (command != "run" && command != "serve" && command != "suite" && command != "import" && command != "generate" &&
+        command != "sweep" && command != "merge" && command != "report")
+      std::cerr << kUsage << cli::kTraceUsage << cli::kCampaignUsage;
     return kExitBadInput;
   } catch (const InfrastructureError& e) {
     std::cerr << "stalemate: infrastructure failure: " << e.what() << "\n";

@@ -120,6 +120,9 @@ void to_json(nlohmann::json& j, const RequestRecord& r) {
                      {"note", r.note},
                      {"client", r.client}};
   if (r.op != kNoOp) j["op"] = r.op;
+  if (!r.request_id.empty()) j["request_id"] = r.request_id;
+  if (!r.cache.empty()) j["cache"] = r.cache;
+  if (!r.failed_at.empty()) j["failed_at"] = r.failed_at;
 }
 
 void to_json(nlohmann::json& j, const OperationRecord& o) {

@@ -43,6 +43,13 @@ struct RequestRecord {
   // events [storage_from, storage_to). Both 0 when no cursor is set.
   std::size_t storage_from = 0;
   std::size_t storage_to = 0;
+  // Through an nginx front: the request id nginx echoed (X-Request-Id, its
+  // $request_id) and its cache status (X-Cache-Status: "HIT", "MISS"…), "" otherwise.
+  std::string request_id;
+  std::string cache;
+  // "front" when nginx answered the failure itself (no upstream status in its
+  // access log), "registry" for a failure the registry answered; "" when ok or direct.
+  std::string failed_at;
 };
 
 // How an operation completed (jepsen :ok / :fail / :info).

@@ -162,6 +162,9 @@ RegistryClient::Impl::Exchange RegistryClient::Impl::perform(const std::string& 
     rec.status = ex.response.status;
     rec.bytes_sent = routed.generator ? routed.generator_size : routed.body.size();
     rec.bytes_received = ex.response.body_bytes;
+    // Set by an nginx front (see harness/front/nginx_conf.cpp): joins the request to nginx's logs.
+    if (auto it = ex.response.headers.find("X-Request-Id"); it != ex.response.headers.end()) rec.request_id = it->second;
+    if (auto it = ex.response.headers.find("X-Cache-Status"); it != ex.response.headers.end()) rec.cache = it->second;
     ex.url = routed.url;
     if (cannot_connect(ex.response) && t + 1 < targets.size()) {
       // Nothing reached the server: the front tries the next instance.

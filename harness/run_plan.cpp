@@ -127,6 +127,7 @@ void apply_options(Scenario& s, const RunOptions& options) {
     s.backend.model.consistency = sim::ConsistencyParams{};
     s.backend.model.consistency.always_newest = true;
     s.backend.model.topology.capacity = {};  // roomy disks: a full store is a fault like the others
+    if (s.front_control) s.front = s.front_control;
     drop_fault_steps(s.workload.steps);
   }
   if (s.workload.steps.empty()) s.workload.steps = default_steps(s.workload);
@@ -203,10 +204,12 @@ nlohmann::json plan_to_json(const RunPlan& plan) {
   const auto& model = plan.scenario.backend.model;
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& r : model.rules) rules.push_back(sim::fault_rule_to_json(r));
-  return {{"consistency", sim::consistency_to_json(model.consistency)},
-          {"replicas", sim::topology_to_json(model.topology)},
-          {"rules", std::move(rules)},
-          {"steps", steps_to_json(plan.steps)}};
+  nlohmann::json out = {{"consistency", sim::consistency_to_json(model.consistency)},
+                        {"replicas", sim::topology_to_json(model.topology)},
+                        {"rules", std::move(rules)},
+                        {"steps", steps_to_json(plan.steps)}};
+  if (plan.scenario.front) out["front"] = front::to_json(*plan.scenario.front);
+  return out;
 }
 
 }  // namespace stalemate::harness

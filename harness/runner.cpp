@@ -18,10 +18,14 @@
 #include "harness/child_reaper.h"
 #include "harness/evidence.h"
 #include "harness/fake_backend.h"
+#include "harness/front/front.h"
 #include "harness/history.h"
 #include "harness/redis_process.h"
 #include "harness/registry_client.h"
 #include "harness/registry_fleet.h"
+#include "harness/run_front.h"
+#include "harness/workload/record.h"
+#include "harness/workload/skopeo_client.h"
 #include "reports/run_report.h"
 #include "reports/verdict.h"
 
@@ -59,6 +63,7 @@ struct RunRecord {
   nlohmann::json errors = nlohmann::json::array();
   nlohmann::json notes = nlohmann::json::array();
   History history;
+  workload::StepClock step_clock;  // when each step started (replay fidelity, --record)
   // Violations from this index on were recorded after the last check that
   // every child was alive: a death may have caused them.
   std::size_t suspect_from = SIZE_MAX;
@@ -98,6 +103,7 @@ struct Lifecycle {
   std::unique_ptr<FakeBackend> backend;
   std::unique_ptr<RedisProcess> redis;
   std::unique_ptr<RegistryFleet> fleet;
+  std::unique_ptr<front::Front> front;  // nginx before the fleet; destroyed (unmounted) on every path
   std::int64_t store_wall_start_us = 0;
   std::vector<std::string> registry_logs;
 
@@ -106,6 +112,7 @@ struct Lifecycle {
     if (redis) out.push_back(redis.get());
     if (fleet)
       for (auto* p : fleet->processes()) out.push_back(p);
+    if (front) out.push_back(&front->nginx());
     return out;
   }
   const ProcessDeath* first_death() const {
@@ -146,6 +153,23 @@ void print_children(const Lifecycle& life) {
               << ")" << std::endl;
 }
 
+// nginx in front of every registry instance (an upstream of several), its
+// filesystems mounted under the run's out dir. Restarts keep the instances'
+// ports, so the upstream list stays right for the whole run.
+void start_front(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
+  if (!plan.scenario.front) return;
+  std::vector<std::string> upstreams;
+  for (const auto& url : life.fleet->base_urls()) upstreams.push_back(url.substr(url.find("://") + 3));
+  check_interrupt();
+  // No right to mount: InfrastructureError ("cannot mount a tmpfs … needs root"), exit 3.
+  life.front = std::make_unique<front::Front>(*plan.scenario.front, plan.out_dir / "front", upstreams);
+  rec.report["front"] = front_start_report(*life.front, upstreams);
+}
+
+void stop_front(Lifecycle& life, RunRecord& rec) {
+  if (life.front) finish_front(*life.front, rec.history, rec.report["front"]);
+}
+
 // Starts the backend, Redis (if asked for) and the registry instances.
 void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   auto& s = plan.scenario;
@@ -179,6 +203,7 @@ void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   rec.report["registry"]["instances"] = life.fleet->describe();
   rec.report["registry"]["config"] = RegistryProcess::make_config(launch, 0);
   for (const auto& i : life.fleet->describe()) life.registry_logs.push_back(i["log"]);
+  start_front(plan, life, rec);
   if (plan.progress) print_children(life);
 }
 
@@ -196,7 +221,9 @@ struct RunState {
   std::mutex mu;                                          // rec.errors, rec.notes, labels, stderr
 
   // A new client that goes where the scenario's clients go (the front).
+  // Every client goes through nginx when the scenario has a front ("via" steps use `direct`).
   std::unique_ptr<RegistryClient> make_client() {
+    if (life.front) return std::make_unique<RegistryClient>(life.front->base_url(), rec.history);
     return std::make_unique<RegistryClient>(
         life.fleet->base_urls(), rec.history,
         plan.scenario.registry.round_robin ? Routing::RoundRobin : Routing::ActivePassive);
@@ -220,6 +247,7 @@ struct RunState {
     const auto& w = plan.scenario.workload.images[step.image];
     PushOptions options = w.push;
     options.profile = step.push;
+    if (step.client == "skopeo") return skopeo(step, who);
     const auto result = client(step.via, own).push(w.image, options);
     if (!result.ok)
       error(who, "push " + w.image.repository + ":" + w.image.tag + " (" + step.client + "): " + result.error);
@@ -231,10 +259,25 @@ struct RunState {
     options.profile = step.pull;
     options.slice_size = step.slice_size;
     options.segment_size_hint = plan.scenario.registry.chunksize;
+    if (step.client == "skopeo") return skopeo(step, who);
     const auto result = client(step.via, own).pull(w.image, step.by_digest ? PullBy::Digest : PullBy::Tag, options);
     if (!result.ok && !result.error.empty())
       error(who, "pull " + w.image.repository + (step.by_digest ? "@digest" : ":" + w.image.tag) + " (" + step.client +
                      "): " + result.error);
+  }
+
+  // The real skopeo against the registry (harness/workload/skopeo_client.h);
+  // its requests are not in the history, its pulled digests are checked.
+  void skopeo(const PlannedStep& step, const std::string& who) {
+    const auto& image = plan.scenario.workload.images[step.image].image;
+    // Where the other clients go: nginx when there is a front, else the first instance.
+    const auto front_url = life.front ? life.front->base_url() : life.fleet->base_urls().front();
+    const auto registry = workload::registry_host_port(
+        step.via < 0 ? front_url : life.fleet->base_url(static_cast<std::size_t>(step.via)));
+    const auto r = step.kind == Step::Kind::Push
+                       ? workload::skopeo_push(image, registry, plan.out_dir)
+                       : workload::skopeo_pull(image, step.by_digest ? PullBy::Digest : PullBy::Tag, registry, plan.out_dir);
+    if (!r.ok) error(who, step.describe() + ": " + r.error);
   }
 
   // Every branch on its own thread and client; returns when all have ended.
@@ -242,6 +285,7 @@ struct RunState {
   // stops the other branches before their next step and is rethrown.
   void run_parallel(const PlannedStep& step) {
     const auto start = std::chrono::steady_clock::now();
+    const auto start_wall = now_micros();
     std::vector<RegistryClient*> clients;
     for (const auto& b : step.branches) {
       parallel.push_back(make_client());
@@ -257,6 +301,7 @@ struct RunState {
         threads.emplace_back([&, i] {
           const auto& branch = step.branches[i];
           try {
+            std::size_t n = 0;
             for (const auto& sub : branch.steps) {
               if (sub.at_us >= 0) wait_watching(life, start + std::chrono::microseconds(sub.at_us), &stop);
               if (stop || interrupt_signal() || !life.all_alive()) return;
@@ -264,7 +309,9 @@ struct RunState {
                 std::lock_guard lock(mu);
                 std::cerr << "stalemate:   " << branch.label << ": " << sub.describe() << std::endl;
               }
+              const auto k = rec.step_clock.record({branch.label, n++, sub.at_us, now_micros(), start_wall});
               run(sub, *clients[i], branch.label);
+              rec.step_clock.finish(k, now_micros());
             }
           } catch (...) {
             failures[i] = std::current_exception();
@@ -343,7 +390,9 @@ void run_steps(RunState& state) {
                              steps[i].describe() + ")";
     if (state.plan.progress) std::cerr << "stalemate: " << what << std::endl;
     const auto before = violations_of(state.rec.history).size();
+    const auto k = state.rec.step_clock.record({"main", i, -1, now_micros(), 0});
     state.run(steps[i], *state.front, "");
+    state.rec.step_clock.finish(k, now_micros());
     check_children(state.life, state.rec, before, what);
   }
 }
@@ -388,10 +437,12 @@ nlohmann::json violations_with_evidence(const std::vector<Violation>& violations
     const auto slash = manifest.find('/');
     return slash == std::string::npos ? std::string() : manifest.substr(slash + 1);
   };
+  const auto front_errors = life.front ? life.front->errors() : std::vector<front::ErrorLogRecord>{};
   nlohmann::json out = nlohmann::json::array();
   for (const auto& v : violations) {
     nlohmann::json j = v;
     j["evidence"] = build_evidence(v, requests, sources);
+    if (life.front) add_front_evidence(*life.front, front_errors, v, requests, sources, j["evidence"]);
     out.push_back(std::move(j));
   }
   return out;
@@ -416,13 +467,16 @@ RunOutcome verdict(const RunPlan& plan, RunRecord& rec, Lifecycle& life) {
   // The checkers run over the finished history; the verdict is their data.
   const auto check = check_history(rec.history);
   const auto& violations = check.violations;
-  const auto requests = judged_requests(rec.history.requests(), violations);
+  auto requests = judged_requests(rec.history.requests(), violations);
   auto& report = rec.report;
+  if (life.front) join_front_requests(*life.front, requests, report["front"], rec.errors);
   report["requests"] = requests;
   report["violations"] = violations_with_evidence(violations, requests, life);
   // A failure the store applied anyway is an unknown outcome, not a failed one.
-  report["operations"] = refine_outcomes(rec.history.operations(), requests, life.backend->store().events().since(0),
-                                         life.backend->store().rules_json());
+  const auto operations = refine_outcomes(rec.history.operations(), requests, life.backend->store().events().since(0),
+                                          life.backend->store().rules_json());
+  report["operations"] = operations;
+  if (life.front) count_front_failures(operations, requests, report["front"]);
   report["errors"] = rec.errors;
   report["notes"] = rec.notes;
   report["backend"]["event_log"] = (plan.out_dir / "events.jsonl").string();
@@ -432,6 +486,9 @@ RunOutcome verdict(const RunPlan& plan, RunRecord& rec, Lifecycle& life) {
                       {"errors", rec.errors.size()},
                       {"backend_requests", life.backend->requests_served()}};
   RunOutcome outcome;
+  if (!plan.scenario.workload.replay.is_null())
+    report["replay"] = workload::replay_report(plan, rec.history, rec.step_clock.starts());
+  outcome.step_starts = rec.step_clock.starts();
   report["expectation"] = expectation(plan.scenario, violations, rec.errors, outcome.reproduced);
   report["finished_at"] = iso8601_millis(now_micros());
   outcome.verdict = run_verdict(check, rec.errors.size(), plan.scenario.fail_on_errors);
@@ -468,6 +525,7 @@ void run_lifecycle(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   run_steps(state);
   converge_and_verify(state);
   rec.report["clients"] = state.clients_json();
+  stop_front(life, rec);
   rec.report["registry"]["instances"] = life.fleet->describe();
   life.fleet->stop();
   if (life.redis) life.redis->stop();
@@ -505,6 +563,10 @@ RunOutcome run_plan(RunPlan plan) {
   } catch (const InfrastructureError& e) {
     // A child killed by our own Ctrl-C handler is not an infrastructure failure.
     if (const int sig = interrupt_signal()) throw interrupted(sig);
+    try {
+      stop_front(life, rec);  // what the filesystems and nginx's logs show so far
+    } catch (const std::exception&) {
+    }
     if (const auto* died = dynamic_cast<const ProcessDied*>(&e)) {
       const auto& d = died->death;
       rec.report["infrastructure_failure"] = {{"process", d.name},         {"pid", d.pid},

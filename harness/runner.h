@@ -12,6 +12,7 @@
 
 #include "harness/run_plan.h"
 #include "harness/scenario.h"
+#include "harness/workload/replay_timing.h"
 #include "reports/verdict.h"
 
 namespace stalemate::harness {
@@ -25,6 +26,7 @@ struct RunOutcome {
   std::string report_path;
   bool reproduced = false;  // every expected invariant broke (scenarios with "expect")
   reports::RunVerdict verdict;  // the checkers' verdict, as data (report["verdict"] is its text)
+  std::vector<workload::StepStart> step_starts;  // when each step began (stalemate run --record)
 };
 
 // Throws InputError (bad scenario, found before any process starts),

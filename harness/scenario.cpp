@@ -5,6 +5,7 @@
 
 #include "common/json_reader.h"
 #include "harness/manifest.h"
+#include "harness/workload/trace_compile.h"
 
 namespace stalemate::harness {
 
@@ -221,14 +222,14 @@ Step parse_step(const JsonReader& r, const StepContext& ctx, bool in_parallel) {
     r.expect_object(step_keys({"push", "client", "via"}, in_parallel, true));
     st.kind = Step::Kind::Push;
     st.image = parse_image_ref(r.at("push"), ctx.images);
-    st.client = r.has("client") ? r.at("client").as_enum({"single", "dockerd", "buildkit"}) : "single";
+    st.client = r.has("client") ? r.at("client").as_enum({"single", "dockerd", "buildkit", "skopeo"}) : "single";
     st.via = via();
   } else if (r.has("pull")) {
     r.expect_object(step_keys({"pull", "by", "client", "slice_size", "via"}, in_parallel, true));
     st.kind = Step::Kind::Pull;
     st.image = parse_image_ref(r.at("pull"), ctx.images);
     st.by_digest = r.has("by") && r.at("by").as_enum({"tag", "digest"}) == "digest";
-    st.client = r.has("client") ? r.at("client").as_enum({"plain", "docker", "containerd", "slices"}) : "plain";
+    st.client = r.has("client") ? r.at("client").as_enum({"plain", "docker", "containerd", "slices", "skopeo"}) : "plain";
     st.slice_size = bounded_size(r, "slice_size", st.slice_size, 1, kMaxChunkSize, "a slice is held in memory");
     st.via = via();
   } else if (r.has("restart")) {
@@ -297,6 +298,15 @@ std::size_t count_steps(const std::vector<Step>& steps) {
 }
 
 void parse_workload(const JsonReader& r, WorkloadSpec& w, int instances, const sim::StoreTopology& topology) {
+  // A trace or a generator compiles to images and steps (harness/workload/).
+  if (workload::has_workload_source(r)) {
+    auto expanded = workload::expand_workload_source(r, r.file());
+    w.replay = expanded["replay"];
+    expanded.erase("replay");
+    parse_workload(JsonReader(expanded, r.file() + " (workload compiled from its trace)", r.pointer()), w, instances,
+                   topology);
+    return;
+  }
   r.expect_object({"images", "push", "pull", "verify_acknowledged", "converge_check", "steps"});
   PushOptions default_push;
   if (r.has("push")) default_push = parse_push(r.at("push"), default_push);
@@ -345,12 +355,28 @@ void parse_debug(const JsonReader& r, DebugSpec& d) {
   }
 }
 
+// `front`, and `front.control`: a merge patch onto it for --control runs (its
+// errors name /front/control/…, the patched section as a whole).
+void parse_front(const JsonReader& r, Scenario& s) {
+  nlohmann::json spec = r.value();
+  if (spec.is_object() && spec.contains("control")) {
+    const auto c = r.at("control");
+    if (!c.value().is_object()) c.fail("expected an object (merged into the front section for --control runs)");
+    spec.erase("control");
+    nlohmann::json patched = spec;
+    patched.merge_patch(c.value());
+    s.front_control = front::parse_front_spec(JsonReader(patched, s.file, r.pointer() + "/control"));
+  }
+  s.front = front::parse_front_spec(JsonReader(spec, s.file, r.pointer()));
+  if (!s.front_control) s.front_control = s.front;
+}
+
 }  // namespace
 
 Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   JsonReader r(json, file);
   r.expect_object({"name", "description", "kind", "seed", "backend", "registry", "workload", "debug", "fail_on_errors",
-                   "expect"});
+                   "expect", "front"});
   Scenario s;
   s.file = file;
   s.source = json;
@@ -379,6 +405,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
       JsonReader(json, file, st.where).fail("flush_cache needs \"registry\": {\"cache\": \"redis\"}");
   });
   if (r.has("debug")) parse_debug(r.at("debug"), s.debug);
+  if (r.has("front")) parse_front(r.at("front"), s);
   s.fail_on_errors = r.get_bool("fail_on_errors", true);
   s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic"}) : "check";
   if (r.has("expect")) {

@@ -11,6 +11,7 @@
 
 #include "common/json_reader.h"
 
+#include "harness/front/front_spec.h"
 #include "harness/registry_client.h"
 #include "sim/model/store.h"
 #include "sim/s3/s3_frontend.h"
@@ -95,6 +96,7 @@ struct WorkloadSpec {
   // After the workload: heal the store (rules off, lag off, pending applied),
   // check that it converged, and re-verify what was acknowledged.
   bool converge_check = true;
+  nlohmann::json replay;  // a trace or generator workload: what was compiled (null for scripted steps)
 };
 
 // Test-only store manipulation between the push and the pull phase; it exists
@@ -113,6 +115,12 @@ struct Scenario {
   RegistrySpec registry;
   WorkloadSpec workload;
   DebugSpec debug;
+  // nginx between the clients and the registry instances (none: clients talk
+  // to the registry directly). "via" steps still go direct.
+  std::optional<front::FrontSpec> front;
+  // The front of a --control run: `front` with its "control" merge patch
+  // applied (e.g. a spool large enough), so a front incident has a control too.
+  std::optional<front::FrontSpec> front_control;
   bool fail_on_errors = true;  // a failed push/pull (non-2xx) also fails the run
   // What the stock registry is known to break here (reproductions): the
   // invariants expected among the violations, and whether failed operations

@@ -19,7 +19,12 @@ FsUse fs_use(const std::filesystem::path& path) {
 }
 
 FsSampler::FsSampler(std::vector<Target> targets, std::chrono::milliseconds period)
-    : targets_(std::move(targets)), period_(period), start_(std::chrono::steady_clock::now()) {
+    : targets_(std::move(targets)),
+      period_(period),
+      start_(std::chrono::steady_clock::now()),
+      start_wall_us_(std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count()) {
   for (const auto& t : targets_) {
     totals_.push_back(fs_use(t.path).total);  // a bad path fails here, not on the thread
     peaks_.push_back(0);
@@ -83,6 +88,19 @@ std::uint64_t FsSampler::total(const std::string& name) const { return totals_[i
 std::vector<FsSampler::Sample> FsSampler::samples() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return samples_;
+}
+
+std::uint64_t FsSampler::peak_between(const std::string& name, std::int64_t from_us, std::int64_t to_us) const {
+  const std::size_t i = index(name);
+  const std::int64_t from_ms = (from_us - start_wall_us_) / 1000, to_ms = (to_us - start_wall_us_) / 1000;
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::uint64_t before = 0, peak = 0;
+  for (const auto& s : samples_) {
+    if (s.t_ms > to_ms) break;
+    if (s.t_ms <= from_ms) before = s.used[i];
+    else peak = std::max(peak, s.used[i]);
+  }
+  return std::max(before, peak);
 }
 
 nlohmann::json FsSampler::to_json() const {

@@ -46,6 +46,11 @@ class FsSampler {
   std::uint64_t peak(const std::string& name) const;   // bytes; throws std::out_of_range for an unknown name
   std::uint64_t total(const std::string& name) const;  // the filesystem's size
   std::vector<Sample> samples() const;
+  // Wall clock (microseconds since the epoch) of t_ms = 0, to place a request in the series.
+  std::int64_t start_wall_us() const { return start_wall_us_; }
+  // The fullest sample of name between two wall times (microseconds since the
+  // epoch), including the last sample before from_us: how full it was while a request ran.
+  std::uint64_t peak_between(const std::string& name, std::int64_t from_us, std::int64_t to_us) const;
   // {"period_ms":100,"filesystems":{"spool":{"path":…,"size":…,"peak":…}},"t_ms":[…],"used":{"spool":[…]}}
   nlohmann::json to_json() const;
 
@@ -56,6 +61,7 @@ class FsSampler {
   std::vector<Target> targets_;
   std::chrono::milliseconds period_;
   std::chrono::steady_clock::time_point start_;
+  std::int64_t start_wall_us_ = 0;
   std::vector<std::uint64_t> totals_, peaks_;
   std::vector<Sample> samples_;
   mutable std::mutex mutex_;

@@ -106,6 +106,18 @@ std::vector<ErrorLogRecord> parse_error_log(const std::string& text, const Front
         }
       }
     }
+    // The cross-filesystem copy's short write names its file without quotes:
+    // write() has written only N of M to /…/<md5>.0000000005 while reading upstream
+    const auto only = r.message.find("() has written only ");
+    if (paren == std::string::npos && only != std::string::npos) {
+      const auto name_start = r.message.rfind(' ', only);
+      r.syscall = r.message.substr(name_start == std::string::npos ? 0 : name_start + 1,
+                                   only + 2 - (name_start == std::string::npos ? 0 : name_start + 1));
+      std::istringstream rest(r.message.substr(only + 20));
+      std::string of, to;
+      rest >> r.written >> of >> r.wanted >> to >> r.file;
+      if (to != "to") r.file.clear();
+    }
     const bool write_failed = !r.file.empty() && (r.err != 0 || r.wanted > 0);
     if (write_failed && under(r.file, dirs.spool))
       r.kind = FrontLogKind::SpoolWriteFailed;
@@ -155,6 +167,10 @@ std::vector<AccessRecord> parse_access_log(const std::string& text) {
     r.upstream_bytes_received = to_u64(s("upstream_bytes_received"));
     try {
       r.request_time = std::stod(s("request_time"));
+    } catch (...) {
+    }
+    try {
+      r.end_us = static_cast<std::int64_t>(std::stod(s("msec")) * 1e6);
     } catch (...) {
     }
     out.push_back(std::move(r));

@@ -60,6 +60,7 @@ struct AccessRecord {
   std::string upstream_status_text;    // as logged ("502, 200" when it tried two)
   std::uint64_t request_length = 0, bytes_sent = 0, body_bytes_sent = 0, upstream_bytes_received = 0;
   double request_time = 0;
+  std::int64_t end_us = 0;  // $msec (when the log line was written) in microseconds since the epoch
 };
 // One JSON object per line (the front's log_format); bad lines are skipped.
 std::vector<AccessRecord> parse_access_log(const std::string& text);

@@ -171,3 +171,20 @@ TEST_CASE("FsSampler: peak and time series of a directory's filesystem", "[front
   CHECK(j["filesystems"]["tmp"]["peak"] == sampler.peak("tmp"));
   CHECK_THROWS_AS(sampler.peak("spool"), std::out_of_range);
 }
+
+TEST_CASE("error.log: the cache copy's short write (no quotes around the file) is a cache write failure",
+          "[front][logs]") {
+  const std::string line =
+      "2026/11/30 07:53:10 [alert] 41#41: *12 write() has written only 61440 of 2163550 to "
+      "/o/front/cache/entries/0/39/9d55f6eae160c54692672726e51a5390.0000000005 while reading upstream, client: "
+      "127.0.0.1, server: , request: \"GET /v2/a/blobs/sha256:ab HTTP/1.1\", upstream: \"http://127.0.0.1:5000/v2/a/"
+      "blobs/sha256:ab\", host: \"127.0.0.1:8080\"\n";
+  const auto records = parse_error_log(line, {"/o/front/spool/body", "/o/front/temp/proxy", "/o/front/cache/entries"});
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].kind == FrontLogKind::CacheWriteFailed);
+  CHECK(records[0].syscall == "write()");
+  CHECK(records[0].file == "/o/front/cache/entries/0/39/9d55f6eae160c54692672726e51a5390.0000000005");
+  CHECK(records[0].written == 61440);
+  CHECK(records[0].wanted == 2163550);
+  CHECK(records[0].connection == 12);
+}

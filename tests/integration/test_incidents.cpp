@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -231,3 +233,112 @@ TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, nega
   CHECK(xml.find("--seed 1") != std::string::npos);
 }
 
+
+// ---- The nginx front (issue 8): what the report says beyond "reproduced" ----
+
+TEST_CASE("tmpfs-concurrent-pushes: front 500s are counted apart from registry failures, with the spool's figures",
+          "[front][incident]") {
+  const auto report = run_incident("tmpfs-concurrent-pushes", "1", false);
+  const auto& f = report["front"];
+  CHECK(f["failed_operations"]["front"] >= 1);
+  CHECK(f["failed_operations"]["registry"] == 0);
+  const auto& spool = f["filesystems"]["spool"];
+  CHECK(spool["size_bytes"] == 4u << 20);
+  CHECK(spool["peak_bytes"] <= spool["size_bytes"]);
+  CHECK_FALSE(spool["series"].empty());
+  std::size_t at_front = 0;
+  for (const auto& r : report["requests"]) {
+    if (r.value("failed_at", "") != "front") continue;
+    ++at_front;
+    CHECK_THAT(r["note"].get<std::string>(), Catch::StartsWith("front 500: spool full (pw"));
+  }
+  CHECK(at_front >= 1);
+  bool logged = false;
+  for (const auto& e : f["errors"]) logged = logged || e["kind"] == "spool-write-failed";
+  CHECK(logged);
+  CHECK(f["nginx_version"].get<std::string>().rfind("nginx/", 0) == 0);
+}
+
+TEST_CASE("tmpfs-concurrent-pushes-streaming: request buffering off with HTTP/1.1 leaves the spool unused",
+          "[front][incident]") {
+  const auto report = run_incident("tmpfs-concurrent-pushes-streaming", "1", false);
+  CHECK(report["exit_code"] == 0);
+  CHECK(report["front"]["filesystems"]["spool"]["peak_bytes"] == 0);
+  CHECK(report["front"]["failed_operations"]["front"] == 0);
+}
+
+TEST_CASE("tmpfs-concurrent-pushes-dockerd: a client that got a front 500 pushes its image through its retries",
+          "[front][incident]") {
+  const auto report = run_incident("tmpfs-concurrent-pushes-dockerd", "1", false);
+  std::set<int> hit;
+  for (const auto& r : report["requests"])
+    if (r.value("failed_at", "") == "front") hit.insert(r["client"].get<int>());
+  REQUIRE_FALSE(hit.empty());
+  std::size_t recovered = 0;
+  for (const auto& c : report["clients"]) {
+    if (!hit.count(c["id"].get<int>())) continue;
+    const std::string label = c["label"].get<std::string>() + ":";
+    bool gave_up = false;
+    for (const auto& e : report["errors"]) gave_up = gave_up || e.get<std::string>().rfind(label, 0) == 0;
+    recovered += !gave_up;
+  }
+  CHECK(recovered >= 1);
+}
+
+TEST_CASE("slice-cache-bad-blob: after the heal a cache HIT still gives the wrong sha256, traced to the MISS that filled it",
+          "[front][incident]") {
+  const auto report = run_incident("slice-cache-bad-blob", "1", false);
+  std::size_t traced = 0;
+  for (const auto& v : report["violations"]) {
+    if (v["invariant"] != "blob-digest" || !v["evidence"].contains("cache")) continue;
+    const auto& c = v["evidence"]["cache"];
+    CHECK(c["status"] == "HIT");
+    CHECK(v["bytes_received"] == v["expected_size"]);  // the right length, the wrong bytes
+    CHECK_FALSE(c["entries"].empty());
+    REQUIRE(c["filled_by"].is_object());
+    CHECK(c["filled_by"]["cache"] == "MISS");
+    CHECK(c["filled_by"]["request_index"] < v["request_index"]);
+    CHECK_FALSE(c["filled_by"]["evidence"]["decisions"].empty());  // the listing that lacked a segment
+    ++traced;
+  }
+  CHECK(traced >= 1);
+}
+
+TEST_CASE("cache-fs-full-truncates: the truncated blob's evidence carries nginx's short temp-file write",
+          "[front][incident]") {
+  const auto report = run_incident("cache-fs-full-truncates", "1", false);
+  bool logged = false;
+  for (const auto& v : report["violations"])
+    for (const auto& e : v["evidence"].value("front_log", nlohmann::json::array()))
+      logged = logged || e["kind"] == "temp-write-failed";
+  CHECK(logged);
+  CHECK(report["front"]["cache"]["orphaned_partials"] == 0);  // temp files on the cache filesystem (q2d)
+}
+
+TEST_CASE("a front without the right to mount stops the run with exit 3 and says so, nothing stays mounted",
+          "[front][incident]") {
+  if (!std::filesystem::exists("/usr/sbin/capsh")) return;  // capsh drops CAP_SYS_ADMIN for the child
+  const auto out = std::filesystem::temp_directory_path() / ("stalemate-front-nocap-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(out);
+  const auto r = run_command({"/usr/sbin/capsh", "--drop=cap_sys_admin", "--", "-c",
+                              kBinary + " run " + (kIncidents / "tmpfs-serialised-pushes.json").string() + " --out " +
+                                  out.string()},
+                             std::chrono::seconds(120));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("needs root (CAP_SYS_ADMIN)"));
+  std::ifstream mounts("/proc/self/mountinfo");
+  const std::string all((std::istreambuf_iterator<char>(mounts)), std::istreambuf_iterator<char>());
+  CHECK(all.find(out.string()) == std::string::npos);
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("cache-fs-full-orphans: whole blobs reach the client, partial cache copies stay behind and are counted",
+          "[front][incident]") {
+  const auto report = run_incident("cache-fs-full-orphans", "1", false);
+  CHECK(report["exit_code"] == 0);
+  CHECK(report["front"]["cache"]["orphaned_partials"] >= 1);
+  bool logged = false;
+  for (const auto& e : report["front"]["errors"]) logged = logged || e["kind"] == "cache-write-failed";
+  CHECK(logged);
+}

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -147,4 +148,50 @@ TEST_CASE("a rule naming a replica the store lacks, in the last step: exit 2 bef
   CHECK(r.err.find("replica c7 is beyond") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(out / "registry.log"));
   CHECK(r.err.find("running (pid") == std::string::npos);
+}
+
+namespace {
+// The lifecycle scenario with an nginx front (a small spool tmpfs under the out dir).
+std::string with_front(const std::string& scenario_path) {
+  auto j = nlohmann::json::parse(std::ifstream(scenario_path));
+  j["front"] = {{"filesystems", {{"spool", "4MiB"}, {"temp", "4MiB"}}}};
+  std::ofstream(scenario_path) << j.dump(2);
+  return scenario_path;
+}
+pid_t nginx_pid(const std::string& progress) {
+  std::smatch m;
+  static const std::regex line(R"(stalemate: nginx running \(pid (\d+))");
+  return std::regex_search(progress, m, line) ? static_cast<pid_t>(std::stol(m[1])) : -1;
+}
+bool mounted_under(const std::filesystem::path& dir) {
+  std::ifstream in("/proc/self/mountinfo");
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return all.find(dir.string()) != std::string::npos;
+}
+}  // namespace
+
+TEST_CASE("a front's registry killed mid-run, then Ctrl-C: nginx is reaped and every tmpfs unmounted", "[front]") {
+  for (const bool interrupt : {false, true}) {
+    const auto dir = fresh_dir(interrupt ? "front-sigint" : "front-killed");
+    const auto scenario = with_front(write_scenario(dir, nlohmann::json::array({{{"wait", "60s"}}})));
+    const auto out = dir / "out";
+    RunningCommand run({kBinary, "run", scenario, "--out", out.string()}, true);
+    const auto progress = run.read_until("(wait", std::chrono::seconds(120));
+    INFO(progress);
+    const pid_t registry = registry_pid(progress), nginx = nginx_pid(progress);
+    REQUIRE(registry > 0);
+    REQUIRE(nginx > 0);
+    CHECK(mounted_under(out / "front" / "spool"));
+    if (interrupt)
+      run.signal(SIGINT);
+    else
+      REQUIRE(::kill(registry, SIGKILL) == 0);
+    const int code = run.wait(std::chrono::seconds(60));
+    CHECK(code == (interrupt ? 130 : 3));
+    CHECK(gone(nginx));
+    CHECK_FALSE(mounted_under(out / "front"));
+    const auto report = read_report(out);
+    CHECK(report["aborted"] == true);
+    CHECK(report["front"]["base_url"].get<std::string>().rfind("http://127.0.0.1:", 0) == 0);
+  }
 }
