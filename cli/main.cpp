@@ -15,11 +15,14 @@
 #include "common/json_reader.h"
 #include "harness/registry_process.h"
 #include "harness/runner.h"
-#include "harness/suite.h"
+#include "campaign/suite.h"
+#include "cli/campaign_commands.h"
+#include "reports/run_html.h"
 #include "reports/run_report.h"
 
 using namespace stalemate;
 using namespace stalemate::harness;
+using namespace stalemate::campaign;
 
 namespace {
 
@@ -146,8 +149,10 @@ int cmd_run(const Args& args) {
   RunPlan plan = make_run_plan(load_scenario(args.positional[0]), options);
   const auto recorded_plan = args.record ? std::optional<RunPlan>(plan) : std::nullopt;
   try {
+    const auto out_dir = plan.out_dir;
     auto outcome = run_plan(std::move(plan));
     std::cout << reports::render_summary(outcome.report);
+    std::cout << "timeline  " << reports::write_run_html(outcome.report, out_dir).string() << "\n";
     cli::print_replay(outcome.report);
     if (args.record) cli::record_run(*args.record, *recorded_plan, outcome);
     return outcome.exit_code;
@@ -218,7 +223,7 @@ int cmd_serve(const Args& args) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << kUsage;
+    std::cerr << kUsage << cli::kTraceUsage << cli::kCampaignUsage;
     return kExitBadInput;
   }
   const std::string command = argv[1];
@@ -228,19 +233,24 @@ int main(int argc, char** argv) {
     if (command == "suite") return cmd_suite(parse_args(argc, argv, 2));
     if (command == "import") return cli::cmd_import(argc, argv);
     if (command == "generate") return cli::cmd_generate(argc, argv);
+    const std::vector<std::string> rest(argv + 2, argv + argc);
+    if (command == "sweep") return cli::cmd_sweep(rest);
+    if (command == "merge") return cli::cmd_merge(rest);
+    if (command == "report") return cli::cmd_report(rest);
     if (command == "version" || command == "--version") {
       std::cout << "stalemate " << STALEMATE_VERSION << "\n";
       return 0;
     }
     if (command == "help" || command == "--help" || command == "-h") {
-      std::cout << kUsage << cli::kTraceUsage;
+      std::cout << kUsage << cli::kTraceUsage << cli::kCampaignUsage;
       return 0;
     }
     throw InputError("unknown command \"" + command + "\"");
   } catch (const InputError& e) {
     std::cerr << "stalemate: bad input: " << e.what() << "\n";
-    if (command != "run" && command != "serve" && command != "suite" && command != "import" && command != "generate")
-      std::cerr << kUsage << cli::kTraceUsage;
+    if (command != "run" && command != "serve" && command != "suite" && command != "import" && command != "generate" &&
+        command != "sweep" && command != "merge" && command != "report")
+      std::cerr << kUsage << cli::kTraceUsage << cli::kCampaignUsage;
     return kExitBadInput;
   } catch (const InfrastructureError& e) {
     std::cerr << "stalemate: infrastructure failure: " << e.what() << "\n";

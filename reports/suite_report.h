@@ -1,6 +1,6 @@
 // `stalemate suite` output rendered from tallies: the comparison table (one
 // row per scenario and control, one cell per registry binary), each run's
-// progress line and the closing line. The tallies are data (harness/suite.cpp
+// progress line and the closing line. The tallies are data (campaign/suite.cpp
 // counts them from typed verdicts); nothing here reads a report back.
 #pragma once
 

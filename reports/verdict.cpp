@@ -63,4 +63,28 @@ nlohmann::json verdict_json(const RunVerdict& v) {
   return j;
 }
 
+RunVerdict verdict_from_json(const nlohmann::json& j) {
+  RunVerdict v;
+  auto verdict_of = [](const std::string& name) {
+    return name == "fail" ? Verdict::Fail : name == "unknown" ? Verdict::Unknown : Verdict::Pass;
+  };
+  v.verdict = verdict_of(j.value("verdict", "pass"));
+  v.violations = j.value("violations", std::size_t{0});
+  v.failed_operations = j.value("failed_operations", std::size_t{0});
+  v.workload_must_complete = j.value("workload_must_complete", true);
+  if (j.contains("by_invariant")) v.by_invariant = j.at("by_invariant").get<std::map<std::string, std::size_t>>();
+  if (j.contains("checkers"))
+    for (const auto& [name, c] : j.at("checkers").items())
+      v.checkers.push_back({name, verdict_of(c.value("verdict", "pass")), c.value("findings", std::size_t{0})});
+  if (j.contains("infrastructure_error")) {
+    v.infrastructure = true;
+    v.infrastructure_error = j.value("infrastructure_error", "");
+  }
+  if (j.contains("aborted")) {
+    v.aborted = true;
+    v.infrastructure_error = j.value("aborted", "");
+  }
+  return v;
+}
+
 }  // namespace stalemate::reports

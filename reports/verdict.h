@@ -56,5 +56,7 @@ std::string render_verdict_line(const RunVerdict& v);
 std::string render_invariant_counts(const RunVerdict& v);
 // {"verdict": "fail", "violations": 2, "failed_operations": 0, "checkers": {"blob-read": {"verdict": "fail", "findings": 2}}, …}
 nlohmann::json verdict_json(const RunVerdict& v);
+// The inverse of verdict_json, for drivers that read a child run's report.json.
+RunVerdict verdict_from_json(const nlohmann::json& j);
 
 }  // namespace stalemate::reports

@@ -15,6 +15,8 @@ packages=(
   rclone                            # a real S3 client (static Go binary) for tests/integration/test_s3_client.cpp
   nginx-light                       # the real front (issue 8): request spooling, proxy_cache and the slice module
   clang libclang-rt-14-dev          # libFuzzer (clang -fsanitize=fuzzer) for scripts/fuzz.sh
+  chromium                          # headless browser: the browser tests render the HTML reports and check screenshots
+  zlib1g-dev                        # the browser tests decode those PNG screenshots
 )
 missing=()
 for p in "${packages[@]}"; do

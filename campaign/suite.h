@@ -1,14 +1,15 @@
 // `stalemate suite`: every scenario of a folder against a candidate registry
 // binary (and optionally a baseline binary on the same seeds), with a
 // comparison table, JUnit XML, and an exit status that says whether the
-// candidate broke an invariant.
+// candidate broke an invariant. Each case is a child `stalemate run`
+// (campaign/child_run.h), as in a sweep; Ctrl-C lets it write its partial report.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace stalemate::harness {
+namespace stalemate::campaign {
 
 struct SuiteOptions {
   std::vector<std::string> paths;      // scenario files, or folders searched recursively for *.json
@@ -24,4 +25,4 @@ struct SuiteOptions {
 // 2 for bad input, 3 when a run could not be carried out.
 int run_suite(const SuiteOptions& options);
 
-}  // namespace stalemate::harness
+}  // namespace stalemate::campaign

@@ -1,4 +1,4 @@
-#include "harness/suite.h"
+#include "campaign/suite.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,14 +7,18 @@
 #include <iostream>
 #include <map>
 
+#include "campaign/child_run.h"
 #include "common/json_reader.h"
 #include "harness/registry_process.h"
+#include "harness/child_reaper.h"
 #include "harness/runner.h"
 #include "reports/junit.h"
 #include "reports/run_report.h"
 #include "reports/suite_report.h"
 
-namespace stalemate::harness {
+namespace stalemate::campaign {
+
+using namespace harness;
 
 namespace {
 
@@ -29,6 +33,8 @@ struct CaseResult {
   reports::RunVerdict verdict;  // typed: the suite tallies this, never the report's text
 };
 
+// One case as a child `stalemate run` (as the sweep runs its cells): its
+// verdict is read back from the report.json it wrote.
 CaseResult run_one(const Scenario& scenario, const std::string& binary, const std::string& label, std::uint64_t seed,
                    bool control, const std::string& out_root) {
   CaseResult r;
@@ -38,24 +44,24 @@ CaseResult run_one(const Scenario& scenario, const std::string& binary, const st
   r.binary = label;
   r.seed = seed;
   r.control = control;
-  RunOptions options;
-  options.registry_binary = binary;
-  options.seed = seed;
-  options.control = control;
-  options.out_dir = out_root + "/" + label + "/" + scenario.name + (control ? "-control" : "") + "-seed" + std::to_string(seed);
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    const auto outcome = run_scenario(scenario, options);
-    r.exit_code = outcome.exit_code;
-    r.reproduced = outcome.reproduced;
-    r.verdict = outcome.verdict;
-    r.report = outcome.report_path;
-  } catch (const InfrastructureError& e) {
-    r.exit_code = kExitInfrastructure;
-    r.verdict.infrastructure = true;
-    r.verdict.infrastructure_error = e.what();
+  const auto dir = std::filesystem::path(out_root) / label /
+                   (scenario.name + (control ? "-control" : "") + "-seed" + std::to_string(seed));
+  ChildRun child({self_executable(), dir, scenario.source, seed, binary, control});
+  wait_for_end(child);  // Ctrl-C: the child writes its partial report, then Interrupted
+  r.exit_code = child.exit_code();
+  r.seconds = child.seconds();
+  const auto report = child.report();
+  r.report = (dir / "report.json").string();
+  if (report.is_object()) {
+    r.verdict = reports::verdict_from_json(report.value("verdict_data", nlohmann::json::object()));
+    r.reproduced = report.value("/expectation/reproduced"_json_pointer, false);
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (r.exit_code != kExitPass && r.exit_code != kExitViolation && !r.verdict.infrastructure) {
+    r.verdict.infrastructure = true;  // no report saying why: the child's own log does
+    r.verdict.infrastructure_error = "stalemate run exited " + std::to_string(r.exit_code) + " (see " +
+                                     (dir / "stalemate.log").string() + ")";
+  }
+  if (r.verdict.infrastructure) r.exit_code = kExitInfrastructure;
   std::cout << reports::render_case_line(label, scenario.name, control, seed, r.verdict, r.seconds) << std::endl;
   return r;
 }
@@ -69,8 +75,7 @@ reports::JunitCase junit_case(const CaseResult& r, const std::string& binary_pat
   c.failed = !c.errored && r.verdict.verdict == reports::Verdict::Fail;
   const std::string counts = reports::render_invariant_counts(r.verdict);
   c.message = reports::render_verdict_line(r.verdict) + (counts.empty() ? "" : " (" + counts + ")");
-  c.details = "replay: stalemate run " + r.file + " --seed " + std::to_string(r.seed) + " --registry " + binary_path +
-              "\nreport: " + r.report + "\n";
+  c.details = "replay: " + replay_command(r.file, r.seed, binary_path) + "\nreport: " + r.report + "\n";
   return c;
 }
 
@@ -168,4 +173,4 @@ int run_suite(const SuiteOptions& options) {
   return exit_code;
 }
 
-}  // namespace stalemate::harness
+}  // namespace stalemate::campaign
