@@ -1,4 +1,6 @@
-#include "cli/trace_commands.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "harness/runner.h"
 
 #include <iomanip>
 #include <iostream>
@@ -16,10 +18,12 @@ namespace stalemate::cli {
 
 using namespace stalemate::harness::workload;
 
-const char* const kTraceUsage =
+const char* const kImportUsage =
     "  stalemate import ibm|distribution|nginx|notifications LOG... -o TRACE.jsonl\n"
     "      turn registry logs into a trace: pushes and pulls per client with their timing;\n"
-    "      prints what it read (requests, pushes, pulls, sizes inferred, malformed lines by number)\n"
+    "      prints what it read (requests, pushes, pulls, sizes inferred, malformed lines by number)\n";
+
+const char* const kGenerateUsage =
     "  stalemate generate deploy-train|random [KNOB=VALUE...] -o TRACE.jsonl\n"
     "      a synthetic trace; deploy-train knobs: builders images push_concurrency nodes base_size\n"
     "      code_size app_size scale pull_after node_spread push_gap push_profile pull_profile;\n"
@@ -28,37 +32,24 @@ const char* const kTraceUsage =
 
 namespace {
 
-struct TraceArgs {
-  std::vector<std::string> positional;
-  std::string out;
-};
-
-TraceArgs parse(int argc, char** argv, const std::string& command) {
-  TraceArgs a;
-  for (int i = 2; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-o" || arg == "--out") {
-      if (i + 1 >= argc) throw InputError(arg + " needs a file");
-      a.out = argv[++i];
-    } else if (arg.rfind("-", 0) == 0 && arg.size() > 1) {
-      throw InputError(command + ": unknown option " + arg);
-    } else {
-      a.positional.push_back(arg);
-    }
-  }
-  if (a.out.empty()) throw InputError(command + ": give the trace to write with -o TRACE.jsonl");
-  return a;
+// The trace to write: -o (or --out) is required.
+std::string output_of(const CommandLine& line, const std::string& command) {
+  auto out = line.value("-o");
+  if (!out) out = line.value("--out");
+  if (!out || out->empty()) throw InputError(command + ": give the trace to write with -o TRACE.jsonl");
+  return *out;
 }
 
 }  // namespace
 
-int cmd_import(int argc, char** argv) {
-  auto a = parse(argc, argv, "import");
-  if (a.positional.size() < 2) throw InputError("import takes a format and at least one log file");
+int cmd_import(const Args& args) {
+  const auto a = parse_command_line("import", args, {"-o", "--out"}, {});
+  expect_positional(a, 2, SIZE_MAX, "import takes a format and at least one log file");
+  const auto out = output_of(a, "import");
   const std::string format = a.positional.front();
   const std::vector<std::string> files(a.positional.begin() + 1, a.positional.end());
   const auto result = import_logs(format, files);
-  save_trace(a.out, result.trace);
+  save_trace(out, result.trace);
   const auto& s = result.summary;
   std::cout << "imported " << s["requests"] << " requests from " << files.size() << " file(s): " << s["pushes"]
             << " pushes, " << s["pulls"] << " pulls, " << s["deletes"] << " deletes by " << s["clients"]
@@ -70,23 +61,24 @@ int cmd_import(int argc, char** argv) {
             << "; failed requests: " << s["failed_requests"] << "\n"
             << "malformed lines: " << s["malformed"] << "\n";
   for (const auto& m : s["malformed_lines"]) std::cout << "  " << m.get<std::string>() << "\n";
-  std::cout << "wrote " << result.trace.events.size() << " events to " << a.out << "\n";
+  std::cout << "wrote " << result.trace.events.size() << " events to " << out << "\n";
   return 0;
 }
 
-int cmd_generate(int argc, char** argv) {
-  auto a = parse(argc, argv, "generate");
-  if (a.positional.empty()) throw InputError("generate takes a generator: deploy-train or random");
+int cmd_generate(const Args& args) {
+  const auto a = parse_command_line("generate", args, {"-o", "--out"}, {});
+  expect_positional(a, 1, SIZE_MAX, "generate takes a generator: deploy-train or random");
+  const auto out = output_of(a, "generate");
   const std::string kind = a.positional.front();
   if (kind != "deploy-train" && kind != "random")
     throw InputError("unknown generator \"" + kind + "\" (deploy-train or random)");
   const std::vector<std::string> knobs(a.positional.begin() + 1, a.positional.end());
   const auto trace = generate_from_args(kind, knobs);
-  save_trace(a.out, trace);
+  save_trace(out, trace);
   std::uint64_t bytes = 0;
   for (const auto& e : trace.events)
     for (const auto& l : e.image.layers) bytes += l.size;
-  std::cout << "wrote " << trace.events.size() << " events (" << bytes << " bytes pushed) to " << a.out << "\n";
+  std::cout << "wrote " << trace.events.size() << " events (" << bytes << " bytes pushed) to " << out << "\n";
   return 0;
 }
 
