@@ -26,8 +26,10 @@ struct CaseResult {
   std::string scenario, file, kind, binary;
   std::uint64_t seed = 0;
   bool control = false;
+  bool expects = false;  // the scenario expects an incident (never for the control)
   int exit_code = 0;
   bool reproduced = false;
+  bool fails = false;    // counts against the binary (see fails_suite)
   double seconds = 0;
   std::string report;
   reports::RunVerdict verdict;  // typed: the suite tallies this, never the report's text
@@ -44,6 +46,7 @@ CaseResult run_one(const Scenario& scenario, const std::string& binary, const st
   r.binary = label;
   r.seed = seed;
   r.control = control;
+  r.expects = !control && (!scenario.expect_violations.empty() || scenario.expect_errors);
   const auto dir = std::filesystem::path(out_root) / label /
                    (scenario.name + (control ? "-control" : "") + "-seed" + std::to_string(seed));
   ChildRun child({self_executable(), dir, scenario.source, seed, binary, control});
@@ -66,15 +69,30 @@ CaseResult run_one(const Scenario& scenario, const std::string& binary, const st
   return r;
 }
 
+// What fails the suite: an integrity break, an expected incident that is still
+// there, a negative control that does not pass, and with --fail-on
+// availability a failed push or pull too. An incident that is gone is the
+// point of a patch, however the run went otherwise.
+bool fails_suite(const CaseResult& r, bool fail_on_availability) {
+  const auto outcome = reports::outcome_of(r.verdict);
+  if (outcome == reports::Outcome::Infrastructure) return false;  // an error, not a failure
+  if (outcome == reports::Outcome::Integrity) return true;
+  if (r.expects && r.reproduced) return true;
+  if (r.control) return r.verdict.verdict == reports::Verdict::Fail;
+  return fail_on_availability && outcome == reports::Outcome::Availability;
+}
+
 reports::JunitCase junit_case(const CaseResult& r, const std::string& binary_path) {
   reports::JunitCase c;
   c.classname = "stalemate." + r.kind + (r.control ? ".control" : "");
   c.name = r.scenario + " (seed " + std::to_string(r.seed) + ")";
   c.seconds = r.seconds;
   c.errored = r.verdict.infrastructure;
-  c.failed = !c.errored && r.verdict.verdict == reports::Verdict::Fail;
+  c.failed = !c.errored && r.fails;
   const std::string counts = reports::render_invariant_counts(r.verdict);
-  c.message = reports::render_verdict_line(r.verdict) + (counts.empty() ? "" : " (" + counts + ")");
+  c.message = std::string(reports::outcome_name(reports::outcome_of(r.verdict))) +
+              (r.expects ? (r.reproduced ? ", incident reproduced" : ", incident fixed") : "") + ": " +
+              reports::render_verdict_line(r.verdict) + (counts.empty() ? "" : " (" + counts + ")");
   c.details = "replay: " + replay_command(r.file, r.seed, binary_path) + "\nreport: " + r.report + "\n";
   return c;
 }
@@ -87,8 +105,13 @@ reports::SuiteCell tally(const std::vector<CaseResult>& results, const Scenario&
   for (const auto& r : results) {
     if (r.scenario != s.name || r.binary != binary || r.control != control) continue;
     ++c.runs;
-    c.infra += r.verdict.infrastructure;
-    c.failed += !r.verdict.infrastructure && r.verdict.verdict == reports::Verdict::Fail;
+    switch (reports::outcome_of(r.verdict)) {
+      case reports::Outcome::Infrastructure: ++c.infra; break;
+      case reports::Outcome::Integrity: ++c.integrity; break;
+      case reports::Outcome::Availability: ++c.availability; break;
+      case reports::Outcome::Clean: ++c.clean; break;
+    }
+    c.failed += r.fails;
     c.reproduced += r.reproduced;
   }
   return c;
@@ -135,6 +158,8 @@ int run_suite(const SuiteOptions& options) {
     }
   }
 
+  for (auto& r : results) r.fails = fails_suite(r, options.fail_on_availability);
+
   // The comparison: which scenarios each binary fails, hit rates per binary.
   std::vector<std::string> labels;
   for (const auto& b : binaries) labels.push_back(b.label);
@@ -155,6 +180,7 @@ int run_suite(const SuiteOptions& options) {
     }
   }
   std::cout << reports::render_suite_table(labels, rows);
+  std::cout << reports::render_suite_summary(reports::summarize(rows)) << "\n";
 
   if (!options.junit.empty()) {
     std::vector<reports::JunitSuite> suites;

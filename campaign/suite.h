@@ -19,9 +19,12 @@ struct SuiteOptions {
   std::string out_dir = "stalemate-out/suite";
   unsigned seeds = 1;                  // runs per stochastic scenario (seeds 1..N)
   bool controls = false;               // also run each scenario as its negative control
+  bool fail_on_availability = false;   // a failed push or pull fails the suite too (--fail-on availability)
 };
 
-// Returns 0 when the candidate held every invariant, 1 when it broke one,
+// Returns 0 when the candidate held every invariant and shows none of the
+// expected incidents, 1 when it broke an invariant, still shows an incident or
+// fails a control (or, with fail_on_availability, a push or pull failed),
 // 2 for bad input, 3 when a run could not be carried out.
 int run_suite(const SuiteOptions& options);
 

@@ -23,10 +23,13 @@ const char* const kRunUsage =
 
 const char* const kSuiteUsage =
     "  stalemate suite DIR|FILE... [--registry PATH] [--baseline PATH] [--junit FILE]\n"
-    "                  [--out DIR] [--seeds N] [--controls]\n"
+    "                  [--out DIR] [--seeds N] [--controls] [--fail-on availability]\n"
     "      every scenario given (folders searched for *.json) against a registry (and a\n"
     "      baseline); stochastic scenarios over seeds 1..N; --controls adds each negative control;\n"
-    "      exit 1 when the candidate breaks an invariant, 130 on SIGINT\n";
+    "      each run's outcome is clean, integrity, availability or infrastructure, and each incident\n"
+    "      reproduced or fixed; exit 1 when the candidate breaks an invariant, still shows an\n"
+    "      incident or fails a control (--fail-on availability: also a failed push or pull),\n"
+    "      3 when a run could not be carried out, 130 on SIGINT\n";
 
 int cmd_run(const Args& args) {
   const auto line =
@@ -59,8 +62,8 @@ int cmd_run(const Args& args) {
 }
 
 int cmd_suite(const Args& args) {
-  const auto line = parse_command_line("suite", args, {"--registry", "--baseline", "--junit", "--out", "--seeds"},
-                                       {"--controls"});
+  const auto line = parse_command_line(
+      "suite", args, {"--registry", "--baseline", "--junit", "--out", "--seeds", "--fail-on"}, {"--controls"});
   expect_positional(line, 1, SIZE_MAX, "suite takes scenario files or folders");
   // Ctrl-C: the scenario running writes its partial report, then the suite stops (exit 130).
   harness::install_child_reaper(harness::OnInterrupt::Abort);
@@ -72,6 +75,10 @@ int cmd_suite(const Args& args) {
   if (const auto v = line.value("--out")) options.out_dir = *v;
   if (const auto v = line.value("--seeds")) options.seeds = static_cast<unsigned>(parse_count("--seeds", *v, 1, 1000));
   options.controls = line.flag("--controls");
+  if (const auto v = line.value("--fail-on")) {
+    if (*v != "availability") throw InputError("--fail-on: the one outcome it takes is availability, not \"" + *v + "\"");
+    options.fail_on_availability = true;
+  }
   try {
     return campaign::run_suite(options);
   } catch (const harness::Interrupted& e) {

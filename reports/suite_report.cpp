@@ -10,18 +10,28 @@ std::string padded(const std::string& s, std::size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
 
-// "FAIL 7/20": runs that broke an invariant; "hit 5/20": runs where the
-// scenario's expected outcome (its "expect") happened.
+// The outcome a patch author reads first: the worst one any run had, with
+// how many runs had it when there were several ("integrity 7/20").
+std::string outcome_text(const SuiteCell& c) {
+  const std::pair<const char*, int> worst[] = {
+      {"infrastructure", c.infra}, {"integrity", c.integrity}, {"availability", c.availability}, {"clean", c.clean}};
+  for (const auto& [word, n] : worst) {
+    if (n == 0) continue;
+    return c.runs > 1 ? std::string(word) + " " + std::to_string(n) + "/" + std::to_string(c.runs) : word;
+  }
+  return "-";
+}
+
+// "integrity: reproduced", "clean: fixed", "integrity 7/20, hit 5/20: present";
+// a trailing " FAIL" marks a cell that fails the suite.
 std::string cell_text(const SuiteCell& c) {
-  char cell[64];
-  const char* word = c.failed ? "FAIL" : "pass";
-  if (c.infra) std::snprintf(cell, sizeof cell, "ERROR (%d/%d)", c.infra, c.runs);
-  else if (c.runs > 1 && c.expects)
-    std::snprintf(cell, sizeof cell, "%s %d/%d hit %d/%d", word, c.failed, c.runs, c.reproduced, c.runs);
-  else if (c.runs > 1) std::snprintf(cell, sizeof cell, "%s %d/%d", word, c.failed, c.runs);
-  else if (c.expects) std::snprintf(cell, sizeof cell, "%s%s", word, c.reproduced ? " (reproduced)" : " (not reproduced)");
-  else std::snprintf(cell, sizeof cell, "%s", word);
-  return cell;
+  std::string text = outcome_text(c);
+  if (c.expects) {
+    if (c.runs > 1) text += ", hit " + std::to_string(c.reproduced) + "/" + std::to_string(c.runs);
+    text += c.present() ? ": reproduced" : c.fixed() ? ": fixed" : ": unknown";
+  }
+  if (c.failed) text += " FAIL";
+  return text;
 }
 
 }  // namespace
@@ -47,10 +57,41 @@ std::string render_case_line(const std::string& binary, const std::string& scena
          std::to_string(static_cast<int>(seconds)) + "s";
 }
 
+SuiteSummary summarize(const std::vector<SuiteRow>& rows) {
+  SuiteSummary summary;
+  for (const auto& row : rows) {
+    if (row.cells.empty()) continue;
+    summary.has_baseline = row.cells.size() > 1;
+    const auto& candidate = row.cells[0];
+    const SuiteCell* baseline = summary.has_baseline ? &row.cells[1] : nullptr;
+    if (candidate.expects) {
+      ++summary.incidents;
+      summary.fixed += candidate.fixed();
+      summary.present += candidate.present();
+      summary.fixed_from_baseline += baseline && candidate.fixed() && baseline->present();
+    }
+    // Newly failing: what the candidate fails besides the incidents it still shows.
+    const bool fails_otherwise = candidate.failed > 0 && !candidate.present();
+    if (baseline ? fails_otherwise && baseline->failed == 0 : fails_otherwise && !candidate.expects)
+      ++summary.newly_failing;
+  }
+  return summary;
+}
+
+std::string render_suite_summary(const SuiteSummary& s) {
+  std::string out = "incidents " + std::to_string(s.incidents) + ": " + std::to_string(s.fixed) + " fixed, " +
+                    std::to_string(s.present) + " still present";
+  if (s.has_baseline) out += " (" + std::to_string(s.fixed_from_baseline) + " fixed that the baseline shows)";
+  out += "; newly failing: " + std::to_string(s.newly_failing) +
+         (s.has_baseline ? " (the baseline passes them)" : " (checks and controls)");
+  return out;
+}
+
 std::string render_suite_verdict(int exit_code) {
-  return std::string("SUITE     ") + (exit_code == 0   ? "PASS: the candidate held every invariant"
-                                     : exit_code == 1 ? "FAIL: the candidate broke an invariant"
-                                                      : "ERROR: some runs could not be carried out");
+  return std::string("SUITE     ") +
+         (exit_code == 0   ? "PASS: the candidate held every invariant and shows none of the incidents"
+          : exit_code == 1 ? "FAIL: the candidate broke an invariant or still shows an incident"
+                           : "ERROR: some runs could not be carried out");
 }
 
 }  // namespace stalemate::reports

@@ -223,6 +223,10 @@ TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, nega
   CHECK(r.exit_code == 1);  // the candidate breaks an invariant in m2
   CHECK(r.out.find("SUITE     FAIL: the candidate broke an invariant") != std::string::npos);
   CHECK(r.out.find("m2-short-body [control]") != std::string::npos);
+  // The outcomes a patch author reads: m2 still there with both binaries, the rest clean.
+  CHECK(r.out.find("integrity: reproduced FAIL") != std::string::npos);
+  CHECK(r.out.find("incidents 1: 0 fixed, 1 still present (0 fixed that the baseline shows); newly failing: 0") !=
+        std::string::npos);
   std::ifstream in(junit);
   REQUIRE(in);
   const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -230,6 +234,7 @@ TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, nega
   CHECK(xml.find("<testsuite name=\"stalemate baseline") != std::string::npos);
   CHECK(xml.find("tests=\"4\" failures=\"1\"") != std::string::npos);  // per binary: 2 scenarios + 2 controls
   CHECK(xml.find("replay: stalemate run") != std::string::npos);
+  CHECK(xml.find("integrity, incident reproduced") != std::string::npos);
   CHECK(xml.find("--seed 1") != std::string::npos);
 }
 
