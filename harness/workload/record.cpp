@@ -29,20 +29,15 @@ std::optional<TraceEvent> event_of(const PlannedStep& step, const RunPlan& plan)
       e.op = TraceEvent::Op::Push;
       e.image = trace_image(plan.scenario.workload.images[step.image].image);
       return e;
-    case Step::Kind::Pull: {
+    case Step::Kind::Pull:
+    case Step::Kind::Delete: {
+      // Both name the image by repository:tag (the trace resolves it to the latest push of that name).
       const auto& image = plan.scenario.workload.images[step.image].image;
-      e.op = TraceEvent::Op::Pull;
+      e.op = step.kind == Step::Kind::Pull ? TraceEvent::Op::Pull : TraceEvent::Op::Delete;
       e.image.repository = image.repository;
       e.image.tag = image.tag;
       e.by_digest = step.by_digest;
       e.slice_size = step.slice_size;
-      return e;
-    }
-    case Step::Kind::Delete: {
-      const auto& image = plan.scenario.workload.images[step.image].image;
-      e.op = TraceEvent::Op::Delete;
-      e.image.repository = image.repository;
-      e.image.tag = image.tag;
       return e;
     }
     case Step::Kind::Restart:

@@ -14,6 +14,7 @@
 #include "harness/front/front_report.h"
 #include "harness/run_plan.h"
 #include "harness/scenario.h"
+#include "scenario_errors.h"
 
 using namespace stalemate;
 using namespace stalemate::harness;
@@ -29,14 +30,7 @@ json with_front(const json& front) {
   return j;
 }
 
-std::string parse_error(const json& j) {
-  try {
-    parse_scenario(j, "front.json");
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string parse_error(const json& j) { return test::scenario_parse_error(j, "front.json"); }
 
 fs::path scratch(const std::string& name) {
   const auto dir = fs::temp_directory_path() / ("stalemate-front-report-" + name + "-" + std::to_string(::getpid()));

@@ -13,6 +13,7 @@
 #include "common/json_reader.h"
 #include "harness/run_plan.h"
 #include "harness/scenario.h"
+#include "scenario_errors.h"
 
 using namespace stalemate;
 using namespace stalemate::harness;
@@ -27,15 +28,7 @@ json base_scenario() {
   })");
 }
 
-// The InputError text of parsing `j`, or "" when it parsed.
-std::string parse_error(const json& j) {
-  try {
-    parse_scenario(j, "limits.json");
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string parse_error(const json& j) { return test::scenario_parse_error(j, "limits.json"); }
 
 std::string plan_error(const json& j) {
   try {

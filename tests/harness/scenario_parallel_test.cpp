@@ -9,6 +9,7 @@
 #include "common/json_reader.h"
 #include "harness/run_plan.h"
 #include "harness/scenario.h"
+#include "scenario_errors.h"
 
 using namespace stalemate;
 using namespace stalemate::harness;
@@ -26,14 +27,7 @@ json with_steps(const json& steps) {
   return j;
 }
 
-std::string parse_error(const json& j) {
-  try {
-    parse_scenario(j, "par.json");
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string parse_error(const json& j) { return test::scenario_parse_error(j, "par.json"); }
 
 }  // namespace
 
