@@ -31,9 +31,10 @@ const char* kUsage =
     "      143 SIGTERM) after writing a partial report marked \"aborted\";\n"
     "      --control runs it as its negative control (no faults, no lag, X-Newest reads)\n"
     "  stalemate suite DIR|FILE... [--registry PATH] [--baseline PATH] [--junit FILE]\n"
-    "                      [--out DIR] [--seeds N] [--controls]\n"
+    "                      [--out DIR] [--seeds N] [--controls] [--include-long]\n"
     "      every scenario given (folders searched for *.json) against a registry (and a\n"
     "      baseline); stochastic scenarios over seeds 1..N; --controls adds each negative control;\n"
+    "      \"long\" and \"calibration\" scenarios only with --include-long;\n"
     "      exit 1 when the candidate breaks an invariant, 130 on SIGINT\n"
     "  stalemate serve --swift 127.0.0.1:PORT | --s3 127.0.0.1:PORT [--control 127.0.0.1:PORT]\n"
     "                  [--control-token TOKEN] [--body-budget SIZE]\n"
@@ -47,7 +48,7 @@ struct Args {
   std::vector<std::string> positional;
   std::optional<std::string> out, registry, seed, swift, s3, baseline, junit, seeds;
   std::optional<std::string> control_address, control_token, body_budget;  // serve
-  bool control = false, controls = false;
+  bool control = false, controls = false, include_long = false;
 };
 
 Args parse_args(int argc, char** argv, int first) {
@@ -85,6 +86,8 @@ Args parse_args(int argc, char** argv, int first) {
       a.control = true;
     else if (arg == "--controls")
       a.controls = true;
+    else if (arg == "--include-long")
+      a.include_long = true;
     else if (arg.rfind("--", 0) == 0)
       throw InputError("unknown option " + arg);
     else
@@ -120,6 +123,7 @@ int cmd_suite(const Args& args) {
     options.seeds = static_cast<unsigned>(n);
   }
   options.controls = args.controls;
+  options.include_long = args.include_long;
   try {
     return run_suite(options);
   } catch (const Interrupted& e) {

@@ -384,7 +384,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   });
   if (r.has("debug")) parse_debug(r.at("debug"), s.debug);
   s.fail_on_errors = r.get_bool("fail_on_errors", true);
-  s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic"}) : "check";
+  s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic", "calibration", "long"}) : "check";
   if (r.has("expect")) {
     auto e = r.at("expect");
     e.expect_object({"violations", "errors", "error_text", "operations"});

@@ -121,7 +121,7 @@ struct Scenario {
   bool expect_errors = false;
   std::string expect_error_text;               // in the first failed operation's error ("" = any)
   std::vector<std::string> expect_operations;  // request operations the history must contain (e.g. "push-retry")
-  std::string kind = "check";  // "check", "targeted", "stochastic" (informational; the suite groups by it)
+  std::string kind = "check";  // "check", "targeted", "stochastic", "calibration", "long" (the suite groups by it; "long" only with --include-long)
   nlohmann::json source;       // the file as read
 };
 

@@ -18,6 +18,7 @@ struct SuiteOptions {
   std::string out_dir = "stalemate-out/suite";
   unsigned seeds = 1;                  // runs per stochastic scenario (seeds 1..N)
   bool controls = false;               // also run each scenario as its negative control
+  bool include_long = false;           // also "long" and "calibration" scenarios (minutes each)
 };
 
 // Returns 0 when the candidate held every invariant, 1 when it broke one,
