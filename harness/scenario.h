@@ -63,7 +63,10 @@ struct StepBranch;
 // One action of a scripted workload. Without "steps" a scenario pushes every
 // image, then pulls each by tag and by digest.
 struct Step {
-  enum class Kind { Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock, FlushCache, Parallel };
+  enum class Kind {
+    Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock, FlushCache, Parallel,
+    GarbageCollect  // the registry's own `garbage-collect` command with the run's config (M11)
+  };
   Kind kind = Kind::Push;
   std::string where;             // JSON pointer of the step, for messages
   std::size_t image = 0;         // Push, Pull
@@ -73,6 +76,7 @@ struct Step {
   int via = -1;                  // Push/Pull through this registry instance only (-1: the front)
   int instance = -1;             // Restart: this instance (-1: all)
   std::int64_t duration_us = 0;  // Wait, Clock
+  bool delete_untagged = false;  // GarbageCollect: --delete-untagged
   nlohmann::json json;           // Faults: rule list (placeholders resolved when run); Consistency: patch
   // Inside a parallel step: start no earlier than this offset from the
   // parallel step's start (-1: as soon as the branch gets there).
