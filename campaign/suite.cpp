@@ -137,6 +137,9 @@ int run_suite(const SuiteOptions& options) {
   if (files.empty()) throw InputError("suite: name at least one scenario file or folder");
   std::vector<Scenario> scenarios;
   for (const auto& f : files) scenarios.push_back(load_scenario(f));  // all validated before anything runs
+  if (!options.include_long)
+    std::erase_if(scenarios, [](const Scenario& s) { return s.kind == "long" || s.kind == "calibration"; });
+  if (scenarios.empty()) throw InputError("suite: every scenario given is \"long\" or \"calibration\" (add --include-long)");
 
   struct Binary {
     std::string label, path;

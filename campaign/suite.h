@@ -20,6 +20,7 @@ struct SuiteOptions {
   unsigned seeds = 1;                  // runs per stochastic scenario (seeds 1..N)
   bool controls = false;               // also run each scenario as its negative control
   bool fail_on_availability = false;   // a failed push or pull fails the suite too (--fail-on availability)
+  bool include_long = false;           // also "long" and "calibration" scenarios (minutes each)
 };
 
 // Returns 0 when the candidate held every invariant and shows none of the

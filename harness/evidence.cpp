@@ -116,6 +116,7 @@ nlohmann::json build_evidence(const Violation& v, const std::vector<RequestRecor
   StorageKeys blob_keys;
   blob_keys.digests.insert(hex);
   blob_keys.uploads = url_keys.uploads;
+  blob_keys.tags = url_keys.tags;  // a manifest read by tag: the tag's link writes and reads
   const std::string blob_path = "files/docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data";
   const std::string prefix = sources.segment_prefix ? sources.segment_prefix(blob_path) : std::string();
   out["blob_path"] = blob_path;

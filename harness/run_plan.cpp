@@ -65,6 +65,7 @@ PlannedStep plan_step(const Step& step, const Scenario& s) {
   p.via = step.via;
   p.instance = step.instance;
   p.duration_us = step.duration_us;
+  p.delete_untagged = step.delete_untagged;
   p.at_us = step.at_us;
   for (std::size_t i = 0; i < step.branches.size(); ++i) {
     const auto& b = step.branches[i];
@@ -153,6 +154,8 @@ std::string PlannedStep::describe() const {
     case Step::Kind::Faults: return "add " + std::to_string(rules.size()) + " fault rule(s)";
     case Step::Kind::Consistency: return "change consistency " + sim::consistency_patch_to_json(consistency).dump();
     case Step::Kind::Parallel: return std::to_string(branches.size()) + " clients at once";
+    case Step::Kind::GarbageCollect:
+      return std::string("registry garbage-collect") + (delete_untagged ? " --delete-untagged" : "");
   }
   return "?";
 }

@@ -47,6 +47,7 @@ struct PlannedStep {
   int via = -1;        // -1: the front
   int instance = -1;   // Restart, Kill: -1 all
   std::int64_t duration_us = 0;
+  bool delete_untagged = false;  // GarbageCollect
   std::vector<sim::FaultRule> rules;  // Faults, placeholders resolved, checked against the topology
   // Consistency: parsed and checked against the topology; applied over the
   // knobs in force when the step runs.

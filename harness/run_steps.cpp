@@ -5,6 +5,7 @@
 #include <map>
 #include <thread>
 
+#include "harness/child_process.h"
 #include "harness/workload/skopeo_client.h"
 
 namespace stalemate::harness {
@@ -161,6 +162,23 @@ void RunState::run_parallel(const PlannedStep& step) {
     if (f) std::rethrow_exception(f);
 }
 
+// The registry's own offline GC against the store, with instance 0's config
+// (M11). Its exit status and output tail go into the report's notes; a GC
+// that fails is a finding of the scenario, not an infrastructure failure.
+void RunState::garbage_collect(const PlannedStep& step) {
+  const std::string config = life.fleet->describe().at(0).at("config");
+  std::vector<std::string> argv{plan.scenario.registry.binary, "garbage-collect"};
+  if (step.delete_untagged) argv.push_back("--delete-untagged");
+  argv.push_back(config);
+  const auto r = run_bounded(argv, std::chrono::minutes(5));
+  const std::string tail = r.output.size() > 2000 ? r.output.substr(r.output.size() - 2000) : r.output;
+  note("garbage-collect " +
+       std::string(r.timed_out ? "timed out after 5 minutes"
+                   : r.ok()    ? "exited 0"
+                               : "failed: " + describe_status(r.wait_status)) +
+       "; output tail: " + tail);
+}
+
 void RunState::run(const PlannedStep& step, RegistryClient& own, const std::string& who) {
   switch (step.kind) {
     case Step::Kind::Push: push(step, own, who); break;
@@ -189,6 +207,7 @@ void RunState::run(const PlannedStep& step, RegistryClient& own, const std::stri
     case Step::Kind::Quiesce: store().quiesce(); break;
     case Step::Kind::Faults: store().add_rules(step.rules); break;
     case Step::Kind::Consistency: store().patch_consistency(step.consistency); break;
+    case Step::Kind::GarbageCollect: garbage_collect(step); break;
   }
   if (step.flip_byte_after) {
     const auto flipped = apply_flip_byte(*life.backend, plan.scenario.debug);

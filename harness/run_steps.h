@@ -68,6 +68,8 @@ struct RunState {
   // stops the other branches before their next step and is rethrown.
   void run_parallel(const PlannedStep& step);
 
+  void garbage_collect(const PlannedStep& step);
+
   void run(const PlannedStep& step, RegistryClient& own, const std::string& who);
 
   // Per client: its name, and what it did (the report's "clients").

@@ -268,6 +268,13 @@ Step parse_step(const JsonReader& r, const StepContext& ctx, bool in_parallel) {
   } else if (r.has("quiesce")) {
     r.expect_object(step_keys({"quiesce"}, in_parallel, false));
     st.kind = Step::Kind::Quiesce;
+  } else if (r.has("garbage_collect")) {
+    // {"garbage_collect": {"delete_untagged": true}}: run `<registry> garbage-collect` once, to its end.
+    r.expect_object(step_keys({"garbage_collect"}, in_parallel, false));
+    st.kind = Step::Kind::GarbageCollect;
+    const auto gc = r.at("garbage_collect");
+    gc.expect_object({"delete_untagged"});
+    st.delete_untagged = gc.get_bool("delete_untagged", false);
   } else if (r.has("faults")) {
     r.expect_object(step_keys({"faults"}, in_parallel, false));
     st.kind = Step::Kind::Faults;
@@ -286,7 +293,7 @@ Step parse_step(const JsonReader& r, const StepContext& ctx, bool in_parallel) {
     st.json = r.at("consistency").value();
   } else {
     r.fail("a step is one of push, pull, delete, restart, wait, clock, heal, quiesce, faults, consistency, "
-           "flush_cache, parallel");
+           "flush_cache, parallel, garbage_collect");
   }
   if (in_parallel && r.has("at"))
     st.at_us = bounded_duration(r.at("at"), 0, kMaxWaitUs, "a start offset is 0 to 10 minutes");
@@ -443,7 +450,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   if (r.has("debug")) parse_debug(r.at("debug"), s.debug);
   if (r.has("front")) parse_front(r.at("front"), s);
   s.fail_on_errors = r.get_bool("fail_on_errors", true);
-  s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic"}) : "check";
+  s.kind = r.has("kind") ? r.at("kind").as_enum({"check", "targeted", "stochastic", "calibration", "long"}) : "check";
   if (r.has("expect")) {
     auto e = r.at("expect");
     e.expect_object({"violations", "errors", "error_text", "operations"});

@@ -64,7 +64,10 @@ struct StepBranch;
 // One action of a scripted workload. Without "steps" a scenario pushes every
 // image, then pulls each by tag and by digest.
 struct Step {
-  enum class Kind { Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock, FlushCache, Parallel, Delete };
+  enum class Kind {
+    Push, Pull, Restart, Wait, Heal, Quiesce, Faults, Consistency, Clock, FlushCache, Parallel, Delete,
+    GarbageCollect  // the registry's own `garbage-collect` command with the run's config (M11)
+  };
   Kind kind = Kind::Push;
   std::string where;             // JSON pointer of the step, for messages
   std::size_t image = 0;         // Push, Pull, Delete (its manifest, by digest)
@@ -76,6 +79,7 @@ struct Step {
   int via = -1;                  // Push/Pull through this registry instance only (-1: the front)
   int instance = -1;             // Restart: this instance (-1: all)
   std::int64_t duration_us = 0;  // Wait, Clock
+  bool delete_untagged = false;  // GarbageCollect: --delete-untagged
   nlohmann::json json;           // Faults: rule list (placeholders resolved when run); Consistency: patch
   // Inside a parallel step: start no earlier than this offset from the
   // parallel step's start (-1: as soon as the branch gets there).
@@ -131,7 +135,7 @@ struct Scenario {
   bool expect_errors = false;
   std::string expect_error_text;               // in the first failed operation's error ("" = any)
   std::vector<std::string> expect_operations;  // request operations the history must contain (e.g. "push-retry")
-  std::string kind = "check";  // "check", "targeted", "stochastic" (informational; the suite groups by it)
+  std::string kind = "check";  // "check", "targeted", "stochastic", "calibration", "long" (the suite groups by it; "long" only with --include-long)
   nlohmann::json source;       // the file as read
 };
 

@@ -16,6 +16,22 @@ const std::regex& upload_re() {
   return re;
 }
 
+// A tag in a storage path, or in a manifest URL (not a digest reference).
+const std::regex& storage_tag_re() {
+  static const std::regex re(R"(repositories/(.+)/_manifests/tags/([^/]+)/)");
+  return re;
+}
+
+const std::regex& url_tag_re() {
+  static const std::regex re(R"(/v2/(.+)/manifests/([A-Za-z0-9_][A-Za-z0-9._-]{0,127})(?:$|\?))");
+  return re;
+}
+
+void scan_tag(const std::string& text, const std::regex& re, StorageKeys& out) {
+  std::smatch m;
+  if (std::regex_search(text, m, re)) out.tags.insert(m[1].str() + ":" + m[2].str());
+}
+
 void scan(const std::string& text, StorageKeys& out) {
   for (std::sregex_iterator it(text.begin(), text.end(), digest_re()), end; it != end; ++it)
     out.digests.insert((*it)[1].str());
@@ -55,17 +71,21 @@ bool StorageKeys::intersects(const StorageKeys& o) const {
     if (o.digests.count(d)) return true;
   for (const auto& u : uploads)
     if (o.uploads.count(u)) return true;
+  for (const auto& t : tags)
+    if (o.tags.count(t)) return true;
   return false;
 }
 
 void StorageKeys::add(const StorageKeys& o) {
   digests.insert(o.digests.begin(), o.digests.end());
   uploads.insert(o.uploads.begin(), o.uploads.end());
+  tags.insert(o.tags.begin(), o.tags.end());
 }
 
 StorageKeys keys_of_storage_path(std::string_view path) {
   StorageKeys out;
   scan(std::string(path), out);
+  scan_tag(std::string(path), storage_tag_re(), out);
   // Only the segment's own run: "segments/2f6/<hex>/0000000000000001" would
   // otherwise decode the index too; a wrong tail cannot spell "_uploads/".
   if (const auto name = decoded_segment_name(path); !name.empty()) scan(name, out);
@@ -75,6 +95,7 @@ StorageKeys keys_of_storage_path(std::string_view path) {
 StorageKeys keys_of_request_url(std::string_view url) {
   StorageKeys out;
   scan(std::string(url), out);
+  scan_tag(std::string(url), url_tag_re(), out);
   return out;
 }
 

@@ -7,6 +7,8 @@
 //    keys, without files/).
 //  - Client request URLs (/v2/<repo>/blobs/sha256:<hex>, /blobs/uploads/<uuid>,
 //    ?digest=sha256:<hex>).
+//  - Tags: …/repositories/<repo>/_manifests/tags/<tag>/… and the URL
+//    /v2/<repo>/manifests/<tag> both give "<repo>:<tag>" (a stale tag read, M10).
 #pragma once
 
 #include <set>
@@ -18,8 +20,9 @@ namespace stalemate::harness {
 struct StorageKeys {
   std::set<std::string> digests;  // "<hex>" (sha256, 64 hex digits)
   std::set<std::string> uploads;  // upload ids (the registry's UUIDs)
+  std::set<std::string> tags;     // "<repo>:<tag>"
 
-  bool empty() const { return digests.empty() && uploads.empty(); }
+  bool empty() const { return digests.empty() && uploads.empty() && tags.empty(); }
   bool intersects(const StorageKeys& o) const;
   void add(const StorageKeys& o);
 };

@@ -1,5 +1,7 @@
 #include "reports/suite_report.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace stalemate::reports {
@@ -27,7 +29,11 @@ std::string outcome_text(const SuiteCell& c) {
 std::string cell_text(const SuiteCell& c) {
   std::string text = outcome_text(c);
   if (c.expects) {
-    if (c.runs > 1) text += ", hit " + std::to_string(c.reproduced) + "/" + std::to_string(c.runs);
+    if (c.runs > 1) {
+      const auto [low, high] = wilson_interval(c.reproduced, c.runs);
+      text += ", hit " + std::to_string(c.reproduced) + "/" + std::to_string(c.runs) + " (95% " +
+              std::to_string(std::lround(low * 100)) + "-" + std::to_string(std::lround(high * 100)) + "%)";
+    }
     text += c.present() ? ": reproduced" : c.fixed() ? ": fixed" : ": unknown";
   }
   if (c.failed) text += " FAIL";
@@ -36,14 +42,23 @@ std::string cell_text(const SuiteCell& c) {
 
 }  // namespace
 
+std::pair<double, double> wilson_interval(int k, int n) {
+  if (n <= 0) return {0.0, 1.0};
+  constexpr double z = 1.959964;  // 95 %
+  const double p = static_cast<double>(k) / n, z2n = z * z / n;
+  const double centre = (p + z2n / 2) / (1 + z2n);
+  const double half = z / (1 + z2n) * std::sqrt(p * (1 - p) / n + z2n / (4.0 * n));
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
 std::string render_suite_table(const std::vector<std::string>& binaries, const std::vector<SuiteRow>& rows) {
   std::string out = "\n" + std::string(100, '-') + "\n";
   out += padded("scenario", 34) + " " + padded("kind", 11);
-  for (const auto& b : binaries) out += " " + padded(b, 28);
+  for (const auto& b : binaries) out += " " + padded(b, 38);
   out += "\n";
   for (const auto& row : rows) {
     out += padded(row.scenario.substr(0, 34), 34) + " " + padded(row.kind, 11);
-    for (const auto& c : row.cells) out += " " + padded(cell_text(c), 28);
+    for (const auto& c : row.cells) out += " " + padded(cell_text(c), 38);
     out += "\n";
   }
   return out;

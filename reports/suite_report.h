@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reports/verdict.h"
@@ -42,6 +43,11 @@ struct SuiteRow {
   std::string kind;
   std::vector<SuiteCell> cells;  // one per binary, in the order of the header
 };
+
+// The 95 % Wilson score interval of a hit rate of k in n runs, as
+// fractions [low, high] ({0, 1} for n = 0). Wilson, not the normal
+// approximation: it stays inside [0, 1] and is honest at 0/20 and 20/20.
+std::pair<double, double> wilson_interval(int k, int n);
 
 std::string render_suite_table(const std::vector<std::string>& binaries, const std::vector<SuiteRow>& rows);
 // "  candidate  m2-short-body [control]  seed 1  PASS: every invariant held  3s"

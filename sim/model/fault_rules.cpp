@@ -17,7 +17,9 @@ bool RuleMatch::matches(const RequestInfo& r) const {
   if (object_regex && (r.object.empty() || !RE2::PartialMatch(r.object, *object_regex))) return false;
   if (listing_prefix) {
     if (!r.is_listing) return false;
-    if (r.listing_prefix.compare(0, listing_prefix->size(), *listing_prefix) != 0) return false;
+    if (listing_exact ? r.listing_prefix != *listing_prefix
+                      : r.listing_prefix.compare(0, listing_prefix->size(), *listing_prefix) != 0)
+      return false;
   }
   return true;
 }
@@ -25,8 +27,8 @@ bool RuleMatch::matches(const RequestInfo& r) const {
 namespace {
 
 RuleMatch parse_match(const JsonReader& r) {
-  r.expect_object({"method", "container", "object", "object_prefix", "object_regex", "listing_prefix", "nth", "from",
-                   "until", "times"});
+  r.expect_object({"method", "container", "object", "object_prefix", "object_regex", "listing_prefix", "listing_exact",
+                   "nth", "from", "until", "times"});
   RuleMatch m;
   if (r.has("method")) {
     auto v = r.at("method");
@@ -48,6 +50,8 @@ RuleMatch parse_match(const JsonReader& r) {
     m.object_regex = std::move(re);
   }
   if (r.has("listing_prefix")) m.listing_prefix = r.at("listing_prefix").as_string();
+  m.listing_exact = r.get_bool("listing_exact", false);
+  if (m.listing_exact && !m.listing_prefix) r.at("listing_exact").fail("listing_exact needs a listing_prefix");
   m.nth = r.get_uint("nth", 0);
   m.from_us = r.get_duration_us("from", 0);
   m.until_us = r.has("until") ? r.at("until").as_duration_us() : kForever;
@@ -94,6 +98,7 @@ nlohmann::json fault_rule_to_json(const FaultRule& rule) {
   if (!rule.match.object_prefix.empty()) m["object_prefix"] = rule.match.object_prefix;
   if (rule.match.object_regex) m["object_regex"] = rule.match.object_regex_text;
   if (rule.match.listing_prefix) m["listing_prefix"] = *rule.match.listing_prefix;
+  if (rule.match.listing_exact) m["listing_exact"] = true;
   if (rule.match.nth) m["nth"] = rule.match.nth;
   if (rule.match.times) m["times"] = rule.match.times;
   if (rule.match.from_us) m["from_us"] = rule.match.from_us;

@@ -50,6 +50,7 @@ struct RuleMatch {
   // the stack on a 30,000-character name). Shared: rules are copied, RE2 is not.
   std::shared_ptr<const re2::RE2> object_regex;
   std::optional<std::string> listing_prefix;  // listing requests whose prefix starts with this
+  bool listing_exact = false;  // ... or is exactly this (the health check's Stat("/") lists prefix "files")
   std::uint64_t nth = 0;             // 1-based: only the nth request matching the rest (0: every one)
   std::int64_t from_us = 0;          // active window, microseconds since the store started
   std::int64_t until_us = kForever;

@@ -91,7 +91,19 @@ TEST_CASE("storage keys: digests and upload ids from storage paths and client UR
   k = keys_of_request_url(kBase + "/blobs/uploads/" + kUploadA + "?digest=sha256:" + kHexA);
   CHECK(k.digests == std::set<std::string>{kHexA});
   CHECK(keys_of_request_url(kBase + "/blobs/sha256:" + kHexB).digests == std::set<std::string>{kHexB});
-  CHECK(keys_of_storage_path("files/docker/registry/v2/repositories/r/_manifests/tags/latest/current/link").empty());
+  k = keys_of_storage_path("files/docker/registry/v2/repositories/r/_manifests/tags/latest/current/link");
+  CHECK(k.digests.empty());
+  CHECK(k.uploads.empty());
+  CHECK(k.tags == std::set<std::string>{"r:latest"});
+}
+
+TEST_CASE("storage keys: a manifest URL by tag and the tag's link share a key; by digest it is no tag",
+          "[harness][evidence]") {
+  const auto link = keys_of_storage_path("files/docker/registry/v2/repositories/a/b/_manifests/tags/v1/index/x/link");
+  CHECK(keys_of_request_url("http://127.0.0.1:5000/v2/a/b/manifests/v1").intersects(link));
+  CHECK_FALSE(keys_of_request_url("http://127.0.0.1:5000/v2/a/b/manifests/v2").intersects(link));
+  CHECK(keys_of_request_url("http://127.0.0.1:5000/v2/a/b/manifests/sha256:" + kHexA).tags.empty());
+  CHECK(keys_of_storage_path("files/docker/registry/v2/repositories/r/_layers/sha256/" + kHexA + "/link").tags.empty());
 }
 
 TEST_CASE("evidence: two overlapping operations on different blobs each get only their own storage requests",

@@ -35,7 +35,7 @@ TEST_CASE("suite cells: the worst outcome, and reproduced or fixed for incidents
   CHECK(table.find("integrity: reproduced FAIL") != std::string::npos);
   CHECK(table.find("clean: fixed") != std::string::npos);
   CHECK(table.find("availability: reproduced FAIL") != std::string::npos);
-  CHECK(table.find("integrity 7/20, hit 5/20: reproduced FAIL") != std::string::npos);
+  CHECK(table.find("integrity 7/20, hit 5/20 (95% 11-47%): reproduced FAIL") != std::string::npos);
   CHECK(table.find("availability FAIL") != std::string::npos);
 
   const auto summary = summarize(rows);

@@ -222,3 +222,20 @@ TEST_CASE("one type per fault kind: parse, JSON form and description round-trip"
     CHECK(once == twice);
   }
 }
+
+TEST_CASE("listing_exact: a rule for the health check's listing (prefix \"files\") spares the registry's other listings") {
+  const auto rule = rule_json(R"({"kind":"FAIL","match":{"method":"GET","listing_prefix":"files","listing_exact":true}})");
+  const auto listing = [](std::string prefix) {
+    RequestInfo r = get_of("");
+    r.is_listing = true;
+    r.listing_prefix = std::move(prefix);
+    return r;
+  };
+  CHECK(rule.match.matches(listing("files")));
+  CHECK_FALSE(rule.match.matches(listing("files/docker/registry/v2/repositories/r/_uploads/")));
+  CHECK_FALSE(rule.match.matches(listing("")));
+  CHECK(rule_json(R"({"kind":"FAIL","match":{"listing_prefix":"files"}})").match.matches(listing("files/x")));
+  CHECK(fault_rule_to_json(rule)["match"]["listing_exact"] == true);
+  CHECK_THROWS_WITH(rule_json(R"({"kind":"FAIL","match":{"listing_exact":true}})"),
+                    Catch::Contains("/match/listing_exact") && Catch::Contains("needs a listing_prefix"));
+}
