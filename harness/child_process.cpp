@@ -17,6 +17,7 @@
 
 #include "harness/child_reaper.h"
 #include "harness/registry_process.h"
+#include "harness/spawn_thread.h"
 
 namespace stalemate::harness {
 
@@ -111,7 +112,7 @@ namespace {
 // it. Everything the child touches is prepared before fork(): between fork
 // and exec only async-signal-safe calls are made. out_fd becomes stdout and
 // stderr.
-pid_t spawn_with_output(const std::vector<std::string>& command, int out_fd, const fs::path& work_dir) {
+pid_t spawn_here(const std::vector<std::string>& command, int out_fd, const fs::path& work_dir) {
   std::vector<std::string> args = command;
   const std::string& binary = args.front();
   std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -179,6 +180,12 @@ pid_t spawn_with_output(const std::vector<std::string>& command, int out_fd, con
     throw InfrastructureError("cannot execute " + binary + ": " + errno_text(child_err));
   }
   return pid;
+}
+
+// Forked on the spawn thread, so that PDEATHSIG follows the process, not the
+// (perhaps short-lived) thread that asked (harness/spawn_thread.h).
+pid_t spawn_with_output(const std::vector<std::string>& command, int out_fd, const fs::path& work_dir) {
+  return on_spawn_thread([&] { return spawn_here(command, out_fd, work_dir); });
 }
 
 // The child and whatever it started in its group.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -95,7 +96,14 @@ struct Lifecycle {
     if (front) out.push_back(&front->nginx());
     return out;
   }
+  // Parallel branches poll for deaths while another branch may restart a
+  // registry: a poll during a restart (or during another poll) skips, so it
+  // never reaps a child that restart is stopping and calls it a death.
+  mutable std::mutex children_mu;
+
   const ProcessDeath* first_death() const {
+    std::unique_lock lock(children_mu, std::try_to_lock);
+    if (!lock.owns_lock()) return nullptr;  // the next poll looks again
     for (auto* p : children())
       if (!p->alive() && p->death()) return &*p->death();
     return nullptr;

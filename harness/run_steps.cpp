@@ -185,8 +185,11 @@ void RunState::run(const PlannedStep& step, RegistryClient& own, const std::stri
     case Step::Kind::Pull: pull(step, own, who); break;
     case Step::Kind::Delete: delete_manifest(step, own, who); break;
     case Step::Kind::Parallel: run_parallel(step); break;
-    case Step::Kind::Restart:
-      life.fleet->restart(step.instance);
+    case Step::Kind::Restart: {
+      {
+        const std::lock_guard children(life.children_mu);  // no death poll reaps what restart stops
+        life.fleet->restart(step.instance);
+      }
       note("restarted registry " +
            (step.instance < 0 ? std::string("instances") : "instance " + std::to_string(step.instance)) +
            " (cold descriptor cache)");
@@ -195,6 +198,7 @@ void RunState::run(const PlannedStep& step, RegistryClient& own, const std::stri
         print_children(life);
       }
       break;
+    }
     case Step::Kind::Wait:
       wait_watching(life, std::chrono::steady_clock::now() + std::chrono::microseconds(step.duration_us));
       break;

@@ -189,3 +189,25 @@ TEST_CASE("parallel clients: an after_push pull waits for another client's push;
   // Nobody re-read the deleted manifest at the end.
   for (const auto& q : report["requests"]) CHECK(q["operation"] != "verify-manifest");
 }
+
+TEST_CASE("parallel clients: a registry restarted by one branch while others poll is not a death") {
+  const auto dir = fresh_dir("restart");
+  // Two branches wait (polling the children every 100 ms) and one pulls while
+  // a fourth restarts the registry three times: the run ends normally.
+  const auto scenario = write_scenario(dir, nlohmann::json::parse(R"([
+      {"push": 0},
+      {"parallel": [{"wait": "3s"}, {"wait": "3s"},
+                    {"name": "ops", "steps": [{"restart": 0}, {"restart": 0}, {"restart": "all"}]},
+                    {"name": "puller", "steps": [{"pull": 0, "at": "2500ms"}]}]},
+      {"pull": 0}])"));
+  const auto out = dir / "out";
+  const auto r = run_command({kBinary, "run", scenario, "--out", out.string()}, std::chrono::seconds(300));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  const auto report = read_report(out);
+  CHECK_FALSE(report.contains("infrastructure_failure"));
+  CHECK(report["errors"].empty());
+  std::size_t restarts = 0;
+  for (const auto& n : report["notes"]) restarts += n.get<std::string>().rfind("restarted registry", 0) == 0;
+  CHECK(restarts == 3);
+}
