@@ -22,6 +22,12 @@ using namespace harness;
 
 namespace {
 
+// A scenario's run expects an incident when the scenario names one (its
+// "expect"); its negative control never does.
+bool expects_incident(const Scenario& s, bool control) {
+  return !control && (!s.expect_violations.empty() || s.expect_errors);
+}
+
 struct CaseResult {
   std::string scenario, file, kind, binary;
   std::uint64_t seed = 0;
@@ -46,7 +52,7 @@ CaseResult run_one(const Scenario& scenario, const std::string& binary, const st
   r.binary = label;
   r.seed = seed;
   r.control = control;
-  r.expects = !control && (!scenario.expect_violations.empty() || scenario.expect_errors);
+  r.expects = expects_incident(scenario, control);
   const auto dir = std::filesystem::path(out_root) / label /
                    (scenario.name + (control ? "-control" : "") + "-seed" + std::to_string(seed));
   ChildRun child({self_executable(), dir, scenario.source, seed, binary, control});
@@ -101,7 +107,7 @@ reports::JunitCase junit_case(const CaseResult& r, const std::string& binary_pat
 reports::SuiteCell tally(const std::vector<CaseResult>& results, const Scenario& s, const std::string& binary,
                          bool control) {
   reports::SuiteCell c;
-  c.expects = !control && (!s.expect_violations.empty() || s.expect_errors);
+  c.expects = expects_incident(s, control);
   for (const auto& r : results) {
     if (r.scenario != s.name || r.binary != binary || r.control != control) continue;
     ++c.runs;

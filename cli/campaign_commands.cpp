@@ -54,7 +54,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
 int cmd_merge(const std::vector<std::string>& args) {
   const auto p = parse_command_line("merge", args, {"-o", "--out"}, {});
   expect_positional(p, 1, SIZE_MAX, "merge takes the shard folders of one sweep");
-  std::string out = p.value("-o").value_or(p.value("--out").value_or("merged"));
+  const std::string out = p.value({"-o", "--out"}).value_or("merged");
   std::vector<fs::path> dirs(p.positional.begin(), p.positional.end());
   const auto n = campaign::merge_shards(dirs, out);
   std::cout << "merged " << dirs.size() << " shard(s), " << n << " runs\n"

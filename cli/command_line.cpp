@@ -10,6 +10,12 @@ std::optional<std::string> CommandLine::value(const std::string& option) const {
   return it->second;
 }
 
+std::optional<std::string> CommandLine::value(std::initializer_list<const char*> spellings) const {
+  for (const char* s : spellings)
+    if (auto v = value(s)) return v;
+  return std::nullopt;
+}
+
 CommandLine parse_command_line(const std::string& command, const std::vector<std::string>& args,
                                std::initializer_list<const char*> valued, std::initializer_list<const char*> flags) {
   CommandLine line;

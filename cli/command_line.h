@@ -19,6 +19,8 @@ struct CommandLine {
   std::set<std::string> flags;                // "--control"
 
   std::optional<std::string> value(const std::string& option) const;
+  // The value of the first of several spellings given ("-o" or "--out").
+  std::optional<std::string> value(std::initializer_list<const char*> spellings) const;
   bool flag(const std::string& option) const { return flags.count(option) > 0; }
 };
 

@@ -34,8 +34,7 @@ namespace {
 
 // The trace to write: -o (or --out) is required.
 std::string output_of(const CommandLine& line, const std::string& command) {
-  auto out = line.value("-o");
-  if (!out) out = line.value("--out");
+  const auto out = line.value({"-o", "--out"});
   if (!out || out->empty()) throw InputError(command + ": give the trace to write with -o TRACE.jsonl");
   return *out;
 }
