@@ -24,6 +24,14 @@ namespace {
 
 // A scenario's run expects an incident when the scenario names one (its
 // "expect"); its negative control never does.
+// A folder may hold sweep definitions beside scenarios (scenarios/ has both):
+// a sweep is recognised by its "base" and "parameters" and left to `sweep`.
+bool is_sweep_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  const auto doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() && doc.contains("base") && doc.contains("parameters");
+}
+
 bool expects_incident(const Scenario& s, bool control) {
   return !control && (!s.expect_violations.empty() || s.expect_errors);
 }
@@ -134,8 +142,13 @@ int run_suite(const SuiteOptions& options) {
     }
     if (!std::filesystem::is_directory(path)) throw InputError(path + ": no such scenario file or folder");
     std::vector<std::string> found;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(path))
-      if (e.is_regular_file() && e.path().extension() == ".json") found.push_back(e.path().string());
+    std::size_t sweeps = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(path)) {
+      if (!e.is_regular_file() || e.path().extension() != ".json") continue;
+      if (is_sweep_file(e.path())) ++sweeps;
+      else found.push_back(e.path().string());
+    }
+    if (sweeps) std::cout << path << ": " << sweeps << " sweep file(s) skipped (run them with `stalemate sweep`)\n";
     if (found.empty()) throw InputError(path + ": no *.json scenario files");
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());

@@ -75,6 +75,19 @@ TEST_CASE("a bad scenario file exits 2 naming the file and the JSON path") {
   CHECK(run_command({kBinary, "frobnicate"}, std::chrono::seconds(30)).exit_code == 2);
 }
 
+TEST_CASE("suite over a folder leaves sweep definitions to `sweep`") {
+  // A folder with only a sweep file has no scenario to run: exit 2 before any
+  // registry starts, after saying the sweep was skipped (not parsed as a scenario).
+  const auto dir = fresh_dir("suite-sweeps-only");
+  std::filesystem::copy_file(kSource + "/scenarios/sweeps/tiny.json", dir / "tiny.json");
+  const auto r = run_command({kBinary, "suite", dir.string()}, std::chrono::seconds(30));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find("1 sweep file(s) skipped") != std::string::npos);
+  CHECK(r.err.find("no *.json scenario files") != std::string::npos);
+  CHECK(r.err.find("unknown key") == std::string::npos);
+}
+
 TEST_CASE("a registry that cannot start exits 3 and still leaves a report") {
   const auto out = fresh_dir("infra");
   const auto r = run_command({kBinary, "run", kSource + "/tests/data/tiny-push-pull.json", "--registry",
