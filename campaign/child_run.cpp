@@ -8,6 +8,7 @@
 #include "common/json_reader.h"
 #include "harness/child_process.h"
 #include "harness/child_reaper.h"
+#include "harness/front/tmpfs_mount.h"
 #include "harness/registry_process.h"
 #include "harness/runner.h"
 
@@ -81,6 +82,8 @@ void ChildRun::kill() {
   ::kill(-pid_, SIGKILL);
   ::kill(pid_, SIGKILL);
   const int status = harness::wait_blocking(pid_);
+  // A SIGKILLed run could not unmount its front's tmpfs (spool, temp, cache).
+  harness::front::unmount_tmpfs_under(dir_);
   exit_code_ = status >= 0 && WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 128 + SIGKILL;
   pid_ = -1;
   end_ = std::chrono::steady_clock::now();

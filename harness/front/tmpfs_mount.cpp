@@ -10,6 +10,7 @@
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "harness/child_process.h"
 #include "harness/child_reaper.h"
@@ -60,19 +61,45 @@ int TmpfsMount::system_mount(const fs::path& target, const std::string& options)
   return errno;
 }
 
-bool is_mount_point(const fs::path& path) {
-  std::error_code ec;
-  const fs::path want = fs::weakly_canonical(path, ec);
+namespace {
+struct MountRow {
+  std::string point, type;
+};
+
+// Every mount of this mount namespace (from /proc/self/mountinfo:
+// "id parent major:minor root mount-point options ... - type source ...").
+std::vector<MountRow> mount_table() {
+  std::vector<MountRow> rows;
   std::ifstream in("/proc/self/mountinfo");
   for (std::string line; std::getline(in, line);) {
-    // id parent major:minor root mount-point ...
     std::size_t pos = 0;
     for (int field = 0; field < 4 && pos != std::string::npos; ++field) pos = line.find(' ', pos + 1);
     if (pos == std::string::npos) continue;
     const auto end = line.find(' ', pos + 1);
-    if (line.substr(pos + 1, end - pos - 1) == want.string()) return true;
+    MountRow row{line.substr(pos + 1, end - pos - 1), {}};
+    if (const auto dash = line.find(" - "); dash != std::string::npos)
+      row.type = line.substr(dash + 3, line.find(' ', dash + 3) - dash - 3);
+    rows.push_back(std::move(row));
   }
+  return rows;
+}
+}  // namespace
+
+bool is_mount_point(const fs::path& path) {
+  std::error_code ec;
+  const fs::path want = fs::weakly_canonical(path, ec);
+  for (const auto& row : mount_table())
+    if (row.point == want.string()) return true;
   return false;
+}
+
+std::size_t unmount_tmpfs_under(const fs::path& dir) {
+  std::error_code ec;
+  const std::string prefix = fs::weakly_canonical(dir, ec).string() + "/";
+  std::size_t n = 0;
+  for (const auto& row : mount_table())
+    if (row.type == "tmpfs" && row.point.starts_with(prefix) && ::umount2(row.point.c_str(), MNT_DETACH) == 0) ++n;
+  return n;
 }
 
 TmpfsMount::TmpfsMount(fs::path target, std::uint64_t bytes, MountCall mount)

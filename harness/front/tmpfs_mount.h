@@ -42,4 +42,8 @@ class TmpfsMount {
 // Whether path is currently a mount point (from /proc/self/mountinfo).
 bool is_mount_point(const std::filesystem::path& path);
 
+// Lazily unmounts every tmpfs mounted below dir and returns how many: the
+// cleanup for a run that was SIGKILLed before its own unmount could run.
+std::size_t unmount_tmpfs_under(const std::filesystem::path& dir);
+
 }  // namespace stalemate::harness::front

@@ -158,6 +158,27 @@ TEST_CASE("TmpfsMount: without the right to mount, an infrastructure error that 
   CHECK_THROWS_AS(TmpfsMount(dir.path() / "zero", 0, refuse), std::invalid_argument);
 }
 
+TEST_CASE("unmount_tmpfs_under: what a SIGKILLed run left mounted is unmounted, nothing else", "[front][mount]") {
+  // Runs as root (CI and the integration tests need it anyway); a mount that
+  // is refused here would be the machine's fault, not this function's.
+  test::TempDir dir;
+  const auto run_dir = dir.path() / "cell-1";
+  const auto spool = run_dir / "front" / "spool";
+  std::filesystem::create_directories(spool);
+  std::filesystem::create_directories(dir.path() / "cell-10");
+  REQUIRE(TmpfsMount::system_mount(spool, "size=1m") == 0);  // no TmpfsMount: as if its owner was killed
+  const auto sibling = dir.path() / "cell-10" / "spool";      // a prefix of the name, not a child
+  std::filesystem::create_directories(sibling);
+  REQUIRE(TmpfsMount::system_mount(sibling, "size=1m") == 0);
+  REQUIRE(is_mount_point(spool));
+  CHECK(unmount_tmpfs_under(run_dir) == 1);
+  CHECK_FALSE(is_mount_point(spool));
+  CHECK(is_mount_point(sibling));
+  CHECK(unmount_tmpfs_under(dir.path()) == 1);
+  CHECK_FALSE(is_mount_point(sibling));
+  CHECK(unmount_tmpfs_under(dir.path()) == 0);
+}
+
 TEST_CASE("FsSampler: peak and time series of a directory's filesystem", "[front][sampler]") {
   test::TempDir dir;
   FsSampler sampler({{"tmp", dir.path()}}, std::chrono::milliseconds(10));
