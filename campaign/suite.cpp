@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 
+#include "campaign/child_pool.h"
 #include "campaign/child_run.h"
 #include "common/json_reader.h"
 #include "harness/registry_process.h"
@@ -21,6 +23,9 @@ namespace stalemate::campaign {
 using namespace harness;
 
 namespace {
+
+// Hang guard for one case (each run has its own, shorter, deadlines inside).
+constexpr std::chrono::minutes kCaseDeadline{60};
 
 // A scenario's run expects an incident when the scenario names one (its
 // "expect"); its negative control never does.
@@ -51,24 +56,32 @@ struct CaseResult {
 
 // One case as a child `stalemate run` (as the sweep runs its cells): its
 // verdict is read back from the report.json it wrote.
-CaseResult run_one(const Scenario& scenario, const std::string& binary, const std::string& label, std::uint64_t seed,
-                   bool control, const std::string& out_root) {
+struct PlannedCase {
+  const Scenario* scenario;
+  std::string binary, label;
+  std::uint64_t seed;
+  bool control;
+};
+
+std::filesystem::path case_dir(const PlannedCase& c, const std::string& out_root) {
+  return std::filesystem::path(out_root) / c.label /
+         (c.scenario->name + (c.control ? "-control" : "") + "-seed" + std::to_string(c.seed));
+}
+
+CaseResult read_case(const PlannedCase& c, ChildRun& child) {
+  const Scenario& scenario = *c.scenario;
   CaseResult r;
   r.scenario = scenario.name;
   r.file = scenario.file;
   r.kind = scenario.kind;
-  r.binary = label;
-  r.seed = seed;
-  r.control = control;
-  r.expects = expects_incident(scenario, control);
-  const auto dir = std::filesystem::path(out_root) / label /
-                   (scenario.name + (control ? "-control" : "") + "-seed" + std::to_string(seed));
-  ChildRun child({self_executable(), dir, scenario.source, seed, binary, control});
-  wait_for_end(child);  // Ctrl-C: the child writes its partial report, then Interrupted
+  r.binary = c.label;
+  r.seed = c.seed;
+  r.control = c.control;
+  r.expects = expects_incident(scenario, c.control);
   r.exit_code = child.exit_code();
   r.seconds = child.seconds();
   const auto report = child.report();
-  r.report = (dir / "report.json").string();
+  r.report = (child.dir() / "report.json").string();
   if (report.is_object()) {
     r.verdict = reports::verdict_from_json(report.value("verdict_data", nlohmann::json::object()));
     r.reproduced = report.value("/expectation/reproduced"_json_pointer, false);
@@ -76,10 +89,10 @@ CaseResult run_one(const Scenario& scenario, const std::string& binary, const st
   if (r.exit_code != kExitPass && r.exit_code != kExitViolation && !r.verdict.infrastructure) {
     r.verdict.infrastructure = true;  // no report saying why: the child's own log does
     r.verdict.infrastructure_error = "stalemate run exited " + std::to_string(r.exit_code) + " (see " +
-                                     (dir / "stalemate.log").string() + ")";
+                                     (child.dir() / "stalemate.log").string() + ")";
   }
   if (r.verdict.infrastructure) r.exit_code = kExitInfrastructure;
-  std::cout << reports::render_case_line(label, scenario.name, control, seed, r.verdict, r.seconds) << std::endl;
+  std::cout << reports::render_case_line(c.label, scenario.name, c.control, c.seed, r.verdict, r.seconds) << std::endl;
   return r;
 }
 
@@ -168,17 +181,28 @@ int run_suite(const SuiteOptions& options) {
   for (const auto& b : binaries)
     std::cout << b.label << ": " << b.path << "  " << RegistryProcess::version_of(b.path) << "\n";
 
-  std::vector<CaseResult> results;
+  std::vector<PlannedCase> planned;
   for (const auto& s : scenarios) {
     const unsigned n = s.kind == "stochastic" ? std::max(1u, options.seeds) : 1u;
     for (const auto& b : binaries) {
       for (unsigned k = 0; k < n; ++k) {
         const std::uint64_t seed = s.kind == "stochastic" ? k + 1 : s.seed;
-        results.push_back(run_one(s, b.path, b.label, seed, false, options.out_dir));
-        if (options.controls && k == 0) results.push_back(run_one(s, b.path, b.label, seed, true, options.out_dir));
+        planned.push_back({&s, b.path, b.label, seed, false});
+        if (options.controls && k == 0) planned.push_back({&s, b.path, b.label, seed, true});
       }
     }
   }
+  // Cases may end in any order (--jobs); results keep the planned order.
+  std::vector<CaseResult> results(planned.size());
+  std::deque<ChildTask> tasks;
+  const auto self = self_executable();
+  for (std::size_t i = 0; i < planned.size(); ++i) {
+    const auto& c = planned[i];
+    tasks.push_back({{self, case_dir(c, options.out_dir), c.scenario->source, c.seed, c.binary, c.control},
+                     [&results, &planned, i](ChildRun& child) { results[i] = read_case(planned[i], child); }});
+  }
+  run_child_pool(std::move(tasks), options.jobs, kCaseDeadline,
+                 "the running cases wrote partial reports under " + options.out_dir);
 
   for (auto& r : results) r.fails = fails_suite(r, options.fail_on_availability);
 

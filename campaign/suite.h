@@ -18,6 +18,7 @@ struct SuiteOptions {
   std::string junit;                   // "" = no JUnit file
   std::string out_dir = "stalemate-out/suite";
   unsigned seeds = 1;                  // runs per stochastic scenario (seeds 1..N)
+  unsigned jobs = 1;                   // cases run at once (each its own fake, registry and ports)
   bool controls = false;               // also run each scenario as its negative control
   bool fail_on_availability = false;   // a failed push or pull fails the suite too (--fail-on availability)
   bool include_long = false;           // also "long" and "calibration" scenarios (minutes each)

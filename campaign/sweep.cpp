@@ -4,10 +4,9 @@
 #include <cmath>
 #include <deque>
 #include <iostream>
-#include <memory>
 #include <set>
-#include <thread>
 
+#include "campaign/child_pool.h"
 #include "campaign/child_run.h"
 #include "campaign/progress.h"
 #include "campaign/run_row.h"
@@ -26,13 +25,6 @@ namespace {
 
 // Hang guard for one child run (each has its own, shorter, deadlines inside).
 constexpr std::chrono::minutes kRunDeadline{60};
-// How often running children are checked; waiting is bounded by kRunDeadline.
-constexpr std::chrono::milliseconds kPollInterval{100};
-
-struct Active {
-  SweepRun run;
-  std::unique_ptr<ChildRun> child;
-};
 
 nlohmann::json make_row(const SweepDefinition& sweep, const std::vector<SweepCell>& cells, const SweepRun& run,
                         ChildRun& child, const fs::path& out) {
@@ -67,15 +59,6 @@ std::string row_line(const nlohmann::json& row) {
   const char* what = code == 0 ? "pass" : code == 1 ? "FAIL" : "INFRA";
   return row.value("run", "?") + params + " seed " + std::to_string(row.value("seed", 0)) + ": " + what + " (exit " +
          std::to_string(code) + ")" + (kinds.empty() ? "" : " " + kinds) + " " + wall;
-}
-
-// Ctrl-C: every running child gets SIGINT, so it stops its own children and
-// writes its partial report; what has not ended after the grace is killed.
-void stop_runs(std::vector<Active>& active) {
-  for (auto& a : active) a.child->interrupt();
-  const auto deadline = std::chrono::steady_clock::now() + kChildStopGrace;
-  for (auto& a : active) a.child->stop_by(deadline);
-  active.clear();
 }
 
 // Prepares out: a fresh folder, or one of the same sweep when resuming.
@@ -131,39 +114,26 @@ int run_sweep(const SweepOptions& options) {
 
   const auto binary = self_executable();
   Progress progress(pending.size(), options.progress_bar);
-  std::vector<Active> active;
   int exit_code = harness::kExitPass;
   std::size_t failures = 0;
-  while (!pending.empty() || !active.empty()) {
-    if (const int sig = harness::interrupt_signal()) {
-      stop_runs(active);
-      progress.close();
-      throw harness::Interrupted(sig, "the running runs wrote partial reports; finished runs are in " + (out / "rows.csv").string() +
-                                          " (--resume goes on from there)");
-    }
-    while (!pending.empty() && active.size() < options.jobs) {
-      const auto run = pending.front();
-      pending.pop_front();
-      ChildRunSpec spec{binary, out / "runs" / run.id(), cells[run.cell].scenario, run.seed, options.registry};
-      active.push_back({run, std::make_unique<ChildRun>(spec)});
-    }
-    bool any = false;
-    for (auto it = active.begin(); it != active.end();) {
-      if (!it->child->finished() && it->child->seconds() > std::chrono::duration<double>(kRunDeadline).count())
-        it->child->kill();  // hung: recorded as a killed run
-      if (!it->child->finished()) {
-        ++it;
-        continue;
-      }
-      const auto row = make_row(sweep, cells, it->run, *it->child, out);
-      append_row(out, manifest, row);
-      failures += row.value("failed", false);
-      if (row.value("infrastructure", false)) exit_code = harness::kExitInfrastructure;
-      progress.finished(row_line(row), row.value("failed", false) || row.value("infrastructure", false));
-      it = active.erase(it);
-      any = true;
-    }
-    if (!any) std::this_thread::sleep_for(kPollInterval);
+  std::deque<ChildTask> tasks;
+  for (const auto& run : pending) {
+    ChildRunSpec spec{binary, out / "runs" / run.id(), cells[run.cell].scenario, run.seed, options.registry};
+    tasks.push_back({std::move(spec), [&, run](ChildRun& child) {
+                       const auto row = make_row(sweep, cells, run, child, out);
+                       append_row(out, manifest, row);
+                       failures += row.value("failed", false);
+                       if (row.value("infrastructure", false)) exit_code = harness::kExitInfrastructure;
+                       progress.finished(row_line(row), row.value("failed", false) || row.value("infrastructure", false));
+                     }});
+  }
+  try {
+    run_child_pool(std::move(tasks), options.jobs, kRunDeadline,
+                   "the running runs wrote partial reports; finished runs are in " + (out / "rows.csv").string() +
+                       " (--resume goes on from there)");
+  } catch (const harness::Interrupted&) {
+    progress.close();
+    throw;
   }
   progress.close();
   const auto html = render_report(out);

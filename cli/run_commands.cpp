@@ -23,9 +23,10 @@ const char* const kRunUsage =
 
 const char* const kSuiteUsage =
     "  stalemate suite DIR|FILE... [--registry PATH] [--baseline PATH] [--junit FILE]\n"
-    "                  [--out DIR] [--seeds N] [--controls] [--fail-on availability] [--include-long]\n"
-    "      every scenario given (folders searched for *.json) against a registry (and a\n"
-    "      baseline); stochastic scenarios over seeds 1..N; --controls adds each negative control;\n"
+    "                  [--out DIR] [--seeds N] [--jobs N] [--controls] [--fail-on availability] [--include-long]\n"
+    "      every scenario given (folders searched for *.json; sweep files skipped) against a registry\n"
+    "      (and a baseline); stochastic scenarios over seeds 1..N; --jobs N runs N cases at once;\n"
+    "      --controls adds each negative control;\n"
     "      \"long\" and \"calibration\" scenarios only with --include-long;\n"
     "      each run's outcome is clean, integrity, availability or infrastructure, and each incident\n"
     "      reproduced or fixed; exit 1 when the candidate breaks an invariant, still shows an\n"
@@ -64,7 +65,7 @@ int cmd_run(const Args& args) {
 
 int cmd_suite(const Args& args) {
   const auto line = parse_command_line(
-      "suite", args, {"--registry", "--baseline", "--junit", "--out", "--seeds", "--fail-on"},
+      "suite", args, {"--registry", "--baseline", "--junit", "--out", "--seeds", "--jobs", "--fail-on"},
       {"--controls", "--include-long"});
   expect_positional(line, 1, SIZE_MAX, "suite takes scenario files or folders");
   // Ctrl-C: the scenario running writes its partial report, then the suite stops (exit 130).
@@ -76,6 +77,7 @@ int cmd_suite(const Args& args) {
   if (const auto v = line.value("--junit")) options.junit = *v;
   if (const auto v = line.value("--out")) options.out_dir = *v;
   if (const auto v = line.value("--seeds")) options.seeds = static_cast<unsigned>(parse_count("--seeds", *v, 1, 1000));
+  if (const auto v = line.value("--jobs")) options.jobs = static_cast<unsigned>(parse_count("--jobs", *v, 1, 64));
   options.controls = line.flag("--controls");
   options.include_long = line.flag("--include-long");
   if (const auto v = line.value("--fail-on")) {

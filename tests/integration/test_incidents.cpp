@@ -202,7 +202,7 @@ TEST_CASE("S3: the cold registry's blob GET is 404 BLOB_UNKNOWN") {
   CHECK(blob_unknown);
 }
 
-TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, negative controls") {
+TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, negative controls, two cases at once") {
   const auto dir = std::filesystem::temp_directory_path() / ("stalemate-suite-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -217,10 +217,16 @@ TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, nega
   const auto r = run_command({kBinary, "suite", kSource + "/scenarios/incidents/m2-short-body.json",
                               kSource + "/tests/data/tiny-push-pull.json", "--registry", candidate.string(),
                               "--baseline", "/usr/bin/docker-registry", "--junit", junit.string(), "--out",
-                              (dir / "out").string(), "--controls"},
+                              (dir / "out").string(), "--controls", "--jobs", "2"},
                              std::chrono::seconds(300));
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);  // the candidate breaks an invariant in m2
+  // --jobs 2: every case ran (8 = 2 scenarios x 2 binaries x with/without control), each in its own dir.
+  std::size_t case_lines = 0;
+  for (std::size_t at = 0; (at = r.out.find("  seed ", at)) != std::string::npos; ++at) ++case_lines;
+  CHECK(case_lines == 8);
+  CHECK(std::filesystem::exists(dir / "out" / "candidate" / "m2-short-body-control-seed1" / "report.json"));
+  CHECK(std::filesystem::exists(dir / "out" / "baseline" / "tiny-push-pull-control-seed3" / "report.json"));
   CHECK(r.out.find("SUITE     FAIL: the candidate broke an invariant") != std::string::npos);
   CHECK(r.out.find("m2-short-body [control]") != std::string::npos);
   // The outcomes a patch author reads: m2 still there with both binaries, the rest clean.
