@@ -43,6 +43,38 @@ std::string str(const nlohmann::json& j, const char* key, const std::string& fal
   if (it == j.end() || it->is_null()) return fallback;
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
+std::string mib(const nlohmann::json& bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", bytes.is_number() ? bytes.get<double>() / (1 << 20) : 0.0);
+  return buf;
+}
+
+// The nginx front in two lines: where requests failed, how full each tmpfs got.
+void render_front(const nlohmann::json& front, std::ostringstream& out) {
+  const auto requests = front.value("requests", nlohmann::json::object());
+  out << "front     nginx " << str(front, "nginx_version", "?") << ": " << requests.value("failed_at_front", 0)
+      << " requests failed at the front, " << requests.value("failed_at_registry", 0) << " at the registry; "
+      << requests.value("cache_hits", 0) << " cache hits\n";
+  std::string filesystems;
+  const auto all = front.value("filesystems", nlohmann::json::object());  // named: items() must not outlive it
+  for (const auto& [name, fs] : all.items())
+    filesystems += (filesystems.empty() ? "" : ", ") + name + " peak " + mib(fs.value("peak_bytes", nlohmann::json())) +
+                   " of " + mib(fs.value("size_bytes", nlohmann::json())) + " MiB";
+  if (!filesystems.empty()) out << "          " << filesystems << "\n";
+}
+
+// A violation served from nginx's cache: which request filled that entry.
+void render_cache_evidence(const nlohmann::json& cache, std::ostringstream& out) {
+  out << "      nginx cache " << str(cache, "status") << " (request id " << str(cache, "request_id", "?") << ")";
+  const auto& filler = cache.value("filled_by", nlohmann::json());
+  if (filler.is_object())
+    out << ", entry filled by request #" << str(filler, "request_index") << " " << str(filler, "method") << " ("
+        << str(filler, "status") << ", cache " << str(filler, "cache", "?") << ")";
+  else
+    out << ", no request of this run filled the entry";
+  out << "\n";
+}
+
 }  // namespace
 
 std::string render_summary(const nlohmann::json& report) {
@@ -64,6 +96,7 @@ std::string render_summary(const nlohmann::json& report) {
         << "\n";
     // The witness: what the store decided for the storage requests behind it.
     const auto evidence = v.value("evidence", nlohmann::json::object());
+    if (evidence.contains("cache")) render_cache_evidence(evidence["cache"], out);
     std::size_t lines = 0;
     for (const auto& s : evidence.value("storage_requests", nlohmann::json::array())) {
       for (const auto& d : s.value("decisions", nlohmann::json::array())) {
@@ -78,6 +111,7 @@ std::string render_summary(const nlohmann::json& report) {
     }
   }
   if (violations.size() > shown) out << "  … and " << violations.size() - shown << " more (see the JSON report)\n";
+  if (report.contains("front") && report["front"].is_object()) render_front(report["front"], out);
   const auto& errors = report.value("errors", nlohmann::json::array());
   for (std::size_t i = 0; i < std::min<std::size_t>(errors.size(), 3); ++i)
     out << "  error: " << errors[i].get<std::string>() << "\n";
