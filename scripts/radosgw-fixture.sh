@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A throw-away single-node Ceph with radosgw on 127.0.0.1, for the S3
-# differential test (scripts/diff-radosgw.sh): one monitor, one memstore OSD
+# A throw-away single-node Ceph with radosgw on 127.0.0.1, to point S3
+# clients at by hand (the differential test, tests/fidelity, starts its own
+# through harness/realstore/radosgw.h, the same set-up): one monitor, one memstore OSD
 # (RAM only, nothing on disk but logs and the monitor's store), no manager,
 # auth off, pools of size 1, and a radosgw (beast) with one S3 user.
 #
@@ -80,8 +81,11 @@ CONF
   monmaptool --create --add a "v1:127.0.0.1:$mon_port" --fsid "$fsid" "$dir/monmap" >/dev/null
   ceph-mon "${conf[@]}" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring"
   ceph-mon "${conf[@]}" -i a
-  await "ceph-mon" 60 ceph "${conf[@]}" --connect-timeout 5 mon stat
-  local id; id=$(ceph "${conf[@]}" osd create)
+  # Ready once the first OSD map carries the fsid (before that OSD commands fail with "wrong fsid").
+  await "ceph-mon" 60 bash -c "ceph ${conf[*]} --connect-timeout 5 osd dump | grep -q 'fsid $fsid'"
+  local id=""
+  for _ in $(seq 30); do id=$(ceph "${conf[@]}" osd create 2>/dev/null) && break; sleep 0.5; done
+  [[ -n $id ]] || { echo "radosgw-fixture: ceph osd create kept failing" >&2; exit 1; }
   ceph-osd "${conf[@]}" -i "$id" --mkfs 2>>"$dir/log/osd-mkfs.log"
   ceph-osd "${conf[@]}" -i "$id"
   await "ceph-osd" 120 bash -c "ceph ${conf[*]} osd stat | grep -q '1 up'"
