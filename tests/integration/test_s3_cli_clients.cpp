@@ -2,10 +2,13 @@
 // awscli (Debian's 2.9, and any other `aws` on PATH: multipart `s3 cp`,
 // `s3 sync`, `s3api delete-objects`, `s3 presign` fetched with the harness's
 // HTTP client, `get-bucket-versioning` and the other sub-resources) and
-// s3cmd (SigV4, multipart put and get). Contents are compared by sha256;
+// s3cmd (SigV4, multipart put and get), and `serve --domain`'s virtual hosts on the wire. Contents are compared by sha256;
 // any client error fails the test. Each client run is bounded and reaped.
+#include <ctime>
 #include <set>
 
+#include "../sim/raw_connection.h"
+#include "../sim/s3_test_util.h"
 #include "common/crypto.h"
 #include "harness/http_client.h"
 #include "s3_cli_util.h"
@@ -199,4 +202,36 @@ TEST_CASE("s3cmd: SigV4 multipart put and get against serve --s3", "[integration
   REQUIRE(run({"del", "s3://s3cmd-bucket/dir/big.bin"}).exit_code == 0);
   CHECK(run({"rb", "s3://s3cmd-bucket"}).exit_code == 0);
   served.stop();
+}
+
+TEST_CASE("serve --s3 --domain: virtual-host requests beside path style; --domain needs --s3", "[integration][s3]") {
+  ServedS3 served({"--domain", "s3.test"});
+  CHECK(served.info["domain"] == "s3.test");
+  const auto port = static_cast<unsigned short>(std::stoi(served.host_port().substr(served.host_port().rfind(':') + 1)));
+  const s3_test::Signer signer;  // serve's default credentials
+  // One signed request on the wire, answered and closed: the status line and the body.
+  auto exchange = [&](const std::string& method, const std::string& target, const std::string& host,
+                      std::string body = {}) {
+    const auto req = s3_test::make_signed(signer, method, target, {}, std::move(body),
+                                          s3_test::amz_date_of(std::time(nullptr)), host);
+    std::string wire = method + " " + target + " HTTP/1.1\r\n";
+    for (const auto& [name, value] : req.headers) wire += name + ": " + value + "\r\n";
+    wire += "Connection: close\r\n\r\n" + *req.body;
+    stalemate::test::RawConnection c(port);
+    c.send(wire);
+    return c.read_to_eof();
+  };
+  const std::string vhost = "vbucket.s3.test:" + std::to_string(port);
+  CHECK(exchange("PUT", "/", vhost).rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(exchange("PUT", "/key", vhost, "hosted").rfind("HTTP/1.1 200", 0) == 0);
+  const auto path_style = exchange("GET", "/vbucket/key", served.host_port());
+  CHECK(path_style.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(path_style.find("\r\n\r\nhosted") != std::string::npos);
+  CHECK(exchange("GET", "/?list-type=2", vhost).find("<Key>key</Key>") != std::string::npos);
+  served.stop();
+
+  const auto refused = run_command({STALEMATE_BINARY, "serve", "--swift", "127.0.0.1:0", "--domain", "s3.test"},
+                                   std::chrono::seconds(30));
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("--domain: only with --s3") != std::string::npos);
 }
