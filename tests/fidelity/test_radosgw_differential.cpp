@@ -22,6 +22,8 @@
 using stalemate::harness::ClientRequest;
 using stalemate::harness::ClientResponse;
 using stalemate::harness::HttpClient;
+using s3_test::md5_b64;
+using s3_test::quoted_md5;
 
 namespace {
 
@@ -52,13 +54,6 @@ std::string substitute(std::string s, const std::map<std::string, std::string>& 
   return s;
 }
 
-std::string unhex(const std::string& hex) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
 ClientResponse send(Server& server, const Step& step) {
   const std::string target = substitute(step.target, server.vars);
   const std::string body = substitute(step.body, server.vars);
@@ -78,7 +73,7 @@ ClientResponse send(Server& server, const Step& step) {
     headers["Date"] = date;
     const std::string to_sign = step.method + "\n\n\n" + date + "\n" + target.substr(0, q);
     headers["Authorization"] = "AWS " + server.access_key + ":" +
-                               stalemate::base64_encode(unhex(stalemate::hmac_sha1_hex(server.secret_key, to_sign)));
+                               stalemate::base64_encode(s3_test::unhex(stalemate::hmac_sha1_hex(server.secret_key, to_sign)));
   } else {
     s3_test::Signer signer;
     signer.access_key = server.access_key;
@@ -118,8 +113,6 @@ std::string element_texts(const std::string& xml, const std::string& tag, bool u
   return out;
 }
 
-std::string md5_b64(const std::string& s) { return stalemate::base64_encode(stalemate::md5_raw(s)); }
-std::string quoted_md5(const std::string& s) { return "\"" + stalemate::md5_hex(s) + "\""; }
 
 // A known difference: radosgw answers otherwise, the fake gives AWS's answer.
 Step accept(Step step, std::string why, int fake_status, std::string fake_code = {}) {

@@ -15,20 +15,7 @@ using namespace s3_test;
 namespace {
 const std::string kBig(5u << 20, 'a');
 
-std::string complete_doc(const std::vector<std::pair<int, std::string>>& parts) {
-  std::string doc = "<CompleteMultipartUpload>";
-  for (const auto& [n, etag] : parts)
-    doc += "<Part><ETag>" + etag + "</ETag><PartNumber>" + std::to_string(n) + "</PartNumber></Part>";
-  return doc + "</CompleteMultipartUpload>";
-}
-
-std::string quoted_md5(const std::string& s) { return "\"" + stalemate::md5_hex(s) + "\""; }
 std::string b64(const std::string& raw) { return stalemate::base64_encode(raw); }
-std::string unhex(const std::string& hex) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
-}
 
 // Seconds since the epoch of an IMF-fixdate, parsed here independently of the front-end.
 std::int64_t seconds_of(const std::string& http_date) {
@@ -37,6 +24,14 @@ std::int64_t seconds_of(const std::string& http_date) {
   return timegm(&tm);
 }
 std::string date_at(std::int64_t seconds) { return stalemate::http_date(seconds * 1000000); }
+
+// Stores `key` in a new bucket "bkt"; its Last-Modified (seconds) and ETag as GET shows them.
+std::pair<std::int64_t, std::string> stored(S3Fixture& f, const std::string& key) {
+  f.make_bucket("bkt");
+  f.put("bkt", key, "payload");
+  const auto got = f.get("bkt", key);
+  return {seconds_of(header(got, "Last-Modified")), header(got, "ETag")};
+}
 
 stalemate::sim::FaultRule rule(const char* json) {
   return stalemate::sim::parse_fault_rule(stalemate::JsonReader(nlohmann::json::parse(json), "test"), 0);
@@ -168,11 +163,7 @@ TEST_CASE_METHOD(S3Fixture, "s3 fidelity: SigV2 is refused as a SigV4-only AWS r
 }
 
 TEST_CASE_METHOD(S3Fixture, "s3 fidelity: If-Modified-Since and If-Unmodified-Since on GET and HEAD") {
-  make_bucket("bkt");
-  put("bkt", "obj", "data");
-  auto plain = get("bkt", "obj");
-  const std::int64_t modified = seconds_of(header(plain, "Last-Modified"));
-  const std::string etag = header(plain, "ETag");
+  const auto [modified, etag] = stored(*this, "obj");
   for (const char* method : {"GET", "HEAD"}) {
     INFO(method);
     auto at = [&](Headers h) { return call(method, "/bkt/obj", std::move(h)).status; };
@@ -193,11 +184,7 @@ TEST_CASE_METHOD(S3Fixture, "s3 fidelity: If-Modified-Since and If-Unmodified-Si
 }
 
 TEST_CASE_METHOD(S3Fixture, "s3 fidelity: x-amz-copy-source-if-* on CopyObject and UploadPartCopy") {
-  make_bucket("bkt");
-  put("bkt", "src", "payload");
-  auto src = get("bkt", "src");
-  const std::int64_t modified = seconds_of(header(src, "Last-Modified"));
-  const std::string etag = header(src, "ETag");
+  const auto [modified, etag] = stored(*this, "src");
   auto copy = [&](Headers h) {
     h["x-amz-copy-source"] = "/bkt/src";
     return call("PUT", "/bkt/dst", std::move(h));

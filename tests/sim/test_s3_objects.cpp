@@ -6,9 +6,6 @@
 
 using namespace s3_test;
 
-namespace {
-std::string md5_b64(const std::string& s) { return stalemate::base64_encode(stalemate::md5_raw(s)); }
-}  // namespace
 
 TEST_CASE_METHOD(S3Fixture, "s3 buckets: create, head, list, delete") {
   make_bucket("alpha");
