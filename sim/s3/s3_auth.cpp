@@ -170,6 +170,9 @@ void S3Service::verify_payload(HttpRequest& req, const Authenticated& auth) cons
         parse_uint(req.header("x-amz-decoded-content-length")) != decoded.payload.size())
       fail(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
     req.body = make_payload(std::move(decoded.payload));
+    // A trailing checksum (x-amz-trailer: x-amz-checksum-crc32, newer SDKs) is checked as the header would be.
+    for (auto& [name, value] : decoded.trailers)
+      if (istarts_with(name, "x-amz-checksum-") && !req.has_header(name)) req.headers[name] = value;
     return;
   }
   if (!is_hex_sha256(payload_hash))

@@ -248,3 +248,24 @@ TEST_CASE("s3 fidelity: CreateBucket on a bucket you own: 200 in us-east-1, 409 
   CHECK(again.status == 409);
   CHECK(error_code(again) == "BucketAlreadyOwnedByYou");
 }
+
+TEST_CASE_METHOD(S3Fixture, "s3 fidelity: a trailing x-amz-checksum-* of an aws-chunked body is verified") {
+  using stalemate::sim::s3::checksum_raw;
+  make_bucket("bkt");
+  auto chunked = [&](const std::string& checksum) {
+    const std::string body = "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:" + checksum + "\r\n\r\n";
+    return call("PUT", "/bkt/trailed",
+                {{"x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"},
+                 {"Content-Encoding", "aws-chunked"},
+                 {"x-amz-decoded-content-length", "5"},
+                 {"x-amz-trailer", "x-amz-checksum-crc32"}},
+                body);
+  };
+  auto ok = chunked(b64(*checksum_raw("crc32", "hello")));
+  CHECK(ok.status == 200);
+  CHECK(header(ok, "x-amz-checksum-crc32") == b64(*checksum_raw("crc32", "hello")));
+  CHECK(get("bkt", "trailed").body_string() == "hello");
+  auto bad = chunked(b64(*checksum_raw("crc32", "other")));
+  CHECK(bad.status == 400);
+  CHECK(error_code(bad) == "BadDigest");
+}
