@@ -146,7 +146,17 @@ void RealRadosgw::start() {
   daemons_.push_back(std::make_unique<CephDaemon>(dir_, "ceph-osd", std::vector<std::string>{bin("ceph-osd"), "-f", "-c", conf, "-i", osd_id},
                                                   ceph_ok({"osd", "stat"}, "1 up"), "`ceph osd stat` shows 1 up",
                                                   start_timeout_));
-  daemons_.back()->start();
+  // The OSD's first monitor command can leave before its monitor client has
+  // the map's fsid ("wrong fsid", and the OSD exits, seen under load): started
+  // again, at most three times.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      daemons_.back()->start();
+      break;
+    } catch (const InfrastructureError& e) {
+      if (attempt == 3 || std::string(e.what()).find("wrong fsid") == std::string::npos) throw;
+    }
+  }
 
   const std::string url = endpoint() + "/";
   daemons_.push_back(std::make_unique<CephDaemon>(
