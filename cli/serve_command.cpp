@@ -14,13 +14,14 @@
 namespace stalemate::cli {
 
 const char* const kServeUsage =
-    "  stalemate serve --swift 127.0.0.1:PORT | --s3 127.0.0.1:PORT [--control 127.0.0.1:PORT]\n"
+    "  stalemate serve --swift 127.0.0.1:PORT | --s3 127.0.0.1:PORT [--domain D] [--control 127.0.0.1:PORT]\n"
     "                  [--control-token TOKEN] [--body-budget SIZE]\n"
     "      serve the fake Swift (or S3) alone until SIGINT/SIGTERM, printing endpoint and credentials;\n"
     "      every listener is on loopback (127.x.x.x, localhost or ::1); the control endpoint\n"
     "      (/__stalemate/) has its own listener (a free port unless --control), guarded by TOKEN when\n"
     "      given (Authorization: Bearer TOKEN or X-Stalemate-Token); request bodies in flight beyond\n"
-    "      SIZE (default a quarter of RAM) get 503 (S3: SlowDown)\n";
+    "      SIZE (default a quarter of RAM) get 503 (S3: SlowDown); with --s3, --domain D also serves\n"
+    "      virtual-host addressing (Host: BUCKET.D[:PORT]) beside path style\n";
 
 namespace {
 
@@ -46,7 +47,7 @@ std::pair<std::string, unsigned short> parse_listen(const std::string& option, c
 }  // namespace
 
 int cmd_serve(const Args& args) {
-  const auto line = parse_command_line("serve", args, {"--swift", "--s3", "--control", "--control-token", "--body-budget"}, {});
+  const auto line = parse_command_line("serve", args, {"--swift", "--s3", "--domain", "--control", "--control-token", "--body-budget"}, {});
   expect_positional(line, 0, 0, "serve takes options only");
   const auto swift = line.value("--swift"), s3 = line.value("--s3");
   if (!swift == !s3) throw InputError("serve needs one of --swift 127.0.0.1:PORT or --s3 127.0.0.1:PORT");
@@ -60,6 +61,12 @@ int cmd_serve(const Args& args) {
   }
   harness::BackendSpec spec;
   if (s3) spec.type = "s3";
+  if (const auto v = line.value("--domain")) {
+    if (!s3) throw InputError("--domain: only with --s3 (S3 virtual-host addressing)");
+    if (v->empty() || v->find_first_of("/: ") != std::string::npos || v->front() == '.' || v->back() == '.')
+      throw InputError("--domain: expected a host name such as s3.localhost, got \"" + *v + "\"");
+    spec.s3.domain = *v;
+  }
   if (const auto v = line.value("--body-budget")) {
     // The same units and limits as a scenario's backend.body_budget.
     const auto doc = nlohmann::json{{"body_budget", *v}};

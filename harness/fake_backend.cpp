@@ -103,6 +103,7 @@ nlohmann::json FakeBackend::describe() const {
   }
   if (s3_) {
     d["region"] = spec_.s3.region;
+    if (!spec_.s3.domain.empty()) d["domain"] = spec_.s3.domain;
     d["access_key"] = spec_.s3.access_key;
     d["secret_key"] = spec_.s3.secret_key;
     d["bucket"] = spec_.container;

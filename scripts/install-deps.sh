@@ -13,6 +13,8 @@ packages=(
   skopeo                            # a real registry client
   redis-server                      # the registry's shared descriptor cache (mechanism M3)
   rclone                            # a real S3 client (static Go binary) for tests/integration/test_s3_client.cpp
+  awscli s3cmd                      # real S3 clients for tests/integration/test_s3_cli_clients.cpp (issue 12)
+  radosgw ceph-mon ceph-osd         # a real S3 (Ceph radosgw 16.2, memstore) for the differential test (tests/fidelity)
   nginx-light                       # the real front (issue 8): request spooling, proxy_cache and the slice module
   clang libclang-rt-14-dev          # libFuzzer (clang -fsanitize=fuzzer) for scripts/fuzz.sh
   chromium                          # headless browser: the browser tests render the HTML reports and check screenshots

@@ -70,7 +70,16 @@ ChunkedBody decode_aws_chunked(std::string_view body, const ChunkSigner* signer)
       }
       previous = expected;
     }
-    if (*size == 0) return out;  // trailers (checksums) follow: ignored
+    if (*size == 0) {  // trailers (checksums) may follow, one "name:value" per line
+      for (auto end = body.find("\r\n", pos); end != std::string_view::npos && end > pos; end = body.find("\r\n", pos)) {
+        const std::string_view trailer = body.substr(pos, end - pos);
+        const auto colon = trailer.find(':');
+        if (colon != std::string_view::npos)
+          out.trailers.emplace_back(std::string(trailer.substr(0, colon)), std::string(trailer.substr(colon + 1)));
+        pos = end + 2;
+      }
+      return out;
+    }
     out.payload.append(body.substr(pos, *size));
     pos += *size + 2;
   }

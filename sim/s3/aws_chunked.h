@@ -3,12 +3,16 @@
 // (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]) every chunk's signature is
 // checked, chained from the seed signature of the Authorization header as AWS
 // documents ("Signature Calculations for the Authorization Header: Transferring
-// Payload in Multiple Chunks"); trailing checksums are not verified.
+// Payload in Multiple Chunks"); the trailers are handed back (the front-end
+// verifies a trailing x-amz-checksum-* like the header); a trailer signature
+// is not checked.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace stalemate::sim::s3 {
 
@@ -25,6 +29,7 @@ enum class ChunkedError { None, Malformed, BadSignature };
 struct ChunkedBody {
   std::string payload;
   ChunkedError error = ChunkedError::None;
+  std::vector<std::pair<std::string, std::string>> trailers;  // "name:value" lines after the last chunk
 };
 
 // The payload carried by an aws-chunked body. Sizes are checked against what

@@ -40,6 +40,15 @@ std::vector<std::string> split_semicolons(std::string_view s) {
   fail(400, "AuthorizationQueryParametersError", message);
 }
 
+// What a SigV4-only region (every region opened since 2014, and every new
+// bucket since June 2020) answers to SigV2, in a header ("AWS key:sig") or a
+// query (AWSAccessKeyId, Signature, Expires). On HEAD the same status comes
+// without a body: S3 sends no error-code header (x-minio-error-code is MinIO's).
+[[noreturn]] void sigv2_refused() {
+  fail(400, "InvalidRequest",
+       "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
+}
+
 [[noreturn]] void signature_mismatch() {
   fail(403, "SignatureDoesNotMatch",
        "The request signature we calculated does not match the signature you provided. Check your key and signing "
@@ -56,6 +65,9 @@ Authenticated S3Service::verify_signature(const HttpRequest& req, std::int64_t n
   const bool presigned = req.has_query("X-Amz-Signature") || req.has_query("X-Amz-Credential") ||
                          req.has_query("X-Amz-Algorithm");
   const std::string authorization = req.header("Authorization");
+  if (authorization.rfind("AWS ", 0) == 0) sigv2_refused();
+  if (!presigned && authorization.empty() && req.has_query("AWSAccessKeyId") && req.has_query("Signature"))
+    sigv2_refused();
   if (authorization.empty() && !presigned) fail(403, "AccessDenied", "Access Denied");
   if (!authorization.empty() && presigned)
     fail(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the "
@@ -88,9 +100,6 @@ Authenticated S3Service::verify_signature(const HttpRequest& req, std::int64_t n
     if (*date > clients_now_s + config_.max_skew_s) fail(403, "AccessDenied", "Request is not valid yet");
     payload_hash = req.has_header("x-amz-content-sha256") ? req.header("x-amz-content-sha256") : kUnsignedPayload;
   } else {
-    if (authorization.rfind("AWS ", 0) == 0)
-      fail(400, "InvalidRequest",
-           "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
     auto a = parse_authorization(authorization);
     if (!a) fail(400, "AuthorizationHeaderMalformed", "The authorization header is malformed.");
     cred = std::move(a->credential);
@@ -161,6 +170,9 @@ void S3Service::verify_payload(HttpRequest& req, const Authenticated& auth) cons
         parse_uint(req.header("x-amz-decoded-content-length")) != decoded.payload.size())
       fail(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
     req.body = make_payload(std::move(decoded.payload));
+    // A trailing checksum (x-amz-trailer: x-amz-checksum-crc32, newer SDKs) is checked as the header would be.
+    for (auto& [name, value] : decoded.trailers)
+      if (istarts_with(name, "x-amz-checksum-") && !req.has_header(name)) req.headers[name] = value;
     return;
   }
   if (!is_hex_sha256(payload_hash))

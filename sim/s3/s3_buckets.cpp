@@ -7,12 +7,6 @@
 
 namespace stalemate::sim::s3 {
 
-namespace {
-std::string owner_xml(const std::string& account) {
-  return "<Owner>" + xml_element("ID", account) + xml_element("DisplayName", account) + "</Owner>";
-}
-}  // namespace
-
 void S3Service::require_bucket(const Ctx& ctx) const {
   if (!store_.container(config_.account, ctx.bucket, ctx.model))
     fail(404, "NoSuchBucket", "The specified bucket does not exist");
@@ -44,6 +38,8 @@ HttpResponse S3Service::put_bucket(const Ctx& ctx) {
   switch (store_.put_container(config_.account, ctx.bucket, {})) {
     case Store::ContainerPut::Created: break;
     case Store::ContainerPut::Accepted:
+      // us-east-1 answers 200 to a bucket you already own (for compatibility); every other region 409.
+      if (config_.region == "us-east-1") break;
       fail(409, "BucketAlreadyOwnedByYou",
            "Your previous request to create the named bucket succeeded and you already own it.");
     case Store::ContainerPut::NoAccount: fail(500, "InternalError", "The S3 account does not exist");

@@ -35,12 +35,12 @@ namespace stalemate::sim::s3 {
 
 namespace {
 // Sub-resources S3 has and this fake does not implement: 501.
+// (acl, tagging, versioning and versions are answered in s3_subresources.cpp.)
 constexpr const char* kUnsupported[] = {
-    "acl",       "tagging",     "versioning", "policy",          "lifecycle",     "cors",
-    "website",   "logging",     "notification", "replication",   "encryption",    "versions",
-    "torrent",   "restore",     "select",     "object-lock",     "retention",     "legal-hold",
-    "accelerate", "requestPayment", "analytics", "inventory",    "metrics",       "intelligent-tiering",
-    "ownershipControls", "publicAccessBlock", "policyStatus", "attributes", "versionId"};
+    "policy",     "lifecycle",      "cors",      "website",   "logging",       "notification",
+    "replication", "encryption",    "torrent",   "restore",   "select",        "object-lock",
+    "retention",  "legal-hold",     "accelerate", "requestPayment", "analytics", "inventory",
+    "metrics",    "intelligent-tiering", "ownershipControls", "publicAccessBlock", "policyStatus", "attributes"};
 
 S3Error fault_error(int status, bool object) {
   switch (status) {
@@ -99,8 +99,10 @@ RequestInfo S3Service::request_info(const HttpRequest& req, const Target& t) con
   info.container = t.bucket;
   info.object = t.key;
   if (req.method == "GET" && !t.bucket.empty()) {
-    if (t.key.empty() && !req.has_query("location")) {
-      info.is_listing = true;  // ListObjects v1/v2, ListMultipartUploads
+    const bool bucket_setting = req.has_query("location") || req.has_query("versioning") || req.has_query("acl") ||
+                                req.has_query("tagging");
+    if (t.key.empty() && !bucket_setting) {
+      info.is_listing = true;  // ListObjects v1/v2, ListObjectVersions, ListMultipartUploads
       info.listing_prefix = req.query_value("prefix");
     } else if (!t.key.empty() && req.has_query("uploadId")) {
       info.is_listing = true;  // ListParts
@@ -226,6 +228,7 @@ HttpResponse S3Service::route(Ctx& ctx) {
   }
 
   if (ctx.key.empty()) {
+    if (auto r = bucket_subresource(ctx)) return std::move(*r);
     if (m == "PUT") return put_bucket(ctx);
     if (m == "HEAD") return head_bucket(ctx);
     if (m == "DELETE") return delete_bucket(ctx);
@@ -238,6 +241,10 @@ HttpResponse S3Service::route(Ctx& ctx) {
     fail(501, "NotImplemented", "This bucket operation is not implemented");
   }
 
+  // Every object is its "null" version (no versioning): another version id does not exist.
+  if (req.has_query("versionId") && req.query_value("versionId") != "null")
+    fail(400, "InvalidArgument", "Invalid version id specified");
+  if (auto r = object_subresource(ctx)) return std::move(*r);
   if (m == "PUT") {
     if (req.has_query("uploadId") || req.has_query("partNumber")) return upload_part(ctx);
     if (req.has_header("x-amz-copy-source")) return copy_object(ctx);

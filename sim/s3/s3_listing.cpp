@@ -63,8 +63,7 @@ HttpResponse S3Service::list_objects(const Ctx& ctx) {
                 xml_element("LastModified", iso8601_millis(it.row.last_modified)) +
                 xml_element("ETag", quote_etag(it.row.etag)) + xml_element("Size", std::to_string(it.row.bytes));
     if (!v2 || req.query_value("fetch-owner") == "true")
-      contents += "<Owner>" + xml_element("ID", config_.account) + xml_element("DisplayName", config_.account) +
-                  "</Owner>";
+      contents += owner_xml(config_.account);
     contents += "<StorageClass>STANDARD</StorageClass></Contents>";
   }
 

@@ -42,20 +42,11 @@ std::string hex_to_raw(std::string_view hex) {
        "completed.");
 }
 
-[[noreturn]] void malformed_xml() {
-  fail(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
-}
-
 std::uint64_t limit_param(const HttpRequest& req, const char* name, const char* what) {
   if (!req.has_query(name)) return 1000;
   const auto n = parse_uint(req.query_value(name));
   if (!n) fail(400, "InvalidArgument", std::string("Provided ") + what + " not an integer or within integer range");
   return std::min<std::uint64_t>(*n, 1000);
-}
-
-std::string owner_xml(const std::string& account, const char* element) {
-  return std::string("<") + element + ">" + xml_element("ID", account) + xml_element("DisplayName", account) + "</" +
-         element + ">";
 }
 }  // namespace
 
@@ -80,7 +71,7 @@ HttpResponse S3Service::create_upload(const Ctx& ctx) {
   const std::string upload_id =
       sha256_hex(ctx.bucket + "\n" + ctx.model->identity + "\n" + std::to_string(store_.seed())).substr(0, 40);
   ObjectVersion v;
-  if (req.has_header("Content-Type")) v.content_type = req.header("Content-Type");
+  v.content_type = req.has_header("Content-Type") ? req.header("Content-Type") : kDefaultContentType;
   v.metadata = object_metadata(req);
   v.metadata["Initiated"] = iso8601_millis(ctx.now);
   const auto w = store_.put_object(config_.account, uploads_container(ctx.bucket), marker_name(ctx.key, upload_id),
@@ -106,6 +97,7 @@ HttpResponse S3Service::upload_part(const Ctx& ctx) {
   if (copy) {
     const auto [src_bucket, src_key] = parse_copy_source(req.header("x-amz-copy-source"));
     const ObjectVersion src = read_copy_source(ctx, src_bucket, src_key);
+    check_copy_source_preconditions(req, src);
     if (req.has_header("x-amz-copy-source-range")) {
       const std::string range = req.header("x-amz-copy-source-range");
       const auto dash = range.find('-');
@@ -125,7 +117,7 @@ HttpResponse S3Service::upload_part(const Ctx& ctx) {
       part.body = src.body;
     }
   } else {
-    check_content_md5(req);
+    check_body_checksums(req);
     part.body = req.body;
   }
   if (part.body->size() > kMaxPutSize)
@@ -150,6 +142,10 @@ HttpResponse S3Service::upload_part(const Ctx& ctx) {
 HttpResponse S3Service::complete_upload(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
   const std::string upload_id = req.query_value("uploadId");
+  // Already completed (the answer may have been lost): the same result again,
+  // as AWS and radosgw answer, whatever the parts list says this time.
+  if (const auto done = completed_.find(upload_id); done && done->bucket == ctx.bucket && done->key == ctx.key)
+    return xml_response(done->body);
   const ObjectVersion marker = require_upload(ctx, upload_id);
 
   const std::string_view doc(*req.body);
@@ -213,10 +209,30 @@ HttpResponse S3Service::complete_upload(const Ctx& ctx) {
   delete_upload_state(ctx, upload_id, names);
 
   const std::string host = req.has_header("Host") ? req.header("Host") : req.host;
-  const std::string location = "http://" + host + "/" + ctx.bucket + "/" + percent_encode(ctx.key, true);
-  return xml_response(xml_document("CompleteMultipartUploadResult",
-                                   xml_element("Location", location) + xml_element("Bucket", ctx.bucket) +
-                                       xml_element("Key", ctx.key) + xml_element("ETag", quote_etag(etag))));
+  const bool virtual_host = !config_.domain.empty() && to_lower(host).rfind(ctx.bucket + ".", 0) == 0;
+  const std::string location =
+      "http://" + host + (virtual_host ? "" : "/" + ctx.bucket) + "/" + percent_encode(ctx.key, true);
+  std::string result = xml_document("CompleteMultipartUploadResult",
+                                    xml_element("Location", location) + xml_element("Bucket", ctx.bucket) +
+                                        xml_element("Key", ctx.key) + xml_element("ETag", quote_etag(etag)));
+  completed_.remember(upload_id, {ctx.bucket, ctx.key, result});
+  return xml_response(std::move(result));
+}
+
+void CompletedUploads::remember(const std::string& upload_id, Result result) {
+  std::lock_guard lock(mutex_);
+  if (results_.insert_or_assign(upload_id, std::move(result)).second) order_.push_back(upload_id);
+  while (order_.size() > kCompletedUploadsKept) {
+    results_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+std::optional<CompletedUploads::Result> CompletedUploads::find(const std::string& upload_id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = results_.find(upload_id);
+  if (it == results_.end()) return std::nullopt;
+  return it->second;
 }
 
 void S3Service::delete_upload_state(const Ctx& ctx, const std::string& upload_id,
@@ -297,28 +313,60 @@ HttpResponse S3Service::list_uploads(const Ctx& ctx) {
   const std::uint64_t max_uploads = limit_param(req, "max-uploads", "max-uploads");
   const std::string key_marker = req.query_value("key-marker");
   const std::string id_marker = req.query_value("upload-id-marker");
+  const std::string delimiter = req.query_value("delimiter");
   ListQuery q;
   q.prefix = req.query_value("prefix");
-  if (!key_marker.empty()) q.marker = id_marker.empty() ? key_marker + "\n\x7f" : marker_name(key_marker, id_marker);
-  auto [items, truncated] = list_page(ctx, uploads_container(ctx.bucket), q, max_uploads);
+  q.limit = 1000;
+  // "\xff" sorts after every UTF-8 key that starts with the same bytes: past a common prefix.
+  const bool marker_is_prefix = !delimiter.empty() && key_marker.size() >= delimiter.size() &&
+                                key_marker.compare(key_marker.size() - delimiter.size(), delimiter.size(), delimiter) == 0;
+  if (!key_marker.empty())
+    q.marker = marker_is_prefix ? key_marker + "\xff"
+               : id_marker.empty() ? key_marker + "\n\x7f" : marker_name(key_marker, id_marker);
 
-  std::string uploads, next_key, next_id;
-  for (const auto& it : items) {
-    const auto nl = it.name.rfind('\n');
-    if (nl == std::string::npos) continue;
-    next_key = it.name.substr(0, nl);
-    next_id = it.name.substr(nl + 1);
-    uploads += "<Upload>" + xml_element("Key", next_key) + xml_element("UploadId", next_id) +
-               owner_xml(config_.account, "Initiator") + owner_xml(config_.account, "Owner") +
-               "<StorageClass>STANDARD</StorageClass>" +
-               xml_element("Initiated", iso8601_millis(it.row.last_modified)) + "</Upload>";
+  // The delimiter rolls keys up here, not in the store: the marker rows'
+  // names carry the upload id after the key, where it must not match.
+  std::string uploads, prefixes, next_key, next_id;
+  std::uint64_t count = 0;
+  bool truncated = false;
+  for (bool more = max_uploads > 0; more && !truncated;) {
+    const auto rows = store_.list_objects(config_.account, uploads_container(ctx.bucket), q, ctx.model);
+    if (!rows || rows->empty()) break;
+    more = rows->size() == q.limit;
+    for (const auto& it : *rows) {
+      const auto nl = it.name.rfind('\n');
+      if (nl == std::string::npos) continue;
+      const std::string key = it.name.substr(0, nl);
+      const auto cut = delimiter.empty() ? std::string::npos : key.find(delimiter, q.prefix.size());
+      if (count == max_uploads) {
+        truncated = true;
+        break;
+      }
+      ++count;
+      if (cut != std::string::npos) {
+        next_key = key.substr(0, cut + delimiter.size());
+        next_id.clear();
+        prefixes += "<CommonPrefixes>" + xml_element("Prefix", next_key) + "</CommonPrefixes>";
+        q.marker = next_key + "\xff";
+        more = true;  // list again from past the prefix
+        break;
+      }
+      next_key = key;
+      next_id = it.name.substr(nl + 1);
+      q.marker = it.name;
+      uploads += "<Upload>" + xml_element("Key", next_key) + xml_element("UploadId", next_id) +
+                 owner_xml(config_.account, "Initiator") + owner_xml(config_.account, "Owner") +
+                 "<StorageClass>STANDARD</StorageClass>" +
+                 xml_element("Initiated", iso8601_millis(it.row.last_modified)) + "</Upload>";
+    }
   }
   std::string body = xml_element("Bucket", ctx.bucket) + xml_element("KeyMarker", key_marker) +
                      xml_element("UploadIdMarker", id_marker) + xml_element("NextKeyMarker", next_key) +
                      xml_element("NextUploadIdMarker", next_id);
+  if (!delimiter.empty()) body += xml_element("Delimiter", delimiter);
   if (req.has_query("prefix")) body += xml_element("Prefix", q.prefix);
   body += xml_element("MaxUploads", std::to_string(max_uploads)) +
-          xml_element("IsTruncated", truncated ? "true" : "false") + uploads;
+          xml_element("IsTruncated", truncated ? "true" : "false") + uploads + prefixes;
   return xml_response(xml_document("ListMultipartUploadsResult", body));
 }
 

@@ -1,6 +1,8 @@
 // Objects: GetObject/HeadObject (single Range, conditional headers,
 // response-* overrides), PutObject (Content-MD5, metadata, 5 GiB), DeleteObject
 // (204 whether or not it existed), CopyObject and DeleteObjects.
+#include <algorithm>
+
 #include "common/crypto.h"
 #include "common/time_format.h"
 #include "sim/s3/s3_service.h"
@@ -9,15 +11,10 @@
 namespace stalemate::sim::s3 {
 
 namespace {
-bool etag_matches(const std::string& list, const std::string& etag) {
-  std::string_view rest(list);
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const std::string item = unquote_etag(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    if (item == "*" || item == etag) return true;
-  }
-  return false;
+// The number of tags in a stored "k1=v1&k2=v2" tag set.
+std::size_t tag_count(const std::string& tagging) {
+  if (tagging.empty()) return 0;
+  return static_cast<std::size_t>(std::count(tagging.begin(), tagging.end(), '&')) + 1;
 }
 
 void add_object_headers(HttpResponse& r, const ObjectVersion& v) {
@@ -25,8 +22,11 @@ void add_object_headers(HttpResponse& r, const ObjectVersion& v) {
   r.headers["ETag"] = quote_etag(v.etag);
   r.headers["Last-Modified"] = http_date(v.ts);
   r.headers["Accept-Ranges"] = "bytes";
-  for (const auto& [name, value] : v.metadata)
-    if (!value.empty() && name != "Initiated") r.headers[name] = value;
+  for (const auto& [name, value] : v.metadata) {
+    if (value.empty() || name == "Initiated") continue;
+    if (name == kTaggingMetadata) r.headers["x-amz-tagging-count"] = std::to_string(tag_count(value));
+    else r.headers[name] = value;
+  }
 }
 }  // namespace
 
@@ -40,11 +40,11 @@ HttpResponse S3Service::get_object(const Ctx& ctx) {
   const ObjectVersion& v = *read.version;
   HttpResponse r;
   add_object_headers(r, v);
-  if (req.has_header("If-Match") && !etag_matches(req.header("If-Match"), v.etag))
-    fail(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
-  if (req.has_header("If-None-Match") && etag_matches(req.header("If-None-Match"), v.etag)) {
-    r.status = 304;
-    return r;
+  switch (evaluate_preconditions(req, v, "")) {
+    case Precondition::Failed:
+      fail(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
+    case Precondition::NotModified: r.status = 304; return r;
+    case Precondition::Pass: break;
   }
   static const std::pair<const char*, const char*> kOverrides[] = {
       {"response-content-type", "Content-Type"},        {"response-content-language", "Content-Language"},
@@ -54,11 +54,7 @@ HttpResponse S3Service::get_object(const Ctx& ctx) {
     if (req.has_query(param)) r.headers[header] = req.query_value(param);
 
   const std::uint64_t length = v.size();
-  if (req.method == "HEAD") {
-    r.head = true;
-    r.declared_length = length;
-    return r;
-  }
+  // HEAD evaluates Range as GET does (AWS: 206 with the range's length, 416), without a body.
   const ByteRange range = resolve_range(req.header("Range"), length);
   if (range.kind == ByteRange::Unsatisfiable) {
     HttpResponse e = xml_response(error_document("InvalidRange", "The requested range is not satisfiable", req.path,
@@ -67,14 +63,20 @@ HttpResponse S3Service::get_object(const Ctx& ctx) {
     e.headers["Content-Range"] = "bytes */" + std::to_string(length);
     return e;
   }
+  std::uint64_t start = 0, count = length;
   if (range.kind == ByteRange::Partial) {
     r.status = 206;
     r.headers["Content-Range"] = "bytes " + std::to_string(range.start) + "-" + std::to_string(range.end - 1) + "/" +
                                  std::to_string(length);
-    r.append(v.body, range.start, range.end - range.start);
+    start = range.start;
+    count = range.end - range.start;
+  }
+  if (req.method == "HEAD") {
+    r.head = true;
+    r.declared_length = count;
     return r;
   }
-  r.append(v.body, 0, length);
+  r.append(v.body, start, count);
   return r;
 }
 
@@ -82,17 +84,18 @@ HttpResponse S3Service::put_object(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
   if (req.body->size() > kMaxPutSize)
     fail(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
-  check_content_md5(req);
+  const auto checksum = check_body_checksums(req);
   ObjectVersion v;
   v.body = req.body;
   v.etag = md5_hex(*req.body);
-  if (req.has_header("Content-Type")) v.content_type = req.header("Content-Type");
+  v.content_type = req.has_header("Content-Type") ? req.header("Content-Type") : kDefaultContentType;
   v.metadata = object_metadata(req);
   const std::string etag = v.etag;
   const auto w = store_.put_object(config_.account, ctx.bucket, ctx.key, std::move(v), ctx.model);
   if (w.status != Store::WriteStatus::Ok) write_failure(w);
   HttpResponse r;
   r.headers["ETag"] = quote_etag(etag);
+  if (checksum) r.headers[checksum->first] = checksum->second;
   return r;
 }
 
@@ -126,7 +129,12 @@ HttpResponse S3Service::copy_object(const Ctx& ctx) {
     fail(400, "InvalidRequest",
          "This copy request is illegal because it is trying to copy an object to itself without changing the "
          "object's metadata, storage class, website redirect location or encryption attributes.");
+  const std::string tagging_directive =
+      req.has_header("x-amz-tagging-directive") ? req.header("x-amz-tagging-directive") : "COPY";
+  if (tagging_directive != "COPY" && tagging_directive != "REPLACE")
+    fail(400, "InvalidArgument", "Unknown tagging directive.");
   const ObjectVersion src = read_copy_source(ctx, src_bucket, src_key);
+  check_copy_source_preconditions(req, src);
   if (src.size() > kMaxPutSize)
     fail(400, "InvalidRequest",
          "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
@@ -137,9 +145,13 @@ HttpResponse S3Service::copy_object(const Ctx& ctx) {
     v.content_type = src.content_type;
     v.metadata = src.metadata;
   } else {
-    if (req.has_header("Content-Type")) v.content_type = req.header("Content-Type");
+    v.content_type = req.has_header("Content-Type") ? req.header("Content-Type") : kDefaultContentType;
     v.metadata = object_metadata(req);
   }
+  // Tags follow their own directive.
+  v.metadata.erase(kTaggingMetadata);
+  const Headers& tags_from = tagging_directive == "COPY" ? src.metadata : object_metadata(req);
+  if (const auto it = tags_from.find(kTaggingMetadata); it != tags_from.end()) v.metadata[kTaggingMetadata] = it->second;
   const std::string etag = v.etag;
   const auto w = store_.put_object(config_.account, ctx.bucket, ctx.key, std::move(v), ctx.model);
   if (w.status != Store::WriteStatus::Ok) write_failure(w);
@@ -149,24 +161,24 @@ HttpResponse S3Service::copy_object(const Ctx& ctx) {
 
 HttpResponse S3Service::delete_objects(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
-  if (!req.has_header("Content-MD5"))
-    fail(400, "InvalidRequest", "Missing required header for this request: Content-Md5");
-  check_content_md5(req);
+  // Newer SDKs send a flexible checksum (x-amz-checksum-crc32, ...) instead of Content-MD5; AWS takes either.
+  if (!check_body_checksums(req) && !req.has_header("Content-MD5"))
+    fail(400, "InvalidRequest", "Missing required header for this request: Content-MD5 OR x-amz-checksum-*");
   const std::string_view doc(*req.body);
   const auto objects = xml_elements(doc, "Object");
   const auto quiet_el = xml_elements(doc, "Quiet");
   if (!objects || !quiet_el || objects->empty() || objects->size() > 1000 || doc.find("<Delete") == std::string_view::npos)
-    fail(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+    malformed_xml();
   const bool quiet = !quiet_el->empty() && (*quiet_el)[0] == "true";
   require_bucket(ctx);
   std::string out;
   for (std::string_view object : *objects) {
     const auto keys = xml_elements(object, "Key");
     if (!keys || keys->size() != 1)
-      fail(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+      malformed_xml();
     const auto key = xml_unescape((*keys)[0]);
     if (!key || key->empty())
-      fail(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+      malformed_xml();
     const auto w = store_.delete_object(config_.account, ctx.bucket, *key, ctx.model);
     if (w.status == Store::WriteStatus::Unavailable || w.status == Store::WriteStatus::NoContainer) {
       const S3Error e = write_error(w);

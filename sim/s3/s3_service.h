@@ -14,6 +14,9 @@
 #include <string_view>
 
 #include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
 
 #include "common/http_types.h"
 #include "sim/model/store.h"
@@ -30,6 +33,13 @@ inline constexpr std::size_t kMaxKeyLength = 1024;           // bytes of UTF-8
 inline constexpr const char* kXmlType = "application/xml";
 inline constexpr const char* kPartsSuffix = "+parts";
 inline constexpr const char* kUploadsSuffix = "+uploads";
+// What S3 stores when a write names no Content-Type.
+inline constexpr const char* kDefaultContentType = "binary/octet-stream";
+// Object tags live in the object's metadata under this name (the PutObject
+// header's own form, "k1=v1&k2=v2", URL-encoded), never sent back as a header.
+inline constexpr const char* kTaggingMetadata = "x-amz-tagging";
+// Completed uploads remembered for a repeated Complete (oldest forgotten first).
+inline constexpr std::size_t kCompletedUploadsKept = 10000;
 
 // A failed operation: thrown by handlers, turned into the XML error response
 // (with the request's resource and id) by S3Service::handle.
@@ -39,6 +49,7 @@ struct S3Error {
   std::string message;
 };
 [[noreturn]] void fail(int status, std::string code, std::string message);
+[[noreturn]] void malformed_xml();  // 400 MalformedXML
 // The S3 error for a write the store refused (NoSuchBucket, storage full, or
 // ServiceUnavailable below quorum).
 S3Error write_error(const Store::WriteResult& w);
@@ -58,6 +69,23 @@ struct S3Ctx {
 struct Authenticated {
   std::string payload_hash;            // x-amz-content-sha256 (UNSIGNED-PAYLOAD for presigned)
   std::optional<ChunkSigner> chunks;   // STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]: chunk signatures
+};
+
+// Uploads that completed: a repeated CompleteMultipartUpload of one of them
+// answers 200 with the same result, as AWS (and radosgw) do — aws-sdk-go
+// retries a Complete whose answer was lost. Bounded: the oldest are forgotten.
+class CompletedUploads {
+ public:
+  struct Result {
+    std::string bucket, key, body;  // body: the CompleteMultipartUploadResult document
+  };
+  void remember(const std::string& upload_id, Result result);
+  std::optional<Result> find(const std::string& upload_id) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, Result> results_;
+  std::deque<std::string> order_;  // oldest first
 };
 
 class S3Service : public Protocol {
@@ -115,6 +143,17 @@ class S3Service : public Protocol {
   HttpResponse head_bucket(const Ctx& ctx);
   HttpResponse delete_bucket(const Ctx& ctx);
   HttpResponse bucket_location(const Ctx& ctx);
+  // s3_subresources.cpp: versioning (never enabled), ACLs (owner FULL_CONTROL
+  // only, as a bucket with ACLs disabled), object tagging, ListObjectVersions
+  // (every object as its null version).
+  // The request's sub-resource operation (versioning, acl, tagging, versions), or nullopt for none.
+  std::optional<HttpResponse> bucket_subresource(const Ctx& ctx);
+  std::optional<HttpResponse> object_subresource(const Ctx& ctx);
+  HttpResponse get_acl(const Ctx& ctx);
+  HttpResponse put_acl(const Ctx& ctx);
+  HttpResponse get_object_tagging(const Ctx& ctx);
+  HttpResponse put_object_tagging(const Ctx& ctx, bool remove);
+  HttpResponse list_versions(const Ctx& ctx);
   void require_bucket(const Ctx& ctx) const;  // NoSuchBucket
 
   // s3_listing.cpp
@@ -145,6 +184,7 @@ class S3Service : public Protocol {
 
   Store& store_;
   const S3Config config_;
+  CompletedUploads completed_;
   std::int64_t wall_at_store_start_us_ = 0;
   std::atomic<std::uint64_t> refused_{0};  // requests refused before the model saw them (their ids)
 };
@@ -166,6 +206,23 @@ std::string to_lower(std::string_view s);
 
 // Content-MD5 check of a body: 400 InvalidDigest / BadDigest.
 void check_content_md5(const HttpRequest& req);
+// s3_checksums.cpp. The raw digest of `algorithm` (crc32, crc32c, crc64nvme,
+// sha1, sha256; CRCs big-endian) over `data`; nullopt for another name.
+std::optional<std::string> checksum_raw(std::string_view algorithm, std::string_view data);
+// Content-MD5 and the one x-amz-checksum-<algorithm> header, if any, checked
+// against the body (400 BadDigest / InvalidRequest). Returns that header
+// (lower-case name, value), which a PUT echoes.
+std::optional<std::pair<std::string, std::string>> check_body_checksums(const HttpRequest& req);
+
+// s3_preconditions.cpp
+std::optional<std::int64_t> parse_http_date_seconds(const std::string& text);
+enum class Precondition { Pass, NotModified, Failed };
+// `prefix` "" for GET/HEAD, "x-amz-copy-source-" for a copy's source.
+Precondition evaluate_preconditions(const HttpRequest& req, const ObjectVersion& v, const std::string& prefix);
+// 412 PreconditionFailed unless every x-amz-copy-source-if-* holds.
+void check_copy_source_preconditions(const HttpRequest& req, const ObjectVersion& source);
+// <Owner> (or another element) naming the account as ID and DisplayName.
+std::string owner_xml(const std::string& account, const char* element = "Owner");
 // A successful XML response.
 HttpResponse xml_response(std::string body, int status = 200);
 // x-amz-meta-*, Content-Type and the other stored headers of a write.

@@ -13,6 +13,10 @@ void fail(int status, std::string code, std::string message) {
   throw S3Error{status, std::move(code), std::move(message)};
 }
 
+void malformed_xml() {
+  fail(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+}
+
 S3Error write_error(const Store::WriteResult& w) {
   if (w.status == Store::WriteStatus::NoContainer) return {404, "NoSuchBucket", "The specified bucket does not exist"};
   // Replicas out of room: S3-compatible stores say so rather than asking to
@@ -119,6 +123,11 @@ void check_content_md5(const HttpRequest& req) {
   if (*raw != md5_raw(*req.body)) fail(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
 }
 
+std::string owner_xml(const std::string& account, const char* element) {
+  return std::string("<") + element + ">" + xml_element("ID", account) + xml_element("DisplayName", account) + "</" +
+         element + ">";
+}
+
 HttpResponse xml_response(std::string body, int status) {
   HttpResponse r;
   r.status = status;
@@ -136,6 +145,8 @@ Headers object_metadata(const HttpRequest& req) {
     }
   }
   if (total > 2048) fail(400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
+  if (req.has_header("x-amz-tagging") && !req.header("x-amz-tagging").empty())
+    out[kTaggingMetadata] = req.header("x-amz-tagging");
   for (const char* h : {"Content-Disposition", "Content-Encoding", "Cache-Control", "Expires", "Content-Language"}) {
     if (!req.has_header(h)) continue;
     std::string v = req.header(h);

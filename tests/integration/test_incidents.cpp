@@ -202,6 +202,26 @@ TEST_CASE("S3: the cold registry's blob GET is 404 BLOB_UNKNOWN") {
   CHECK(blob_unknown);
 }
 
+TEST_CASE("S7 re-checked: aws-sdk-go's retried Complete after a 200-with-Error gets 200, as on AWS; the push succeeds") {
+  const auto report = run_incident("s3/s7-complete-error-in-200", "1", false);
+  CHECK(report["errors"].empty());
+  // The store's log: the Complete the rule answered with an <Error>, then the SDK's retry of it, answered 200.
+  std::ifstream events(std::filesystem::path(report["report_path"].get<std::string>()).parent_path() / "events.jsonl");
+  REQUIRE(events);
+  std::string line, failed_object;
+  bool retried_ok = false;
+  while (std::getline(events, line)) {
+    const auto e = nlohmann::json::parse(line);
+    if (e.value("method", "") != "POST") continue;
+    bool fired = false;
+    for (const auto& d : e.value("decisions", nlohmann::json::array())) fired = fired || d["kind"] == "rule_fired";
+    if (fired) failed_object = e.value("object", "");
+    else if (!failed_object.empty() && e.value("object", "") == failed_object) retried_ok = e["status"] == 200;
+  }
+  CHECK_FALSE(failed_object.empty());
+  CHECK(retried_ok);
+}
+
 TEST_CASE("suite: candidate and baseline binaries, comparison table, JUnit, negative controls, two cases at once") {
   const auto dir = std::filesystem::temp_directory_path() / ("stalemate-suite-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);

@@ -2,74 +2,22 @@
 // bucket, multipart upload, listing, download, byte comparison, delete.
 // Every rclone invocation is bounded in time and reaped (run_command), and
 // the server is stopped with SIGTERM and reaped (RunningCommand).
-#include <catch2/catch.hpp>
-
-#include <unistd.h>
-
-#include <csignal>
-#include <cstring>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
-
-#include <nlohmann/json.hpp>
-
-#include "child_command.h"
+#include "s3_cli_util.h"
 
 using stalemate::testing::CommandResult;
 using stalemate::testing::run_command;
-
-namespace {
-const std::string kBinary = STALEMATE_BINARY;
-
-// rclone from PATH (posix_spawn in run_command does not search PATH).
-std::string find_rclone() {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    const auto p = std::filesystem::path(dir.empty() ? "." : dir) / "rclone";
-    if (::access(p.c_str(), X_OK) == 0) return p.string();
-  }
-  return "";
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "stalemate-rclone-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()));
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-}  // namespace
+using namespace s3_cli;
 
 TEST_CASE("rclone (a real S3 client) round-trips a multipart object through serve --s3", "[integration][s3][rclone]") {
-  const std::string rclone = find_rclone();
+  const std::string rclone = find_on_path("rclone");
   INFO("rclone is not installed: run scripts/install-deps.sh (Debian package rclone)");
   REQUIRE(!rclone.empty());
 
-  stalemate::testing::RunningCommand serve({kBinary, "serve", "--s3", "127.0.0.1:0"});
-  const auto banner = serve.read_until("serving", std::chrono::seconds(30));
-  REQUIRE(banner.find("serving") != std::string::npos);
-  const auto info = nlohmann::json::parse(banner.substr(0, banner.find("serving")));
-  REQUIRE(info["protocol"] == "s3");
-  const std::string endpoint = info["endpoint"];
+  ServedS3 served;
+  const auto& info = served.info;
+  const std::string endpoint = served.endpoint();
 
-  TempDir tmp;
+  TempDir tmp("stalemate-rclone");
   // The remote in a private config file (nothing from ~/.config/rclone is read).
   const auto config = tmp.path / "rclone.conf";
   {
@@ -103,18 +51,9 @@ TEST_CASE("rclone (a real S3 client) round-trips a multipart object through serv
   };
 
   const std::uint64_t size = (12ull << 20) + 12345;
-  std::string data(size, '\0');
-  std::mt19937_64 gen(20240611);
-  for (std::size_t i = 0; i + 8 <= data.size(); i += 8) {
-    const std::uint64_t v = gen();
-    std::memcpy(&data[i], &v, 8);
-  }
+  const std::string data = random_bytes(size, 20240611);
   const auto src = tmp.path / "upload.bin";
-  {
-    std::ofstream f(src, std::ios::binary);
-    f.write(data.data(), static_cast<std::streamsize>(data.size()));
-    REQUIRE(f);
-  }
+  write_file(src, data);
 
   REQUIRE(rc({"mkdir", "fake:rclone-bucket"}).exit_code == 0);
   REQUIRE(rc({"copyto", src.string(), "fake:rclone-bucket/dir/upload.bin"}).exit_code == 0);
@@ -141,6 +80,5 @@ TEST_CASE("rclone (a real S3 client) round-trips a multipart object through serv
   CHECK(nlohmann::json::parse(after.out).empty());
   CHECK(rc({"rmdir", "fake:rclone-bucket"}).exit_code == 0);
 
-  serve.signal(SIGTERM);
-  CHECK(serve.wait(std::chrono::seconds(30)) == 0);
+  served.stop();
 }

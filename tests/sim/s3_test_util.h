@@ -157,6 +157,23 @@ inline std::string tag(const std::string& xml, const std::string& name) {
 }
 inline std::string error_code(const HttpResponse& r) { return tag(r.body_string(), "Code"); }
 
+// Content-MD5 and ETag values of a body, and a CompleteMultipartUpload document.
+inline std::string md5_b64(const std::string& s) { return stalemate::base64_encode(stalemate::md5_raw(s)); }
+inline std::string quoted_md5(const std::string& s) { return "\"" + stalemate::md5_hex(s) + "\""; }
+inline std::string complete_doc(const std::vector<std::pair<int, std::string>>& parts) {
+  std::string doc = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (const auto& [n, etag] : parts)
+    doc += "<Part><ETag>" + etag + "</ETag><PartNumber>" + std::to_string(n) + "</PartNumber></Part>";
+  return doc + "</CompleteMultipartUpload>";
+}
+// Hex digits to the bytes they spell.
+inline std::string unhex(const std::string& hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
 struct S3Fixture {
   stalemate::sim::Store store;
   stalemate::sim::S3Frontend s3;

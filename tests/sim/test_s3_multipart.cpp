@@ -9,15 +9,6 @@ using namespace s3_test;
 namespace {
 const std::string kBig(5u << 20, 'a');  // the minimum size of a non-last part
 
-std::string complete_doc(const std::vector<std::pair<int, std::string>>& parts) {
-  std::string doc = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
-  for (const auto& [n, etag] : parts)
-    doc += "<Part><ETag>" + etag + "</ETag><PartNumber>" + std::to_string(n) + "</PartNumber></Part>";
-  return doc + "</CompleteMultipartUpload>";
-}
-
-std::string quoted_md5(const std::string& s) { return "\"" + stalemate::md5_hex(s) + "\""; }
-
 stalemate::sim::FaultRule rule(const char* json) {
   return stalemate::sim::parse_fault_rule(stalemate::JsonReader(nlohmann::json::parse(json), "test"), 0);
 }

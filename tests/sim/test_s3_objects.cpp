@@ -6,16 +6,12 @@
 
 using namespace s3_test;
 
-namespace {
-std::string md5_b64(const std::string& s) { return stalemate::base64_encode(stalemate::md5_raw(s)); }
-}  // namespace
 
 TEST_CASE_METHOD(S3Fixture, "s3 buckets: create, head, list, delete") {
   make_bucket("alpha");
   make_bucket("beta");
-  auto again = call("PUT", "/alpha");
-  CHECK(again.status == 409);
-  CHECK(error_code(again) == "BucketAlreadyOwnedByYou");
+  // us-east-1 (the default region) answers 200 to a bucket you already own; the other regions 409 (test_s3_fidelity).
+  CHECK(call("PUT", "/alpha").status == 200);
   CHECK(error_code(call("PUT", "/Bad_Name")) == "InvalidBucketName");
   CHECK(call("HEAD", "/alpha").status == 200);
   auto missing = call("HEAD", "/nosuch");
@@ -147,9 +143,9 @@ TEST_CASE_METHOD(S3Fixture, "s3 objects: DeleteObjects") {
 TEST_CASE_METHOD(S3Fixture, "s3 front-end: unsupported operations, request bracketing and FAIL/CUT faults") {
   make_bucket("bkt");
   put("bkt", "obj", "0123456789");
-  auto acl = call("GET", "/bkt/obj?acl");
-  CHECK(acl.status == 501);
-  CHECK(error_code(acl) == "NotImplemented");
+  auto policy = call("GET", "/bkt?policy");
+  CHECK(policy.status == 501);
+  CHECK(error_code(policy) == "NotImplemented");
   CHECK(call("POST", "/bkt/obj").status == 501);
 
   const auto before = store.events().size();

@@ -1,0 +1,90 @@
+// Body integrity headers: Content-MD5 and the flexible checksums newer SDKs
+// send instead (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256:
+// the base64 of the big-endian digest). AWS verifies the one given and
+// accepts it where Content-MD5 is required (DeleteObjects).
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include <array>
+
+#include "common/crypto.h"
+#include "sim/s3/s3_service.h"
+
+namespace stalemate::sim::s3 {
+
+namespace {
+std::string big_endian(std::uint64_t v, int bytes) {
+  std::string out(static_cast<std::size_t>(bytes), '\0');
+  for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xFF);
+  return out;
+}
+
+// A reflected CRC of `width` bits (init and final xor all ones), table-driven.
+template <typename T>
+T reflected_crc(std::string_view data, T reflected_poly) {
+  std::array<T, 256> table{};
+  for (unsigned i = 0; i < 256; ++i) {
+    T c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ reflected_poly : c >> 1;
+    table[i] = c;
+  }
+  T crc = ~T(0);
+  for (unsigned char b : data) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+std::string evp_digest(const EVP_MD* md, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), out, &n, md, nullptr);
+  return std::string(reinterpret_cast<const char*>(out), n);
+}
+}  // namespace
+
+std::optional<std::string> checksum_raw(std::string_view algorithm, std::string_view data) {
+  if (algorithm == "crc32") {
+    uLong c = crc32(0L, Z_NULL, 0);
+    // zlib takes uInt lengths: feed it in pieces.
+    for (std::size_t off = 0; off < data.size(); off += 1u << 30) {
+      const auto n = static_cast<uInt>(std::min<std::size_t>(data.size() - off, 1u << 30));
+      c = crc32(c, reinterpret_cast<const Bytef*>(data.data() + off), n);
+    }
+    return big_endian(c, 4);
+  }
+  if (algorithm == "crc32c") return big_endian(reflected_crc<std::uint32_t>(data, 0x82F63B78u), 4);
+  if (algorithm == "crc64nvme") return big_endian(reflected_crc<std::uint64_t>(data, 0x9A6C9329AC4BC9B5ull), 8);
+  if (algorithm == "sha1") return evp_digest(EVP_sha1(), data);
+  if (algorithm == "sha256") return sha256_raw(data);
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::string, std::string>> check_body_checksums(const HttpRequest& req) {
+  check_content_md5(req);
+  std::optional<std::pair<std::string, std::string>> given;
+  for (const auto& [name, value] : req.headers) {
+    if (!istarts_with(name, "x-amz-checksum-")) continue;
+    // Not digests: the multipart checksum's type and algorithm, GET's checksum mode.
+    const std::string lower = to_lower(name);
+    if (lower == "x-amz-checksum-type" || lower == "x-amz-checksum-algorithm" || lower == "x-amz-checksum-mode")
+      continue;
+    if (given)
+      fail(400, "InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+    given.emplace(to_lower(name), value);
+  }
+  if (!given) return std::nullopt;
+  const std::string algorithm = given->first.substr(std::string_view("x-amz-checksum-").size());
+  const auto expected = checksum_raw(algorithm, {});
+  if (!expected)
+    fail(400, "InvalidRequest", "The algorithm type you specified in " + given->first + " header is invalid.");
+  const auto sent = base64_decode(given->second);
+  if (!sent || sent->size() != expected->size())
+    fail(400, "InvalidRequest", "Value for " + given->first + " header is invalid.");
+  if (*sent != *checksum_raw(algorithm, *req.body)) {
+    std::string upper = algorithm;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    fail(400, "BadDigest", "The " + upper + " you specified did not match the calculated checksum.");
+  }
+  return given;
+}
+
+}  // namespace stalemate::sim::s3
