@@ -22,32 +22,43 @@ std::vector<std::uint64_t> layer_sizes(const std::string& backend) {
 const char* const kPushClients[] = {"single", "dockerd", "buildkit"};
 const char* const kPullClients[] = {"plain", "docker", "containerd", "slices"};
 
+// One of `values`, drawn by index so that it shrinks towards the front of the
+// list (rapidcheck's element/elementOf do not shrink at all). Repeating a value
+// weighs it.
+template <typename T>
+rc::Gen<T> choose(std::vector<T> values) {
+  return rc::gen::map(rc::gen::inRange<std::size_t>(0, values.size()), [values](std::size_t i) { return values[i]; });
+}
+
 // At most `hi` elements (at least `lo`); shrinks drop any element, then shrink each.
 template <typename T>
 rc::Gen<std::vector<T>> vector_of(std::size_t lo, std::size_t hi, rc::Gen<T> g) {
-  return rc::gen::suchThat(rc::gen::resize(static_cast<int>(hi), rc::gen::container<std::vector<T>>(std::move(g))),
+  // resize bounds the length; the elements get rapidcheck's nominal size back
+  // (inRange draws near its minimum at small sizes).
+  auto elements = rc::gen::resize(rc::kNominalSize, std::move(g));
+  return rc::gen::suchThat(rc::gen::resize(static_cast<int>(hi), rc::gen::container<std::vector<T>>(elements)),
                            [lo](const std::vector<T>& v) { return v.size() >= lo; });
 }
 
 rc::Gen<ImageCase> image_gen(const std::string& backend) {
   using namespace rc;
   const auto c = chunksize_of(backend);
-  auto layer = gen::build<LayerCase>(gen::set(&LayerCase::size, gen::elementOf(layer_sizes(backend))),
+  auto layer = gen::build<LayerCase>(gen::set(&LayerCase::size, choose(layer_sizes(backend))),
                                      gen::set(&LayerCase::seed, gen::inRange(1, 5)));  // few seeds: shared layers
   return gen::build<ImageCase>(gen::set(&ImageCase::layers, vector_of<LayerCase>(1, 3, layer)),
-                               gen::set(&ImageCase::chunked, gen::element(false, true)),
-                               gen::set(&ImageCase::chunk_size, gen::element(c, c / 4, c + c / 2)),
-                               gen::set(&ImageCase::oci, gen::element(false, true)));
+                               gen::set(&ImageCase::chunked, choose<bool>({false, true})),
+                               gen::set(&ImageCase::chunk_size, choose<std::uint64_t>({c, c / 4, c + c / 2})),
+                               gen::set(&ImageCase::oci, choose<bool>({false, true})));
 }
 
 rc::Gen<StepCase> step_gen() {
   using namespace rc;
   using K = StepCase::Kind;
   return gen::build<StepCase>(
-      gen::set(&StepCase::kind, gen::weightedElement<K>({{3, K::Push}, {4, K::Pull}, {1, K::Restart}, {1, K::Delete},
-                                                         {1, K::ParallelPush}, {1, K::ParallelPull}})),
+      gen::set(&StepCase::kind, choose<K>({K::Push, K::Push, K::Push, K::Pull, K::Pull, K::Pull, K::Pull,
+                                                   K::ParallelPull, K::ParallelPush, K::Restart, K::Delete})),
       gen::set(&StepCase::image, gen::inRange(0, 3)), gen::set(&StepCase::other, gen::inRange(0, 3)),
-      gen::set(&StepCase::client, gen::inRange(0, 12)), gen::set(&StepCase::by_digest, gen::element(true, false)),
+      gen::set(&StepCase::client, gen::inRange(0, 12)), gen::set(&StepCase::by_digest, choose<bool>({true, false})),
       gen::set(&StepCase::clients, gen::inRange(2, 4)));
 }
 
@@ -57,27 +68,27 @@ rc::Gen<LagCase> lag_gen(const std::string& backend) {
   using namespace rc;
   const bool s3 = backend == "s3";
   return gen::build<LagCase>(
-      gen::set(&LagCase::write_quorum, gen::element(0, 2)),
-      gen::set(&LagCase::replication_p50_us, gen::element<std::int64_t>(1'000, 20'000, 100'000)),
-      gen::set(&LagCase::replication_p99_us, gen::element<std::int64_t>(200'000, 1'000'000, 2'000'000)),
-      gen::set(&LagCase::replica_lag_probability, gen::element(0.1, 0.3, 1.0)),
-      gen::set(&LagCase::listing_p50_us, s3 ? gen::element<std::int64_t>(300, 5'000, 50'000)
-                                            : gen::element<std::int64_t>(50'000, 300'000, 1'000'000)),
-      gen::set(&LagCase::listing_p99_us, s3 ? gen::element<std::int64_t>(100'000, 500'000)
-                                            : gen::element<std::int64_t>(1'000'000, 3'000'000, 6'000'000)),
-      gen::set(&LagCase::shuffled_reads, gen::element(true, false)),
-      gen::set(&LagCase::always_newest, gen::element(false, true)));
+      gen::set(&LagCase::write_quorum, choose<int>({0, 2})),
+      gen::set(&LagCase::replication_p50_us, choose<std::int64_t>({1'000, 20'000, 100'000})),
+      gen::set(&LagCase::replication_p99_us, choose<std::int64_t>({200'000, 1'000'000, 2'000'000})),
+      gen::set(&LagCase::replica_lag_probability, choose<double>({0.1, 0.3, 1.0})),
+      gen::set(&LagCase::listing_p50_us, s3 ? choose<std::int64_t>({300, 5'000, 50'000})
+                                            : choose<std::int64_t>({50'000, 300'000, 1'000'000})),
+      gen::set(&LagCase::listing_p99_us, s3 ? choose<std::int64_t>({100'000, 500'000})
+                                            : choose<std::int64_t>({1'000'000, 3'000'000, 6'000'000})),
+      gen::set(&LagCase::shuffled_reads, choose<bool>({true, false})),
+      gen::set(&LagCase::always_newest, choose<bool>({false, true})));
 }
 
 rc::Gen<RuleCase> rule_gen() {
   using namespace rc;
   using K = RuleCase::Kind;
-  return gen::build<RuleCase>(gen::set(&RuleCase::kind, gen::element(K::Row, K::Route, K::Obj, K::Fail, K::Cut)),
+  return gen::build<RuleCase>(gen::set(&RuleCase::kind, choose<K>({K::Row, K::Route, K::Obj, K::Fail, K::Cut})),
                               gen::set(&RuleCase::replica, gen::inRange(1, 4)),
                               gen::set(&RuleCase::target, gen::inRange(0, 4)),
                               gen::set(&RuleCase::nth, gen::inRange(1, 6)),
-                              gen::set(&RuleCase::status, gen::element(503, 500, 404)),
-                              gen::set(&RuleCase::after_bytes, gen::element<std::uint64_t>(0, 1000, 300 * KiB)));
+                              gen::set(&RuleCase::status, choose<int>({503, 500, 404})),
+                              gen::set(&RuleCase::after_bytes, choose<std::uint64_t>({0, 1000, 300 * KiB})));
 }
 
 // What the rules match: storage names of each driver's objects. The Swift
@@ -90,8 +101,14 @@ const char* object_pattern(const std::string& backend, int target) {
   return (backend == "s3" ? s3 : swift)[target % 4];
 }
 
+std::string duration_text(std::int64_t us) {
+  if (us >= 1'000'000 && us % 100'000 == 0) return std::to_string(us / 1'000'000) + (us % 1'000'000 ? "." + std::to_string(us % 1'000'000 / 100'000) : "") + "s";
+  if (us >= 1000 && us % 1000 == 0) return std::to_string(us / 1000) + "ms";
+  return std::to_string(us) + "us";
+}
+
 nlohmann::json delay_json(std::int64_t p50_us, std::int64_t p99_us) {
-  return {{"lognormal", {{"p50", std::to_string(p50_us) + "us"}, {"p99", std::to_string(std::max(p50_us, p99_us)) + "us"}}}};
+  return {{"lognormal", {{"p50", duration_text(p50_us)}, {"p99", duration_text(std::max(p50_us, p99_us))}}}};
 }
 
 nlohmann::json lag_json(const LagCase& l) {
@@ -175,11 +192,6 @@ nlohmann::json steps_json(const ExploreCase& c) {
   return out;
 }
 
-std::string duration_text(std::int64_t us) {
-  if (us >= 1'000'000 && us % 100'000 == 0) return std::to_string(us / 1'000'000) + (us % 1'000'000 ? "." + std::to_string(us % 1'000'000 / 100'000) : "") + "s";
-  if (us >= 1000 && us % 1000 == 0) return std::to_string(us / 1000) + "ms";
-  return std::to_string(us) + "us";
-}
 
 }  // namespace
 

@@ -48,7 +48,10 @@ std::string mechanism_hint(const Finding& f, const std::string& backend) {
       return backend == "s3" ? "likely S5: a blob read shorter than its descriptor from a lagging replica"
                              : "likely M2/M3: a blob served shorter than its Content-Length (a DLO whose listing "
                                "lags behind its segments, or a short size cached from one)";
-    if (f.invariant == "acknowledged-lost" || f.invariant.find("acknowledged") != std::string::npos)
+    if (f.invariant == "content-length" || f.invariant == "head-size")
+      return "likely M2/M3: the registry answered a size that is not the blob's (a size stat'ed from a DLO whose "
+             "listing lags behind its segments, or cached from one)";
+    if (f.invariant.find("acknowledged") != std::string::npos)
       return "an acknowledged blob or manifest no longer reads back (M4/M11 family)";
     return "an invariant broke: " + f.invariant;
   }
@@ -108,8 +111,7 @@ struct Explorer {
                     << ": " << describe_case(r.minimal) << "\n";
         });
     c.shrunk_operations = case_operations(c.shrink.minimal);
-    c.finding = c.shrink.finding;
-    c.shrunk_requests = c.finding.requests;
+    c.shrunk_requests = c.shrink.finding.requests;  // c.finding stays the target: the kind the shrink kept
     // Does the minimal case reproduce at its seed?
     const std::vector<ExploreCase> again(o.confirm_runs, c.shrink.minimal);
     for (const auto& f : judge(again, c.seed, "confirm")) c.confirmed += same_kind(finding, f);

@@ -35,7 +35,7 @@ struct ExploreOptions {
 };
 
 struct Counterexample {
-  Finding finding;                // as the minimal case showed it
+  Finding finding;                // the failing case's: the kind every shrink step kept
   std::size_t case_index = 0;     // which generated case failed (from 0)
   std::uint64_t seed = 0;         // its scenario seed: the replay's --seed
   std::size_t original_operations = 0, shrunk_operations = 0;
