@@ -199,7 +199,8 @@ ExploreResult run_explore(const ExploreOptions& o) {
   std::cerr << "explore: " << o.cases.backend << ", seed " << o.seed << ", up to " << o.max_cases << " cases / "
             << o.budget.count() << " s, " << o.jobs << " at a time" << (o.control ? ", control runs" : "") << " -> "
             << ex.out.string() << "\n";
-  while (result.cases < o.max_cases && exploring() < o.budget.count() && result.found.size() < o.findings) {
+  const auto confirmed = [&] { return kinds.size(); };
+  while (result.cases < o.max_cases && exploring() < o.budget.count() && confirmed() < o.findings) {
     const auto n = std::min<std::size_t>(std::max(1u, o.jobs), o.max_cases - result.cases);
     const auto batch = draw_cases(o.cases, o.seed, result.cases, n);
     std::vector<CaseRun> runs;
@@ -221,11 +222,13 @@ ExploreResult run_explore(const ExploreOptions& o) {
       }
       if (!f.failed()) continue;
       ++result.failing;
-      if (kinds.count(f.kind) || result.found.size() >= o.findings) continue;
-      kinds.insert(f.kind);
+      if (kinds.count(f.kind) || confirmed() >= o.findings) continue;
       const auto t = std::chrono::steady_clock::now();
       result.found.push_back(ex.shrink_and_save(batch[k], f, first + k));
       shrink_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+      // A minimal case that never failed again at its seed is saved but not counted: a later
+      // failure of the same kind gets its own shrink.
+      if (result.found.back().confirmed > 0 || o.confirm_runs == 0) kinds.insert(f.kind);
     }
     result.seconds = exploring();
     result.cases_per_minute = result.seconds > 0 ? result.cases * 60.0 / result.seconds : 0;

@@ -29,7 +29,9 @@ struct ExploreOptions {
   std::string out_dir = "stalemate-out/explore";
   unsigned jobs = 1;
   bool control = false;                   // every run as its negative control (no faults, no lag, X-Newest)
-  std::size_t findings = 1;               // stop after this many findings of different kinds
+  // Stop after this many kinds were found and reproduced at their seed (a case that
+  // did not reproduce is saved, and the kind stays open).
+  std::size_t findings = 1;
   ShrinkBounds shrink;
   unsigned confirm_runs = 3;              // re-runs of the shrunk case at its seed
 };
