@@ -156,6 +156,7 @@ TEST_CASE("explore: the greedy shrink reaches a minimal case and keeps the kind"
     CHECK(r.finding.kind == target.kind);
     CHECK(pulls_a_multi_segment_layer(r.minimal));
     CHECK(r.minimal.images.size() == 1);
+    CHECK(case_operations(r.minimal) <= case_operations(c.value()));
     CHECK(case_operations(r.minimal) == 2);  // one push, one pull
     CHECK(r.minimal.images[0].layers.size() == 1);
     CHECK(r.minimal.images[0].layers[0].size == (1u << 20) + 1);  // the smallest size above one segment
