@@ -105,7 +105,13 @@ TEST_CASE("explore: the saved counterexamples of scenarios/regression reproduce 
       const auto r = run_command({kBinary, "run", files[i].string(), "--seed", seed, "--out", dir.string()},
                                  std::chrono::seconds(180));
       INFO(r.out << r.err);
-      CHECK(read_report(dir)["expectation"]["reproduced"] == true);
+      const auto report = read_report(dir);
+      CHECK(report["expectation"]["reproduced"] == true);
+      const auto expect = scenario["expect"];
+      if (expect.value("errors", false)) {  // the same failure, not just any
+        REQUIRE_FALSE(report["errors"].empty());
+        CHECK(report["errors"][0].get<std::string>().find(expect.value("error_text", "")) != std::string::npos);
+      }
     }
   }
 }
