@@ -58,7 +58,7 @@ bool pulls_a_multi_segment_layer(const ExploreCase& c) {
 
 }  // namespace
 
-TEST_CASE("explore: every generated case is a valid scenario, for both backends and every fault mode") {
+TEST_CASE("explore: every generated case is a valid scenario for both backends and every fault mode") {
   for (const auto* backend : {"swift", "s3"})
     for (auto faults : {FaultMode::None, FaultMode::Lag, FaultMode::Rules}) {
       const auto cases = draw_cases(options(backend, faults), 11, 0, 60);
@@ -79,7 +79,7 @@ TEST_CASE("explore: the shrinks of a case stay valid scenarios") {
   }
 }
 
-TEST_CASE("explore: the same seed draws the same cases, another seed others") {
+TEST_CASE("explore: the same seed draws the same cases and another seed others") {
   const auto o = options("swift", FaultMode::Lag);
   const auto a = draw_cases(o, 3, 0, 20), b = draw_cases(o, 3, 0, 20), other = draw_cases(o, 4, 0, 20);
   std::size_t differ = 0;
@@ -94,7 +94,7 @@ TEST_CASE("explore: the same seed draws the same cases, another seed others") {
   CHECK(case_seed(3, 7) != case_seed(4, 7));
 }
 
-TEST_CASE("explore: faults none means no lag and no rules; lag means no targeted rules") {
+TEST_CASE("explore: faults none means no lag and no rules and lag means no targeted rules") {
   for (const auto& c : draw_cases(options("s3", FaultMode::None), 1, 0, 20)) {
     CHECK_FALSE(c.value().lag);
     CHECK(c.value().rules.empty());

