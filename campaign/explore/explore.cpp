@@ -48,6 +48,8 @@ std::string mechanism_hint(const Finding& f, const std::string& backend) {
       return backend == "s3" ? "likely S5: a blob read shorter than its descriptor from a lagging replica"
                              : "likely M2/M3: a blob served shorter than its Content-Length (a DLO whose listing "
                                "lags behind its segments, or a short size cached from one)";
+    if ((f.invariant == "content-length" || f.invariant == "head-size") && backend == "s3")
+      return "likely S5: a blob whose size or bytes came from a stale copy or a lagging replica";
     if (f.invariant == "content-length" || f.invariant == "head-size")
       return "likely M2/M3: the registry answered a size that is not the blob's (a size stat'ed from a DLO whose "
              "listing lags behind its segments, or cached from one)";
