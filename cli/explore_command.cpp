@@ -19,8 +19,11 @@ const char* const kExploreUsage =
     "      cases), run them against the registry N at a time, and shrink the first case that breaks an\n"
     "      invariant or fails an operation to a minimal scenario of the same kind of failure; it is saved\n"
     "      to DIR (default OUT/found) with the failure in \"expect\" and its replay command printed.\n"
+    "      --cases and --budget bound the running of new cases; each shrink has its own bound\n"
+    "      (--shrink-runs, default 150; --shrink-budget, default 10m);\n"
     "      --faults: lag distributions only (default), plus targeted rules, or none; --control runs every\n"
-    "      case as its negative control; --findings N goes on until N different kinds are found;\n"
+    "      case as its negative control; --findings N goes on until N different kinds are found\n"
+    "      and reproduced at their seed (--confirm re-runs, default 3);\n"
     "      a shrink is kept when it fails the same way in one of --shrink-tries runs (default 2);\n"
     "      --flip-byte (checker self-test) flips a stored byte after the first pushes;\n"
     "      exit 0 nothing found, 1 found and saved, 2 bad input, 3 cases could not run, 130 on SIGINT\n";

@@ -77,6 +77,12 @@ void write_json(const fs::path& file, const nlohmann::json& j) {
   if (!out) throw harness::InfrastructureError("cannot write " + file.string());
 }
 
+std::size_t shrink_steps(const ExploreResult& r) {
+  std::size_t n = 0;
+  for (const auto& c : r.found) n += c.shrink.steps;
+  return n;
+}
+
 struct Explorer {
   const ExploreOptions& o;
   fs::path out;
@@ -192,7 +198,8 @@ ExploreResult run_explore(const ExploreOptions& o) {
   Explorer ex{o, o.out_dir, {o.registry, o.control, o.jobs}};
   fs::create_directories(ex.out);
   ExploreResult result;
-  std::set<std::string> kinds;  // found so far: a second failure of one kind is not shrunk again
+  // Kinds found and reproduced at their seed: a later failure of one is not shrunk again.
+  std::set<std::string> kinds;
   const auto start = std::chrono::steady_clock::now();
   double shrink_seconds = 0;
   const auto exploring = [&] {
@@ -201,8 +208,7 @@ ExploreResult run_explore(const ExploreOptions& o) {
   std::cerr << "explore: " << o.cases.backend << ", seed " << o.seed << ", up to " << o.max_cases << " cases / "
             << o.budget.count() << " s, " << o.jobs << " at a time" << (o.control ? ", control runs" : "") << " -> "
             << ex.out.string() << "\n";
-  const auto confirmed = [&] { return kinds.size(); };
-  while (result.cases < o.max_cases && exploring() < o.budget.count() && confirmed() < o.findings) {
+  while (result.cases < o.max_cases && exploring() < o.budget.count() && kinds.size() < o.findings) {
     const auto n = std::min<std::size_t>(std::max(1u, o.jobs), o.max_cases - result.cases);
     const auto batch = draw_cases(o.cases, o.seed, result.cases, n);
     std::vector<CaseRun> runs;
@@ -224,7 +230,7 @@ ExploreResult run_explore(const ExploreOptions& o) {
       }
       if (!f.failed()) continue;
       ++result.failing;
-      if (kinds.count(f.kind) || confirmed() >= o.findings) continue;
+      if (kinds.count(f.kind) || kinds.size() >= o.findings) continue;
       const auto t = std::chrono::steady_clock::now();
       result.found.push_back(ex.shrink_and_save(batch[k], f, first + k));
       shrink_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -236,8 +242,7 @@ ExploreResult run_explore(const ExploreOptions& o) {
     result.cases_per_minute = result.seconds > 0 ? result.cases * 60.0 / result.seconds : 0;
     std::cerr << "explore: " << result.cases << " cases, " << result.failing << " failing, "
               << static_cast<int>(std::lround(result.cases_per_minute)) << " cases/min, " << seconds_text(result.seconds)
-              << " exploring; shrink steps "
-              << [&] { std::size_t s = 0; for (const auto& c : result.found) s += c.shrink.steps; return s; }() << "\n";
+              << " exploring; shrink steps " << shrink_steps(result) << "\n";
   }
   write_json(ex.out / "explore.json", result_json(result));
   return result;
