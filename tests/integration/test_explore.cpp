@@ -31,7 +31,7 @@ json read_json(const fs::path& p) {
 TEST_CASE("explore: a flipped byte is found then shrunk to at most 3 operations then saved and replayed") {
   const auto dir = fresh_dir("stalemate-explore", "flip");
   const auto r = run_command({kBinary, "explore", "--flip-byte", "--faults", "none", "--seed", "1", "--cases", "6",
-                              "--jobs", "2", "--shrink-runs", "60", "--shrink-budget", "2m", "--confirm", "1",
+                              "--jobs", "2", "--shrink-runs", "100", "--shrink-budget", "3m", "--confirm", "1",
                               "--out", (dir / "out").string(), "--save", (dir / "saved").string()},
                              std::chrono::seconds(300));
   INFO(r.out << r.err);
