@@ -222,7 +222,9 @@ nlohmann::json case_to_scenario(const ExploreCase& c, const std::string& name, s
       const auto rank = std::find(sizes.begin(), sizes.end(), l.size) - sizes.begin();
       layers.push_back({{"size", l.size}, {"seed", l.seed * 100 + rank}});
     }
-    nlohmann::json j{{"repository", "explore/" + name + "-i" + std::to_string(i)},
+    // Repositories follow the seed, not the run's name: the store's lag draws are keyed by object
+    // names, so every shrink, confirmation and the saved file of one case must name the same paths.
+    nlohmann::json j{{"repository", "explore/c" + std::to_string(seed) + "-i" + std::to_string(i)},
                      {"tag", "v1"},
                      {"format", im.oci ? "oci" : "docker"},
                      {"layers", layers}};

@@ -89,7 +89,8 @@ struct ExploreCase {
 rc::Gen<ExploreCase> case_gen(const CaseOptions& options);
 
 // The case as a scenario document (validated by load_scenario). `name` names
-// the scenario and prefixes its repositories, so cases never share one.
+// the scenario; its repositories are named by `seed` (explore/c<seed>-i<k>), so
+// cases never share one and every run of one case names the same objects.
 nlohmann::json case_to_scenario(const ExploreCase& c, const std::string& name, std::uint64_t seed);
 
 // Size of a case as a reader counts it: the workload operations (pushes,
