@@ -45,6 +45,10 @@ int cmd_sweep(const Args& args);
 int cmd_merge(const Args& args);
 int cmd_report(const Args& args);
 
+// explore_command.cpp
+extern const char* const kExploreUsage;
+int cmd_explore(const Args& args);
+
 // trace_commands.cpp
 extern const char* const kImportUsage;
 extern const char* const kGenerateUsage;

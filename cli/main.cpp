@@ -34,6 +34,7 @@ const std::vector<Command>& commands() {
       {"run", kRunUsage, cmd_run},          {"suite", kSuiteUsage, cmd_suite},
       {"serve", kServeUsage, cmd_serve},    {"sweep", kSweepUsage, cmd_sweep},
       {"merge", kMergeUsage, cmd_merge},    {"report", kReportUsage, cmd_report},
+      {"explore", kExploreUsage, cmd_explore},
       {"import", kImportUsage, cmd_import}, {"generate", kGenerateUsage, cmd_generate},
       {"version", kVersionUsage, cmd_version}, {"help", kHelpUsage, cmd_help},
   };
