@@ -80,10 +80,12 @@ HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_co
   v.content_type = req.header("Content-Type").empty() ? src.content_type : req.header("Content-Type");
 
   const std::string etag = v.etag;
+  const Headers metadata = v.metadata;
   const auto w = store_.put_object(account, dst_container, dst_object, std::move(v), ctx.model);
   if (w.status != Store::WriteStatus::Ok) return write_failure(w.status);
   HttpResponse r;
   r.status = 201;
+  add_metadata_headers(r, metadata);  // the copy's metadata, as the proxy echoes it
   r.headers["Etag"] = etag;
   r.headers["Last-Modified"] = last_modified_header(w.ts);
   r.headers["X-Copied-From"] = percent_encode(src_container + "/" + src_object, true);
