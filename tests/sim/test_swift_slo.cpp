@@ -111,6 +111,18 @@ TEST_CASE_METHOD(SloFixture, "SLO segments with ranges and inline data") {
         "Index 1: data must be valid base64\n");
 }
 
+TEST_CASE_METHOD(SloFixture, "COPY of an SLO writes the assembled bytes; with multipart-manifest=get the manifest") {
+  REQUIRE(put_manifest("big", manifest()).status == 201);
+  REQUIRE(call("COPY", obj_path("c", "big"), {{"Destination", "c/flat"}}).status == 201);
+  auto flat = get("c", "flat");
+  CHECK(flat.body_string() == "helloworld!");
+  CHECK(header(flat, "Etag") == md5_hex("helloworld!"));
+  CHECK_FALSE(has_header(flat, "X-Static-Large-Object"));
+  REQUIRE(call("COPY", obj_path("c", "big") + "?multipart-manifest=get", {{"Destination", "c/big2"}}).status == 201);
+  CHECK(get("c", "big2").body_string() == "helloworld!");  // another manifest of the same segments
+  CHECK(header(get("c", "big2"), "X-Static-Large-Object") == "True");
+}
+
 TEST_CASE_METHOD(SloFixture, "multipart-manifest=get serves the manifest, format=raw the PUT form") {
   REQUIRE(put_manifest("big", manifest()).status == 201);
   auto m = call("GET", obj_path("c", "big") + "?multipart-manifest=get");
