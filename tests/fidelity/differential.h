@@ -35,6 +35,8 @@ struct Step {
   // Query parameters added per side (a TempURL signature needs the side's own
   // clock-free key, which is the same here, but keeps the door open).
   std::function<std::string(const std::string& storage_path)> sign;
+  // Headers compared by presence only in this step (values that hash a clock).
+  std::set<std::string> presence_only = {};
 };
 
 // One accepted difference: the step, the aspect ("status", "body",
