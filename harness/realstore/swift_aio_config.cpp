@@ -76,7 +76,8 @@ std::string container_conf(const Layout& l) {
 std::string object_conf(const Layout& l, std::size_t index) {
   const std::string name = "object" + std::to_string(index + 1);
   return backend_default(l, l.object_ports.at(index), name, name) + backend_pipeline("object") +
-         "[object-replicator]\n\n[object-updater]\n\n[object-auditor]\n";
+         // ssync: the replicator talks to the object servers themselves (no rsync daemon here).
+         "[object-replicator]\nsync_method = ssync\n\n[object-updater]\n\n[object-auditor]\n";
 }
 
 std::string ring_script(const Layout& l) {
