@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,16 @@ struct ListingRow {
 
 struct ListQuery {
   std::string prefix;
-  std::string delimiter;   // "" = none; Swift supports one character
+  std::string delimiter;   // "" = none; any length (Swift 2.30 takes multi-character ones)
   std::string marker;      // names strictly greater
   std::string end_marker;  // names strictly less ("" = none)
   std::size_t limit = 10000;
+  // Swift's reverse=true: names in descending order; marker then bounds from
+  // above and end_marker from below.
+  bool reverse = false;
+  // Swift's legacy path=P: the direct children of P/ (prefix P/, delimiter
+  // '/'), without rollups: deeper names are skipped.
+  std::optional<std::string> path;
 };
 
 struct ListItem {

@@ -230,6 +230,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool short_body = !res.head && deliver < length;
     const bool no_body_status = res.status == 204 || res.status == 304 || res.status < 200;
     if (!no_body_status) msg.set(http::field::content_length, std::to_string(length));
+    // A protocol that sends "Content-Length: 0" on 204/304 (Swift's swob) says so explicitly.
+    else if (const auto it = res.headers.find("Content-Length"); it != res.headers.end() && it->second == "0")
+      msg.set(http::field::content_length, "0");
     msg.keep_alive(keep_alive && !short_body && !refused);
     msg.body().slices = std::move(res.body);
     msg.body().limit = no_body_status ? 0 : deliver;

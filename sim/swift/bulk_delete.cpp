@@ -47,15 +47,11 @@ std::string strip_slashes(const std::string& s) {
   return s.substr(b, s.find_last_not_of('/') - b + 1);
 }
 
-struct BulkResult {
-  std::string status = "200 OK";
-  std::string body;
-  std::uint64_t deleted = 0;
-  std::uint64_t not_found = 0;
-  std::vector<std::pair<std::string, std::string>> errors;
-};
+constexpr std::size_t kMaxFailedDeletes = 1000;
+constexpr std::size_t kMaxPathLength = kMaxObjectNameLength + kMaxContainerNameLength + 2;
+}  // namespace
 
-std::string render(const BulkResult& res, const std::string& format) {
+std::string render_bulk_result(const BulkDeleteResult& res, const std::string& format) {
   if (format == "application/json") {
     std::string j = "{\"Response Status\": " + json_quote(res.status) + ", \"Response Body\": " +
                     json_quote(res.body) + ", \"Number Deleted\": " + std::to_string(res.deleted) +
@@ -80,10 +76,6 @@ std::string render(const BulkResult& res, const std::string& format) {
   return t;
 }
 
-constexpr std::size_t kMaxFailedDeletes = 1000;
-constexpr std::size_t kMaxPathLength = kMaxObjectNameLength + kMaxContainerNameLength + 2;
-}  // namespace
-
 bool SwiftService::is_bulk_delete(const HttpRequest& req) const {
   return config_.bulk_delete && req.has_query("bulk-delete") && (req.method == "DELETE" || req.method == "POST");
 }
@@ -92,7 +84,7 @@ HttpResponse SwiftService::handle_bulk_delete(const HttpRequest& req, const std:
                                               RequestContext& model) {
   const std::string format =
       best_match(req.header("Accept"), {"text/plain", "application/json", "application/xml", "text/xml"});
-  BulkResult result;
+  BulkDeleteResult result;
   auto fail = [&result](int status, std::string body = {}) {
     result.status = status_line(status);
     result.body = std::move(body);
@@ -162,7 +154,7 @@ HttpResponse SwiftService::handle_bulk_delete(const HttpRequest& req, const std:
   }();
 
   HttpResponse r;
-  r.set_text(render(result, format), format.empty() ? std::string(kPlainType) : format);
+  r.set_text(render_bulk_result(result, format), format.empty() ? std::string(kPlainType) : format);
   return r;
 }
 

@@ -79,4 +79,41 @@ RangeResolution resolve_range(std::string_view header_value, std::uint64_t lengt
   return r;
 }
 
+MultiRange resolve_ranges(std::string_view header_value, std::uint64_t length) {
+  MultiRange out;
+  if (header_value.empty()) return out;
+  const auto specs = parse_range_header(header_value);
+  if (!specs) return out;
+  if (specs->size() == 1) {  // one range: the single-range rules (an empty body's suffix range is a 200)
+    const RangeResolution r = resolve_range(header_value, length);
+    out.unsatisfiable = r.kind == RangeResolution::Unsatisfiable;
+    if (r.kind == RangeResolution::Partial) out.ranges.emplace_back(r.start, r.end);
+    return out;
+  }
+  for (const RangeSpec& s : *specs) {
+    if (!s.first) {
+      if (*s.last == 0) continue;
+      out.ranges.emplace_back(*s.last > length ? 0 : length - *s.last, length);
+    } else if (*s.first < length) {
+      out.ranges.emplace_back(*s.first, s.last && *s.last < length ? *s.last + 1 : length);
+    }
+  }
+  // swob refuses more than 50 ranges as a denial-of-service guard.
+  if (out.ranges.size() > 50) out.ranges.clear();
+  out.unsatisfiable = out.ranges.empty();
+  return out;
+}
+
+std::string content_range(std::uint64_t start, std::uint64_t end, std::uint64_t total) {
+  return "bytes " + std::to_string(start) + "-" + std::to_string(end - 1) + "/" + std::to_string(total);
+}
+
+std::string multipart_part_head(const std::string& boundary, const std::string& content_type, std::uint64_t start,
+                                std::uint64_t end, std::uint64_t total) {
+  return "--" + boundary + "\r\nContent-Type: " + content_type + "\r\nContent-Range: " +
+         content_range(start, end, total) + "\r\n\r\n";
+}
+
+std::string multipart_tail(const std::string& boundary) { return "--" + boundary + "--"; }
+
 }  // namespace stalemate::sim::swift

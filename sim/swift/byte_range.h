@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -28,5 +30,25 @@ struct RangeResolution {
 // invalid header, several ranges (not served as multipart here), or an empty
 // body with a suffix range (swob answers 200) -> Full.
 RangeResolution resolve_range(std::string_view header_value, std::uint64_t length);
+
+// Every satisfiable range of the header for a body of `length` bytes, as
+// swob's ranges_for_length computes them ([start, end) each, in header
+// order). Empty with `unsatisfiable` set: 416; empty without: no (valid)
+// Range, the whole body. One range: a plain 206; several: multipart/byteranges.
+struct MultiRange {
+  bool unsatisfiable = false;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+};
+MultiRange resolve_ranges(std::string_view header_value, std::uint64_t length);
+
+// "bytes a-b/total" for [start, end).
+std::string content_range(std::uint64_t start, std::uint64_t end, std::uint64_t total);
+
+// The framing of a multipart/byteranges body as swob writes it: each part is
+// "--B\r\nContent-Type: T\r\nContent-Range: bytes a-b/N\r\n\r\n" + bytes +
+// "\r\n", and the body ends with "--B--".
+std::string multipart_part_head(const std::string& boundary, const std::string& content_type, std::uint64_t start,
+                                std::uint64_t end, std::uint64_t total);
+std::string multipart_tail(const std::string& boundary);
 
 }  // namespace stalemate::sim::swift

@@ -116,10 +116,10 @@ HttpResponse SwiftService::dlo_get_or_head(const Ctx& ctx, const ObjectVersion& 
 
   const std::string etag = "\"" + listing.etag + "\"";
   HttpResponse r;
-  if (auto cond = check_conditions(req, etag)) r = std::move(*cond);
   add_object_headers(r, manifest_version);
   r.headers["Etag"] = etag;
-  if (r.status != 200) return r;
+  if (const auto cond = check_conditions(req, listing.etag, manifest_version.ts))
+    return finish_condition(*cond, std::move(r));
 
   const std::uint64_t total = listing.total;
   std::uint64_t start = 0, end = total;
@@ -128,6 +128,7 @@ HttpResponse SwiftService::dlo_get_or_head(const Ctx& ctx, const ObjectVersion& 
   if (specs && specs->size() == 1) {
     const RangeResolution range = resolve_range(range_header, total);
     if (range.kind == RangeResolution::Unsatisfiable) {  // even for HEAD: dlo.py answers it itself
+      // dlo.py answers it itself: no object headers, unlike a plain object's 416.
       HttpResponse e = error_response(416);
       e.headers["Content-Range"] = "bytes */" + std::to_string(total);
       e.headers["Accept-Ranges"] = "bytes";

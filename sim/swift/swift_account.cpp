@@ -23,6 +23,7 @@ void SwiftService::add_account_headers(HttpResponse& res, const AccountStats& st
   res.headers["X-Account-Bytes-Used"] = std::to_string(stats.bytes_used);
   res.headers["X-Timestamp"] = swift_timestamp(stats.created);
   res.headers["X-Put-Timestamp"] = swift_timestamp(stats.created);
+  res.headers["Accept-Ranges"] = "bytes";
   add_metadata_headers(res, stats.metadata);
 }
 

@@ -14,6 +14,7 @@ void add_container_headers(HttpResponse& res, const ContainerStats& stats) {
   res.headers["X-Timestamp"] = swift_timestamp(stats.created);
   res.headers["X-Put-Timestamp"] = swift_timestamp(stats.created);
   res.headers["X-Storage-Policy"] = "Policy-0";
+  res.headers["Accept-Ranges"] = "bytes";
   res.headers["Last-Modified"] = last_modified_header(stats.created);
   add_metadata_headers(res, stats.metadata);
 }
@@ -47,9 +48,12 @@ HttpResponse SwiftService::container_put(const Ctx& ctx) {
     result = store_.put_container(ctx.path.account, name, *changes);
   }
   if (result == Store::ContainerPut::NoAccount) return error_response(404);
-  HttpResponse r;
-  r.status = result == Store::ContainerPut::Created ? 201 : 202;
-  return r;
+  if (result == Store::ContainerPut::Created) {
+    HttpResponse r;
+    r.status = 201;
+    return r;
+  }
+  return error_response(202, "<html><h1>Accepted</h1><p>The request is accepted for processing.</p></html>");
 }
 
 HttpResponse SwiftService::container_post(const Ctx& ctx) {

@@ -37,17 +37,35 @@ HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_co
   if (!source.version || is_expired(*source.version, ctx.now)) return error_response(404);
   const ObjectVersion& src = *source.version;
   const bool manifest_get = req.query_value("multipart-manifest") == "get";
-  const bool assemble = !src.manifest().empty() && !manifest_get;
+  const bool slo = is_slo_manifest(src) && !manifest_get;
+  const bool assemble = (!src.manifest().empty() || slo) && !manifest_get;
 
   ObjectVersion v;
   if (assemble) {
-    const DloListing listing = list_dlo_segments(account, src.manifest(), ctx.model);
-    if (!listing.container_found) return error_response(404);
-    if (listing.total > kMaxFileSize) return error_response(413);
-    DloBody body = read_dlo_segments(account, listing, 0, listing.total, ctx.now, ctx.model);
+    // The copy middleware GETs the source: a DLO or SLO arrives assembled.
+    DloBody body;
+    if (slo) {
+      const auto entries = parse_stored_manifest(*src.body);
+      if (!entries) return error_response(500, "Unable to load SLO manifest");
+      std::uint64_t total = 0;
+      for (const auto& e : *entries) total += e.length();
+      if (total > kMaxFileSize) return error_response(413);
+      SpanBody span = read_slo_span(account, *entries, 0, total, ctx.now, ctx.model, 0);
+      body.first_segment_failed = span.first_failed;
+      body.complete = span.complete;
+      for (auto& s : span.slices) {
+        body.bytes += s.length;
+        body.slices.push_back(std::move(s));
+      }
+    } else {
+      const DloListing listing = list_dlo_segments(account, src.manifest(), ctx.model);
+      if (!listing.container_found) return error_response(404);
+      if (listing.total > kMaxFileSize) return error_response(413);
+      body = read_dlo_segments(account, listing, 0, listing.total, ctx.now, ctx.model);
+    }
     if (body.first_segment_failed) return error_response(409);
     // A segment failing mid-stream breaks the PUT's input: the proxy gives up.
-    if (!body.complete) return error_response(500, "DLO segment could not be read while copying");
+    if (!body.complete) return error_response(500, "Large object segment could not be read while copying");
     if (body.slices.size() == 1 && body.slices[0].offset == 0 && body.slices[0].length == body.slices[0].data->size()) {
       v.body = body.slices[0].data;
     } else {
@@ -60,14 +78,16 @@ HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_co
   } else {
     v.body = src.body;  // shared, not copied
     v.etag = md5_hex(*src.body);
-    if (v.etag != normalize_etag(src.etag)) return error_response(422);
+    if (v.etag != normalize_etag(split_slo_etag(src.etag).first)) return error_response(422);
   }
 
   // Metadata: the source's (less X-Object-Manifest unless the manifest itself
   // is copied), then the request's.
   if (!config_true(req.header("X-Fresh-Metadata"))) {
     for (const auto& [k, val] : src.metadata) {
-      if (val.empty() || (iequals(k, "X-Object-Manifest") && assemble)) continue;
+      if (val.empty() || (assemble && (iequals(k, "X-Object-Manifest") || iequals(k, kSloHeader) ||
+                                       istarts_with(k, "X-Object-Sysmeta-Slo-"))))
+        continue;
       v.metadata[k] = val;
     }
   }
@@ -77,13 +97,16 @@ HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_co
   for (auto& [k, val] : *request_md) v.metadata[k] = val;
   if (req.has_header("X-Object-Manifest") && !valid_manifest_header(req.header("X-Object-Manifest")))
     return error_response(400, "X-Object-Manifest must be in the format container/prefix");
-  v.content_type = req.header("Content-Type").empty() ? src.content_type : req.header("Content-Type");
+  v.content_type = req.header("Content-Type").empty() ? (assemble ? display_content_type(src.content_type) : src.content_type)
+                                                      : req.header("Content-Type");
 
   const std::string etag = v.etag;
+  const Headers metadata = v.metadata;
   const auto w = store_.put_object(account, dst_container, dst_object, std::move(v), ctx.model);
   if (w.status != Store::WriteStatus::Ok) return write_failure(w.status);
   HttpResponse r;
   r.status = 201;
+  add_metadata_headers(r, metadata);  // the copy's metadata, as the proxy echoes it
   r.headers["Etag"] = etag;
   r.headers["Last-Modified"] = last_modified_header(w.ts);
   r.headers["X-Copied-From"] = percent_encode(src_container + "/" + src_object, true);

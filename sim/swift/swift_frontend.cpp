@@ -5,6 +5,7 @@
 #include "sim/swift/swift_frontend.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "common/time_format.h"
@@ -158,6 +159,8 @@ void SwiftService::finalize(const HttpRequest& req, HttpResponse& res, std::int6
   // Swift never sends a body for HEAD; error bodies are never generated for it.
   apply_bodiless_rules(req, res, std::nullopt);
   if (res.headers.find("Content-Type") == res.headers.end()) res.headers["Content-Type"] = kHtmlType;
+  // swob sends "Content-Length: 0" on 204 and 304 too (sim/server honours an explicit one there).
+  if (res.status == 204 || res.status == 304) res.headers["Content-Length"] = "0";
 }
 
 HttpResponse SwiftService::route(const HttpRequest& req, std::int64_t now, RequestContext& model) {
@@ -168,11 +171,13 @@ HttpResponse SwiftService::route(const HttpRequest& req, std::int64_t now, Reque
     r.set_text("OK", kPlainType);
     return r;
   }
-  if (p == "/auth/v1.0" || p == "/auth/v1.0/" || p == "/auth/v1" || p == "/auth/v1/" || p == "/v1.0" ||
-      p == "/v1.0/")
-    return handle_auth(req);
+  if (p == "/auth/v1.0" || p == "/auth/v1.0/" || p == "/auth/v1" || p == "/auth/v1/") return handle_auth(req);
   if (p == "/auth" || p.rfind("/auth/", 0) == 0) return error_response(400);
   if (p == "/v1" || p.rfind("/v1/", 0) == 0) return route_storage(req, now, model);
+  // Any other version path (/v1.0 included: tempauth answers only under
+  // /auth/) is the proxy's "Bad URL".
+  if (p.rfind("/v", 0) == 0 && p.size() > 2 && std::isdigit(static_cast<unsigned char>(p[2])))
+    return error_response(412, "Bad URL");
   return error_response(404);
 }
 
@@ -193,8 +198,7 @@ bool method_known(Level level, const std::string& m) {
 std::optional<HttpResponse> SwiftService::refusal_before_rules(const HttpRequest& req, bool body_read) {
   static const RequestContext kNoRules;  // what token_status sees before the rules: nothing expired yet
   const std::string& p = req.path;
-  if (p == "/auth/v1.0" || p == "/auth/v1.0/" || p == "/auth/v1" || p == "/auth/v1/" || p == "/v1.0" ||
-      p == "/v1.0/") {
+  if (p == "/auth/v1.0" || p == "/auth/v1.0/" || p == "/auth/v1" || p == "/auth/v1/") {
     if (req.method != "GET" && req.method != "HEAD") return std::nullopt;  // route answers 405
     if (!valid_login(req)) return unauthorized("unknown");
     return std::nullopt;
@@ -220,7 +224,7 @@ std::optional<HttpResponse> SwiftService::refusal_before_rules(const HttpRequest
     Ctx ctx{req, path, now_wall(), nullptr};
     if (auto err = check_tempurl(ctx)) return err;
   } else if (auto err = check_token(req, path.account, kNoRules)) {
-    return err;
+    if (!anonymous_read_allowed(req, path)) return err;
   }
   if (path.container.size() > kMaxContainerNameLength)
     return error_response(400, "Container name length of " + std::to_string(path.container.size()) + " longer than " +
@@ -257,18 +261,20 @@ HttpResponse SwiftService::route_storage(const HttpRequest& req, std::int64_t no
   if (config_.tempurl && has_tempurl_query(req)) {
     filtered = req;
     filtered->query.clear();
-    for (const char* key : {"temp_url_sig", "temp_url_expires", "filename", "inline"}) {
+    for (const char* key : {"temp_url_sig", "temp_url_expires", "temp_url_prefix", "filename", "inline"}) {
       auto it = req.query.find(key);
       if (it != req.query.end()) filtered->query.insert(*it);
     }
   }
   Ctx ctx{filtered ? *filtered : req, std::move(path), now, &model};
+  bool anonymous = false;  // let in by a container read ACL
   if (filtered) {
     // EXPIRE fired for this very request: it is refused whatever it carries.
     if (model.credentials_expired) return error_response(401);
     if (auto err = check_tempurl(ctx)) return std::move(*err);
   } else if (auto err = check_token(req, ctx.path.account, model)) {
-    return std::move(*err);
+    if (!anonymous_read_allowed(req, ctx.path)) return std::move(*err);
+    anonymous = true;
   }
 
   HttpResponse res;
@@ -278,6 +284,12 @@ HttpResponse SwiftService::route_storage(const HttpRequest& req, std::int64_t no
     case Level::Object: res = handle_object(ctx); break;
   }
   if (ctx.tempurl) finish_tempurl_response(ctx, res);
+  // Not the owner: the proxy drops the owner-only headers (swift_owner_headers).
+  if (anonymous)
+    for (const char* h : {"X-Container-Read", "X-Container-Write", "X-Container-Sync-Key", "X-Container-Sync-To",
+                          "X-Container-Meta-Temp-Url-Key", "X-Container-Meta-Temp-Url-Key-2",
+                          "X-Account-Meta-Temp-Url-Key", "X-Account-Meta-Temp-Url-Key-2", "X-Account-Access-Control"})
+      res.headers.erase(h);
   return res;
 }
 

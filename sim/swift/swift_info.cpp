@@ -1,4 +1,5 @@
-// GET /info: the capabilities document. The registry reads swift.version
+// GET /info: the capabilities document (with the slo section swiftclient
+// checks before --use-slo). The registry reads swift.version
 // (TempURL key choice), tempurl.methods and bulk_delete; the last two appear
 // only when the corresponding toggle is on.
 #include "sim/swift/swift_service.h"
@@ -31,7 +32,10 @@ HttpResponse SwiftService::handle_info(const HttpRequest& req) const {
                   ", \"extra_header_count\": 0, \"valid_api_versions\": [\"v1\", \"v1.0\"]"
                   ", \"policies\": [{\"name\": \"Policy-0\", \"aliases\": \"Policy-0\", \"default\": true}]"
                   ", \"strict_cors_mode\": true, \"allow_account_management\": false, \"account_autocreate\": true}"
-                  ", \"tempauth\": {\"account_acls\": true}, \"dlo\": {\"max_get_time\": 86400}";
+                  ", \"tempauth\": {\"account_acls\": true}, \"dlo\": {\"max_get_time\": 86400}"
+                  ", \"slo\": {\"max_manifest_segments\": " + std::to_string(kSloMaxManifestSegments) +
+                  ", \"max_manifest_size\": " + std::to_string(kSloMaxManifestSize) +
+                  ", \"yield_frequency\": 10, \"min_segment_size\": 1, \"allow_async_delete\": false}";
   if (config_.tempurl) {
     j += ", \"tempurl\": {\"methods\": [";
     for (std::size_t i = 0; i < config_.tempurl_methods.size(); ++i)

@@ -1,5 +1,7 @@
 #include "sim/swift/swift_listing.h"
 
+#include "sim/swift/slo.h"
+
 #include <functional>
 
 #include <algorithm>
@@ -62,7 +64,7 @@ std::string best_match(const std::string& accept, const std::vector<std::string>
 
 std::optional<ListingRequest> parse_listing_request(const HttpRequest& req, HttpResponse& error) {
   ListingRequest out;
-  for (const char* name : {"prefix", "delimiter", "marker", "end_marker", "limit", "format"}) {
+  for (const char* name : {"prefix", "delimiter", "marker", "end_marker", "limit", "format", "path"}) {
     if (!valid_utf8_no_nul(req.query_value(name))) {
       error = error_response(400, std::string("\"") + name + "\" parameter not valid UTF-8");
       return std::nullopt;
@@ -82,17 +84,9 @@ std::optional<ListingRequest> parse_listing_request(const HttpRequest& req, Http
     }
     out.query.limit = static_cast<std::size_t>(*n);
   }
-  // One character, code point <= 254 (Swift compares ord(delimiter)).
-  const std::string& d = out.query.delimiter;
-  if (!d.empty()) {
-    const auto b0 = static_cast<unsigned char>(d[0]);
-    const bool one_char = d.size() == 1 || (d.size() == 2 && (b0 == 0xC2 || b0 == 0xC3) &&
-                                            !(b0 == 0xC3 && static_cast<unsigned char>(d[1]) == 0xBF));
-    if (!one_char) {
-      error = error_response(412, "Bad delimiter");
-      return std::nullopt;
-    }
-  }
+  // Swift 2.30 takes any delimiter (several characters too), reverse=true and the legacy path=.
+  out.query.reverse = config_true(req.query_value("reverse"));
+  if (req.has_query("path")) out.query.path = req.query_value("path");
 
   std::string accept = req.header("Accept");
   if (req.has_query("format")) {
@@ -125,6 +119,19 @@ HttpResponse finish(std::string body, ListingFormat format, bool empty) {
 }
 }  // namespace
 
+// A container row as listings show it: an SLO manifest's row carries the
+// total in its Content-Type (swift_bytes) and its SLO etag beside the
+// manifest's md5 (see slo.h).
+struct ShownRow {
+  std::uint64_t bytes;
+  std::string hash, content_type, slo_etag;
+};
+ShownRow shown(const ListingRow& row) {
+  auto [hash, slo] = split_slo_etag(row.etag);
+  return {swift_bytes(row.content_type).value_or(row.bytes), std::move(hash), display_content_type(row.content_type),
+          std::move(slo)};
+}
+
 // A JSON array of listing entries: subdirs as {"subdir": …}, rows as `row`.
 std::string json_listing(const std::vector<ListItem>& items, const std::function<std::string(const ListItem&)>& row) {
   std::string body = "[";
@@ -142,10 +149,11 @@ HttpResponse render_container_listing(const std::string& container, const std::v
   std::string body;
   if (format == ListingFormat::Json) {
     body = json_listing(items, [](const ListItem& it) {
-      return "{\"name\": " + json_quote(it.name) + ", \"hash\": " + json_quote(it.row.etag) +
-             ", \"bytes\": " + std::to_string(it.row.bytes) + ", \"content_type\": " +
-             json_quote(it.row.content_type) + ", \"last_modified\": " +
-             json_quote(swift_listing_time(it.row.last_modified)) + "}";
+      const ShownRow r = shown(it.row);
+      return "{\"bytes\": " + std::to_string(r.bytes) + ", \"hash\": " + json_quote(r.hash) + ", \"name\": " +
+             json_quote(it.name) + ", \"content_type\": " + json_quote(r.content_type) + ", \"last_modified\": " +
+             json_quote(swift_listing_time(it.row.last_modified)) +
+             (r.slo_etag.empty() ? "" : ", \"slo_etag\": " + json_quote("\"" + r.slo_etag + "\"")) + "}";
     });
   } else if (format == ListingFormat::Xml) {
     body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<container name=\"" + xml_escape(container) + "\">";
@@ -153,9 +161,10 @@ HttpResponse render_container_listing(const std::string& container, const std::v
       if (it.subdir) {
         body += "<subdir name=\"" + xml_escape(it.name) + "\"><name>" + xml_escape(it.name) + "</name></subdir>";
       } else {
-        body += "<object><name>" + xml_escape(it.name) + "</name><hash>" + xml_escape(it.row.etag) +
-                "</hash><bytes>" + std::to_string(it.row.bytes) + "</bytes><content_type>" +
-                xml_escape(it.row.content_type) + "</content_type><last_modified>" +
+        const ShownRow r = shown(it.row);
+        body += "<object><name>" + xml_escape(it.name) + "</name><hash>" + xml_escape(r.hash) +
+                "</hash><bytes>" + std::to_string(r.bytes) + "</bytes><content_type>" +
+                xml_escape(r.content_type) + "</content_type><last_modified>" +
                 swift_listing_time(it.row.last_modified) + "</last_modified></object>";
       }
     }

@@ -58,8 +58,8 @@ std::optional<Headers> metadata_changes(const HttpRequest& req, const std::strin
 }
 
 void add_metadata_headers(HttpResponse& res, const Headers& metadata) {
-  for (const auto& [k, v] : metadata)
-    if (!v.empty()) res.headers[k] = v;
+  for (const auto& [k, v] : metadata)  // sysmeta (SLO etag and size) never leaves the server
+    if (!v.empty() && !istarts_with(k, "X-Object-Sysmeta-")) res.headers[k] = v;
 }
 
 bool valid_manifest_header(const std::string& value) {

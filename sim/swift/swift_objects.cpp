@@ -5,14 +5,17 @@
 #include "common/time_format.h"
 #include "common/url.h"
 #include "sim/swift/byte_range.h"
+#include "sim/swift/mime_types.h"
+#include "sim/swift/ranged_body.h"
 #include "sim/swift/swift_service.h"
 #include "sim/swift/swift_util.h"
 
 namespace stalemate::sim::swift {
 
 namespace {
-// An If-Match / If-None-Match list ("a", "b" or *) contains `etag`.
-bool etag_list_matches(const std::string& list, const std::string& etag) {
+// Whether any item of an If-Match / If-None-Match list ("a", W/"b", *) satisfies `pred`.
+template <class Pred>
+bool any_list_item(const std::string& list, Pred pred) {
   std::string_view rest(list);
   while (!rest.empty()) {
     const auto comma = rest.find(',');
@@ -21,9 +24,18 @@ bool etag_list_matches(const std::string& list, const std::string& etag) {
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item.rfind("W/", 0) == 0) item.remove_prefix(2);
-    if (item == "*" || normalize_etag(item) == normalize_etag(etag)) return true;
+    if (pred(item)) return true;
   }
   return false;
+}
+
+// The list contains `etag` (or *).
+bool etag_list_matches(const std::string& list, const std::string& etag) {
+  return any_list_item(list, [&](std::string_view item) { return item == "*" || normalize_etag(item) == normalize_etag(etag); });
+}
+
+bool lists_star(const std::string& list) {
+  return any_list_item(list, [](std::string_view item) { return item == "*"; });
 }
 
 HttpResponse created_response(const std::string& etag, Timestamp ts) {
@@ -35,19 +47,34 @@ HttpResponse created_response(const std::string& etag, Timestamp ts) {
 }
 }  // namespace
 
-std::optional<HttpResponse> check_conditions(const HttpRequest& req, const std::string& etag) {
-  if (req.has_header("If-Match") && !etag_list_matches(req.header("If-Match"), etag)) return error_response(412);
-  if (req.has_header("If-None-Match") && etag_list_matches(req.header("If-None-Match"), etag)) {
-    HttpResponse r;
-    r.status = 304;
-    return r;
-  }
+std::optional<int> check_conditions(const HttpRequest& req, const std::string& etag, Timestamp ts) {
+  if (req.has_header("If-Match") && !etag_list_matches(req.header("If-Match"), etag)) return 412;
+  if (req.has_header("If-None-Match") && etag_list_matches(req.header("If-None-Match"), etag)) return 304;
+  const std::int64_t last_modified = (ts + 999'999) / 1'000'000;  // Last-Modified: whole seconds, rounded up
+  if (const auto ius = parse_http_date(req.header("If-Unmodified-Since")); ius && last_modified > *ius) return 412;
+  if (const auto ims = parse_http_date(req.header("If-Modified-Since")); ims && last_modified <= *ims) return 304;
   return std::nullopt;
 }
 
+HttpResponse finish_condition(int status, HttpResponse object) {
+  object.body.clear();
+  object.declared_length.reset();
+  object.head = false;
+  if (status == 304) {
+    object.status = 304;
+    return object;
+  }
+  HttpResponse r;
+  r.status = status;
+  for (const char* h : {"Etag", "Last-Modified", "X-Timestamp"})
+    if (object.headers.count(h)) r.headers[h] = object.headers[h];
+  r.headers["Content-Type"] = kHtmlType;
+  return r;
+}
+
 void SwiftService::add_object_headers(HttpResponse& res, const ObjectVersion& v) const {
-  res.headers["Content-Type"] = v.content_type;
-  res.headers["Etag"] = v.etag;
+  res.headers["Content-Type"] = display_content_type(v.content_type);
+  res.headers["Etag"] = split_slo_etag(v.etag).first;
   res.headers["Last-Modified"] = last_modified_header(v.ts);
   res.headers["X-Timestamp"] = swift_timestamp(v.ts);
   res.headers["Accept-Ranges"] = "bytes";
@@ -61,6 +88,7 @@ HttpResponse SwiftService::handle_object(const Ctx& ctx) {
   if (m == "POST") return object_post(ctx);
   if (m == "COPY") return object_copy_method(ctx);
   // DELETE
+  if (ctx.req.query_value("multipart-manifest") == "delete") return slo_delete(ctx);
   const int status = delete_object_status(ctx.path.account, ctx.path.container, ctx.path.object, ctx.model);
   if (status != 204) return error_response(status);
   HttpResponse r;
@@ -72,14 +100,19 @@ HttpResponse SwiftService::object_get_or_head(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
   const ReadOptions options{.newest = config_true(req.header("X-Newest"))};
   const auto read = store_.read_object(ctx.path.account, ctx.path.container, ctx.path.object, options, ctx.model);
-  if (!read.version || is_expired(*read.version, ctx.now)) return error_response(404);
+  if (!read.version || is_expired(*read.version, ctx.now)) {
+    // swob: "If-Match: *" fails on an object that is not there.
+    if (lists_star(req.header("If-Match"))) return finish_condition(412, {});
+    return error_response(404);
+  }
   const ObjectVersion& v = *read.version;
-  if (!v.manifest().empty() && req.query_value("multipart-manifest") != "get") return dlo_get_or_head(ctx, v);
+  const bool manifest_get = req.query_value("multipart-manifest") == "get";
+  if (is_slo_manifest(v)) return manifest_get ? slo_manifest_get(ctx, v) : slo_get_or_head(ctx, v);
+  if (!v.manifest().empty() && !manifest_get) return dlo_get_or_head(ctx, v);
 
   HttpResponse r;
-  if (auto cond = check_conditions(req, v.etag)) r = std::move(*cond);
   add_object_headers(r, v);
-  if (r.status != 200) return r;
+  if (const auto cond = check_conditions(req, v.etag, v.ts)) return finish_condition(*cond, std::move(r));
 
   const std::uint64_t length = v.size();
   if (req.method == "HEAD") {  // swob ignores Range on HEAD
@@ -87,24 +120,15 @@ HttpResponse SwiftService::object_get_or_head(const Ctx& ctx) {
     r.declared_length = length;
     return r;
   }
-  const RangeResolution range = resolve_range(req.header("Range"), length);
-  switch (range.kind) {
-    case RangeResolution::Unsatisfiable: {
-      HttpResponse e = error_response(416);
-      e.headers["Content-Range"] = "bytes */" + std::to_string(length);
-      e.headers["Accept-Ranges"] = "bytes";
-      return e;
-    }
-    case RangeResolution::Partial:
-      r.status = 206;
-      r.headers["Content-Range"] = "bytes " + std::to_string(range.start) + "-" + std::to_string(range.end - 1) +
-                                   "/" + std::to_string(length);
-      r.append(v.body, range.start, range.end - range.start);
-      return r;
-    case RangeResolution::Full:
-      break;
-  }
-  r.append(v.body, 0, length);
+  const Payload body = v.body;
+  serve_ranges(
+      r, req.header("Range"), length,
+      [&body](std::uint64_t start, std::uint64_t end) {
+        SpanBody span;
+        span.slices.push_back(BodySlice{body, start, end - start});
+        return span;
+      },
+      random_.hex(32));
   return r;
 }
 
@@ -127,6 +151,20 @@ HttpResponse SwiftService::object_put(const Ctx& ctx) {
   if (ctx.path.object.size() > kMaxObjectNameLength)
     return error_response(400, "Object name length of " + std::to_string(ctx.path.object.size()) + " longer than " +
                                    std::to_string(kMaxObjectNameLength));
+  if (req.query_value("multipart-manifest") == "put") return slo_put(ctx);
+  if (req.has_header(kSloHeader))
+    return error_response(400, "X-Static-Large-Object is a reserved header. To create a static large object add "
+                               "query param multipart-manifest=put.");
+  if (req.has_header("If-None-Match")) {
+    // The object server supports only "*": the write fails if any copy exists.
+    if (req.header("If-None-Match") != "*") {
+      HttpResponse e = error_response(400, "If-None-Match only supports *");
+      e.headers["Content-Type"] = "text/plain";
+      return e;
+    }
+    const auto current = store_.read_object(ctx.path.account, ctx.path.container, ctx.path.object, {.newest = true});
+    if (current.version && !is_expired(*current.version, ctx.now)) return error_response(412);
+  }
   const std::string te = req.header("Transfer-Encoding");
   if (!te.empty() && !iequals(te, "chunked")) return error_response(501);
   if (te.empty()) {
@@ -145,7 +183,10 @@ HttpResponse SwiftService::object_put(const Ctx& ctx) {
   v.body = req.body;
   v.etag = md5_hex(*req.body);
   if (req.has_header("ETag") && normalize_etag(req.header("ETag")) != v.etag) return error_response(422);
-  if (!req.header("Content-Type").empty()) v.content_type = req.header("Content-Type");
+  // No Content-Type: the proxy guesses one from the name.
+  v.content_type = req.has_header("Content-Type") && !req.header("Content-Type").empty()
+                       ? req.header("Content-Type")
+                       : guess_content_type(ctx.path.object);
   v.metadata = std::move(*metadata);
   const std::string etag = v.etag;
 

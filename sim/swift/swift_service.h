@@ -22,6 +22,8 @@
 #include "sim/model/store.h"
 #include "sim/protocol/serve.h"
 #include "sim/swift/dlo.h"
+#include "sim/swift/ranged_body.h"
+#include "sim/swift/slo.h"
 #include "sim/swift/swift_frontend.h"
 
 namespace stalemate::sim::swift {
@@ -114,6 +116,8 @@ class SwiftService : public Protocol {
                                           const RequestContext& model) const;
   int token_status(const HttpRequest& req, const std::string& account,
                    const RequestContext& model) const;  // 0, 401 or 403
+  // A request without a token that the container's read ACL lets through.
+  bool anonymous_read_allowed(const HttpRequest& req, const SwiftPath& path) const;
 
   // tempurl.cpp
   bool has_tempurl_query(const HttpRequest& req) const;
@@ -157,6 +161,24 @@ class SwiftService : public Protocol {
                             std::uint64_t end, std::int64_t now, RequestContext* model) const;
   HttpResponse dlo_get_or_head(const Ctx& ctx, const ObjectVersion& manifest_version);
 
+  // slo_service.cpp
+  struct SloHead {  // what the manifest PUT's HEAD of a segment saw
+    bool found = false;
+    std::uint64_t size = 0;
+    std::string etag;  // unquoted; a sub-SLO's slo etag
+    std::string content_type;
+    std::string last_modified;
+    bool sub_slo = false;
+  };
+  SloHead slo_head_segment(const std::string& account, const std::string& path, std::int64_t now,
+                           RequestContext* model) const;
+  HttpResponse slo_put(const Ctx& ctx);
+  SpanBody read_slo_span(const std::string& account, const std::vector<SloEntry>& entries, std::uint64_t start,
+                         std::uint64_t end, std::int64_t now, RequestContext* model, int depth) const;
+  HttpResponse slo_get_or_head(const Ctx& ctx, const ObjectVersion& manifest);
+  HttpResponse slo_manifest_get(const Ctx& ctx, const ObjectVersion& manifest);  // ?multipart-manifest=get
+  HttpResponse slo_delete(const Ctx& ctx);                                          // ?multipart-manifest=delete
+
   // bulk_delete.cpp
   bool is_bulk_delete(const HttpRequest& req) const;
   HttpResponse handle_bulk_delete(const HttpRequest& req, const std::string& account, RequestContext& model);
@@ -177,9 +199,27 @@ HttpResponse unauthorized(const std::string& realm);
 
 // The X-Delete-At of a version has passed: the object server answers 404.
 bool is_expired(const ObjectVersion& v, std::int64_t now_micros);
-// Conditional GET/HEAD (If-Match / If-None-Match) against `etag`: 412, 304 or
-// nullopt to go on.
-std::optional<HttpResponse> check_conditions(const HttpRequest& req, const std::string& etag);
+// Conditional GET/HEAD as swob evaluates it against the object's etag and
+// Last-Modified (If-Match, If-None-Match, If-Unmodified-Since,
+// If-Modified-Since, in that order): 412, 304 or nullopt to go on.
+std::optional<int> check_conditions(const HttpRequest& req, const std::string& etag, Timestamp ts);
+// The answer for a failed condition, from the response carrying the object's
+// headers: a 304 keeps them all, a 412 only Etag, Last-Modified and
+// X-Timestamp (text/html); both without a body.
+HttpResponse finish_condition(int status, HttpResponse object);
+// An SLO manifest (X-Static-Large-Object: True in its metadata).
+bool is_slo_manifest(const ObjectVersion& v);
+
+// A bulk delete's outcome and its body in the negotiated format (text/plain,
+// JSON or XML), shared by ?bulk-delete and ?multipart-manifest=delete.
+struct BulkDeleteResult {
+  std::string status = "200 OK";
+  std::string body;
+  std::uint64_t deleted = 0;
+  std::uint64_t not_found = 0;
+  std::vector<std::pair<std::string, std::string>> errors;
+};
+std::string render_bulk_result(const BulkDeleteResult& res, const std::string& format);
 // User and allowed system metadata of an object PUT (X-Object-Meta-*,
 // Content-Disposition, Content-Encoding, X-Delete-At, X-Object-Manifest);
 // nullopt + `error` filled on a constraint violation.

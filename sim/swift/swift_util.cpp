@@ -1,5 +1,7 @@
 #include "sim/swift/swift_util.h"
 
+#include <ctime>
+
 #include <cstdio>
 #include <strings.h>
 
@@ -201,6 +203,19 @@ std::string last_modified_header(std::int64_t ts_micros) {
 std::string normalize_etag(std::string_view etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
   return to_lower(etag);
+}
+
+std::optional<std::int64_t> parse_http_date(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  for (const char* format : {"%a, %d %b %Y %H:%M:%S", "%A, %d-%b-%y %H:%M:%S", "%a %b %d %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = ::strptime(value.c_str(), format, &tm);
+    if (!end) continue;
+    while (*end == ' ') ++end;
+    if (*end && std::string_view(end) != "GMT" && std::string_view(end) != "UTC") continue;
+    return static_cast<std::int64_t>(::timegm(&tm));
+  }
+  return std::nullopt;
 }
 
 }  // namespace stalemate::sim::swift

@@ -54,6 +54,11 @@ std::string json_quote(std::string_view s);
 // Last-Modified: Swift rounds the X-Timestamp up to the next whole second.
 std::string last_modified_header(std::int64_t ts_micros);
 
+// An HTTP date (RFC 1123 "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850 or asctime)
+// in seconds since the epoch; nullopt when absent or unparsable (swob then
+// ignores the header).
+std::optional<std::int64_t> parse_http_date(const std::string& value);
+
 // Strips surrounding double quotes from an etag and lower-cases it.
 std::string normalize_etag(std::string_view etag);
 

@@ -73,4 +73,28 @@ std::optional<HttpResponse> SwiftService::check_token(const HttpRequest& req, co
   }
 }
 
+bool SwiftService::anonymous_read_allowed(const HttpRequest& req, const SwiftPath& path) const {
+  // tempauth.authorize for a request without a token: a container read ACL
+  // with a referrer rule matching every referrer (".r:*") lets anyone GET or
+  // HEAD its objects; listing the container also needs ".rlistings".
+  if (!req.header("X-Auth-Token").empty() || !req.header("X-Storage-Token").empty()) return false;
+  if ((req.method != "GET" && req.method != "HEAD") || path.container.empty()) return false;
+  const auto container = store_.container(path.account, path.container);
+  if (!container) return false;
+  const auto acl = container->metadata.find("X-Container-Read");
+  if (acl == container->metadata.end()) return false;
+  bool any_referrer = false, listings = false;
+  std::string_view rest(acl->second);
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == ".r:*" || item == ".referrer:*") any_referrer = true;
+    if (item == ".rlistings") listings = true;
+  }
+  return any_referrer && (!path.object.empty() || listings);
+}
+
 }  // namespace stalemate::sim::swift

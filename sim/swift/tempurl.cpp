@@ -4,6 +4,8 @@
 // account's or the container's Temp-Url-Key / Temp-Url-Key-2. HEAD accepts a
 // HEAD, GET, POST or PUT signature. Responses lose X-Object-Meta-* (bar
 // X-Object-Meta-Public-*) and GET/HEAD gain Content-Disposition and Expires.
+// With temp_url_prefix=P the signature covers "prefix:/v1/<a>/<c>/P" and any
+// object whose name starts with P.
 #include <algorithm>
 #include <ctime>
 
@@ -69,7 +71,14 @@ std::optional<HttpResponse> SwiftService::check_tempurl(Ctx& ctx) const {
     add_keys(container->metadata, "X-Container-Meta-", keys);
   if (keys.empty()) return invalid(req);
 
-  const std::string path = "/v1/" + ctx.path.account + "/" + ctx.path.container + "/" + ctx.path.object;
+  // A prefix-based TempURL (temp_url_prefix) signs "prefix:/v1/<a>/<c>/<prefix>"
+  // and covers every object whose name starts with the prefix.
+  const bool prefix_based = req.has_query("temp_url_prefix");
+  const std::string prefix = req.query_value("temp_url_prefix");
+  if (prefix_based && ctx.path.object.compare(0, prefix.size(), prefix) != 0) return invalid(req);
+  const std::string container_path = "/v1/" + ctx.path.account + "/" + ctx.path.container + "/";
+  const std::string path =
+      prefix_based ? "prefix:" + container_path + prefix : container_path + ctx.path.object;
   std::vector<std::string> methods{req.method};
   if (req.method == "HEAD") methods = {"HEAD", "GET", "POST", "PUT"};
   bool ok = false;

@@ -27,11 +27,13 @@ TEST_CASE_METHOD(SwiftFixture, "tempauth: good credentials give a storage url an
 }
 
 TEST_CASE_METHOD(SwiftFixture, "tempauth: alternative auth paths and X-Storage-User/Pass") {
-  for (const char* path : {"/auth/v1", "/v1.0"}) {
-    auto res = anon("GET", path, {{"X-Storage-User", "test:tester"}, {"X-Storage-Pass", "testing"}});
-    CHECK(res.status == 200);
-    CHECK(header(res, "X-Storage-Url") == "http://127.0.0.1:8080/v1/AUTH_test");
-  }
+  auto res = anon("GET", "/auth/v1", {{"X-Storage-User", "test:tester"}, {"X-Storage-Pass", "testing"}});
+  CHECK(res.status == 200);
+  CHECK(header(res, "X-Storage-Url") == "http://127.0.0.1:8080/v1/AUTH_test");
+  // /v1.0 is no auth path on a real proxy (tempauth answers under /auth/ only): 412 Bad URL.
+  res = anon("GET", "/v1.0", {{"X-Storage-User", "test:tester"}, {"X-Storage-Pass", "testing"}});
+  CHECK(res.status == 412);
+  CHECK(res.body_string() == "Bad URL");
 }
 
 TEST_CASE_METHOD(SwiftFixture, "tempauth: bad or missing credentials are 401") {
@@ -83,7 +85,8 @@ TEST_CASE("/info reports version, tempurl and bulk_delete according to the confi
     CHECK(j["bulk_delete"]["max_deletes_per_request"] == 10000);
     CHECK(j["bulk_delete"]["max_failed_deletes"] == 1000);
     CHECK(j.contains("dlo"));
-    CHECK_FALSE(j.contains("slo"));  // SLO is not implemented, so not advertised
+    CHECK(j["slo"]["max_manifest_segments"] == 1000);  // swiftclient looks for it before --use-slo
+    CHECK(j["slo"]["min_segment_size"] == 1);
   }
   SECTION("toggles off, other version and limits") {
     SwiftConfig c;
@@ -149,7 +152,7 @@ TEST_CASE_METHOD(SwiftFixture, "malformed paths and parameters never crash") {
   CHECK(call("GET", "/v1/AUTH_test/c?limit=99999999999999999999999999").status == 412);
   CHECK(call("GET", "/v1/AUTH_test/c?limit=-1&format=json").status == 200);  // ignored, as Swift does
   CHECK(call("GET", "/v1/AUTH_test/c?limit=abc&format=json").status == 200);
-  CHECK(call("GET", "/v1/AUTH_test/c?delimiter=ab").status == 412);
+  CHECK(call("GET", "/v1/AUTH_test/c?delimiter=ab").status == 204);  // Swift 2.30 takes multi-character delimiters
   CHECK(call("GET", "/v1/AUTH_test/c?format=json", {{"Range", "bytes=garbage"}}).status == 200);
   CHECK(call("GET", "/v1/AUTH_test/c", {{"Accept", "image/png"}}).status == 406);
   CHECK(call("GET", "/v1/AUTH_test/c/o", {{"Range", "bytes=-"}}).status == 404);
