@@ -47,6 +47,11 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
     b.s3.secret_key = s.get_string("secret_key", b.s3.secret_key);
     b.s3.region = s.get_string("region", b.s3.region);
   }
+  if (r.has("swift") && r.at("swift").has("consistency")) {
+    if (b.type != "swift") r.at("swift").fail("a \"swift\" section needs \"type\": \"swift\"");
+    b.model.consistency =
+        sim::swift_consistency_preset(r.at("swift").at("consistency").as_enum({"healthy", "degraded"}));
+  }
   // Explicit knobs refine the preset a consistency mode chose.
   if (r.has("consistency")) b.model.consistency = sim::parse_consistency(r.at("consistency"), b.model.consistency);
   b.container = r.get_string("container", b.container);
@@ -64,7 +69,8 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
   if (r.has("faults")) b.faults_source = r.at("faults").value();  // parsed once the images are known
   if (r.has("swift")) {
     auto s = r.at("swift");
-    s.expect_object({"version", "tempurl", "bulk_delete", "max_deletes_per_request", "account", "user", "key"});
+    s.expect_object({"version", "tempurl", "bulk_delete", "max_deletes_per_request", "account", "user", "key",
+                     "consistency"});
     b.swift.version = s.get_string("version", b.swift.version);
     b.swift.tempurl = s.get_bool("tempurl", b.swift.tempurl);
     b.swift.bulk_delete = s.get_bool("bulk_delete", b.swift.bulk_delete);

@@ -31,6 +31,11 @@ struct ConsistencyParams {
   // When each container-listing replica applies the row change of a write
   // (Swift's async container updates / async pendings).
   Delay listing_delay;
+  // The chance that a container replica's update is late (by listing_delay);
+  // the others apply it at once. 1: every replica lags (the harshest case);
+  // 1/3 with three replicas mirrors one object server down, whose container
+  // replica alone misses the updates (the "degraded" Swift preset).
+  double listing_lag_probability = 1.0;
   // Order object replicas are tried in for GET/HEAD: "shuffled" (seeded per
   // request, as Swift's proxy shuffles) or "fixed" (o1, o2, o3).
   bool shuffle_reads = true;
@@ -55,6 +60,7 @@ struct ConsistencyPatch {
   std::optional<Delay> replication_delay;
   std::optional<double> replica_lag_probability;
   std::optional<Delay> listing_delay;
+  std::optional<double> listing_lag_probability;
   std::optional<bool> shuffle_reads;
   std::optional<int> read_tries;
   std::optional<int> listing_replica;  // 0-based; -1: seeded per request
@@ -84,6 +90,10 @@ nlohmann::json consistency_to_json(const ConsistencyParams& p);
 // first, eventual overwrites, deletes and listings), "multisite" (Ceph RGW
 // zones replicating asynchronously, requests balanced across zones).
 ConsistencyParams s3_consistency_preset(const std::string& mode);
+// Named presets for Swift: "healthy" (the defaults) and "degraded", calibrated
+// on a real Swift 2.30 with one of three object servers down while objects were
+// overwritten, then restarted (sim/README.md, "swift-degraded").
+ConsistencyParams swift_consistency_preset(const std::string& mode);
 
 struct Phase {
   std::int64_t from_us = 0;

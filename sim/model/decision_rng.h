@@ -19,6 +19,7 @@ inline constexpr std::string_view kObjectHold = "object-hold";        // an OBJ 
 inline constexpr std::string_view kReplicaLags = "replica-lags";      // whether a replica misses the write
 inline constexpr std::string_view kReplication = "replication";       // its replication delay
 inline constexpr std::string_view kRowHold = "row-hold";              // a ROW rule's hold delay
+inline constexpr std::string_view kListingLags = "listing-lags";     // whether a listing replica's update is late
 inline constexpr std::string_view kListing = "listing";               // a listing replica's update delay
 inline constexpr std::string_view kReadOrder = "read-order";          // order object replicas are read in
 inline constexpr std::string_view kNegativeCache = "negative-cache";  // how long a 404 stays cached

@@ -292,7 +292,8 @@ void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow
       delay = rule->as<RowHold>()->hold.sample(rng_.uniform(purpose::kRowHold, w.identity, index));
       cause = "held back by rule " + rule->id + " (ROW)";
       cause_code = "rule_hold";
-    } else {
+    } else if (params.listing_lag_probability >= 1.0 ||  // no draw: logs stay as they were before the knob
+               rng_.uniform(purpose::kListingLags, w.identity, index) < params.listing_lag_probability) {
       delay = params.listing_delay.sample(rng_.uniform(purpose::kListing, w.identity, index));
       cause = "listing lag";
       cause_code = "listing_lag";
