@@ -98,9 +98,18 @@ void parse_registry(const JsonReader& r, RegistrySpec& reg, const std::string& b
 }
 
 PushOptions parse_push(const JsonReader& r, PushOptions base) {
-  r.expect_object({"mode", "chunk_size"});
+  r.expect_object({"mode", "chunk_size", "second_writer", "cancel_failed_uploads"});
   if (r.has("mode")) base.mode = r.at("mode").as_enum({"monolithic", "chunked"}) == "chunked" ? PushMode::Chunked : PushMode::Monolithic;
   base.chunk_size = bounded_size(r, "chunk_size", base.chunk_size, 1, kMaxChunkSize, "a chunk is held in memory");
+  if (r.has("second_writer")) {
+    const auto w = r.at("second_writer").as_enum({"none", "other-bytes", "same-bytes"});
+    base.second_writer = w == "other-bytes" ? SecondWriter::OtherBytes
+                         : w == "same-bytes" ? SecondWriter::SameBytes
+                                             : SecondWriter::None;
+    if (base.second_writer != SecondWriter::None && base.mode != PushMode::Monolithic)
+      r.at("second_writer").fail("a second writer needs \"mode\": \"monolithic\" (one PATCH with the whole layer)");
+  }
+  base.cancel_failed_uploads = r.get_bool("cancel_failed_uploads", base.cancel_failed_uploads);
   return base;
 }
 
