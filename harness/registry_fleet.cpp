@@ -14,10 +14,6 @@ RegistryFleet::~RegistryFleet() { stop(); }
 RegistryLaunch RegistryFleet::launch_for(std::size_t i) const {
   RegistryLaunch l = launch_;
   if (count_ > 1) l.name = launch_.name + "-" + std::to_string(i);
-  if (i < launch_.instance_overrides.size()) {
-    if (!l.overrides.is_object()) l.overrides = nlohmann::json::object();
-    l.overrides.merge_patch(launch_.instance_overrides[i]);
-  }
   return l;
 }
 

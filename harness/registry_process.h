@@ -33,8 +33,6 @@ struct RegistryLaunch {
   std::string name = "registry";   // file name stem: <name>.yml, <name>.log
   unsigned short port = 0;         // 0: a free port (a restart passes the old one)
   std::chrono::seconds start_timeout{30};
-  // Per instance of a fleet: merged after `overrides` (RegistryFleet applies them).
-  std::vector<nlohmann::json> instance_overrides;
   // >= 0: after the first start, restart until the upload purger's first
   // delay is at most this many minutes. 2.8's startUploadPurger seeds
   // math/rand with time.Now().Unix() and sleeps rand.Int()%60 minutes

@@ -67,7 +67,6 @@ void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
     launch.overrides.merge_patch(s.registry.config);
     rec.report["registry"]["redis"] = {{"address", life.redis->address()}, {"log", life.redis->log_path().string()}};
   }
-  launch.instance_overrides = s.registry.instance_config;
   launch.max_purge_delay_minutes = s.registry.max_purge_delay_minutes;
   life.fleet = std::make_unique<RegistryFleet>(launch, s.registry.instances);
   rec.report["registry"]["instances"] = life.fleet->describe();

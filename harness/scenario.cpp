@@ -77,8 +77,7 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
 }
 
 void parse_registry(const JsonReader& r, RegistrySpec& reg, const std::string& backend_type) {
-  r.expect_object({"binary", "chunksize", "redirect", "config", "instances", "routing", "cache", "instance_config",
-                   "max_purge_delay"});
+  r.expect_object({"binary", "chunksize", "redirect", "config", "instances", "routing", "cache", "max_purge_delay"});
   if (r.has("cache")) reg.cache = r.at("cache").as_enum({"inmemory", "redis"});
   reg.binary = r.get_string("binary", reg.binary);
   reg.instances = bounded_int(r, "instances", 1, 1, 4);
@@ -95,16 +94,6 @@ void parse_registry(const JsonReader& r, RegistrySpec& reg, const std::string& b
     auto c = r.at("config");
     if (!c.value().is_object()) c.fail("expected an object (merged into the registry config)");
     reg.config = c.value();
-  }
-  if (r.has("instance_config")) {
-    auto list = r.at("instance_config");
-    if (!list.value().is_array() || list.value().size() != static_cast<std::size_t>(reg.instances))
-      list.fail("expected an array of " + std::to_string(reg.instances) + " objects, one per instance");
-    for (std::size_t i = 0; i < list.value().size(); ++i) {
-      auto c = list.at(i);
-      if (!c.value().is_object()) c.fail("expected an object (merged into that instance's registry config)");
-      reg.instance_config.push_back(c.value());
-    }
   }
   if (r.has("max_purge_delay")) {
     const auto us = r.at("max_purge_delay").as_duration_us();

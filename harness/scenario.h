@@ -52,9 +52,6 @@ struct RegistrySpec {
   std::uint64_t chunksize = 20ull << 20;  // storage.swift.chunksize (driver minimum 1 MiB)
   bool redirect = false;                  // storage.redirect.disable = !redirect
   nlohmann::json config = nlohmann::json::object();  // merge patch onto the generated config
-  // Per instance, merged after `config` (empty, or one object per instance):
-  // instances that disagree, e.g. a secretkey rolled out to one of them (M15).
-  std::vector<nlohmann::json> instance_config;
   // Restart the registry until its upload purger's random first delay is at
   // most this many minutes (-1: take what it draws). See registry_process.h.
   int max_purge_delay_minutes = -1;

@@ -1,6 +1,6 @@
 // The scenario options the M5, M12 (e), M15 and M16 scenarios need: a second
 // writer on one upload and the cancel of a failed upload (push options),
-// per-instance registry config and the purge delay bound (registry), and
+// the purge delay bound (registry), and
 // the errors for bad ones, at their JSON paths.
 #include <catch2/catch.hpp>
 
@@ -36,21 +36,11 @@ TEST_CASE("push options: second_writer and cancel_failed_uploads", "[harness][sc
   CHECK_THAT(test::scenario_parse_error(j, "opts.json"), Catch::Contains("needs \"mode\": \"monolithic\""));
 }
 
-TEST_CASE("registry: instance_config (one object per instance) and max_purge_delay (whole minutes 0-59)",
-          "[harness][scenario]") {
+TEST_CASE("registry: max_purge_delay (whole minutes 0-59)", "[harness][scenario]") {
   auto j = base();
-  j["registry"] = json::parse(R"({"instances": 2, "instance_config": [{"a": 1}, {}], "max_purge_delay": "2m"})");
-  const auto s = parse_scenario(j, "opts.json");
-  REQUIRE(s.registry.instance_config.size() == 2);
-  CHECK(s.registry.instance_config[0] == json{{"a", 1}});
-  CHECK(s.registry.max_purge_delay_minutes == 2);
+  j["registry"] = json::parse(R"({"max_purge_delay": "2m"})");
+  CHECK(parse_scenario(j, "opts.json").registry.max_purge_delay_minutes == 2);
   CHECK(parse_scenario(base(), "opts.json").registry.max_purge_delay_minutes == -1);
-
-  j["registry"]["instance_config"] = json::array({json::object()});
-  CHECK_THAT(test::scenario_parse_error(j, "opts.json"), Catch::Contains("an array of 2 objects"));
-  j["registry"]["instance_config"] = json::array({json::object(), 3});
-  CHECK_THAT(test::scenario_parse_error(j, "opts.json"), Catch::Contains("/registry/instance_config/1"));
-  j["registry"].erase("instance_config");
   for (const char* bad : {"90s", "60m"}) {
     j["registry"]["max_purge_delay"] = bad;
     CHECK_THAT(test::scenario_parse_error(j, "opts.json"), Catch::Contains("/registry/max_purge_delay"));
