@@ -57,10 +57,26 @@ enum class PushProfile {
   Buildkit,  // no retry: the first failure fails the push
 };
 
+// A second writer on one upload (mechanisms.md M16): the upload URL the POST
+// returned (its `_state`, offset 0) is used by two PATCHes at once.
+enum class SecondWriter {
+  None,
+  OtherBytes,  // the second writer sends other bytes of the same length (every byte XOR 0xFF)
+  SameBytes,   // a replay of the same body (harmless: identical segments)
+};
+
 struct PushOptions {
   PushMode mode = PushMode::Monolithic;
   std::uint64_t chunk_size = 8ull << 20;  // PATCH size in Chunked mode
   PushProfile profile = PushProfile::Single;
+  // Monolithic blob uploads only: the client's PATCH sends its headers and
+  // holds its body until a second PATCH on the same upload URL has been
+  // answered; then it sends its body and commits with its own Location.
+  SecondWriter second_writer = SecondWriter::None;
+  // When a blob upload fails after its POST, DELETE the last upload URL the
+  // registry gave (distribution's own client, httpBlobUpload.Cancel), before
+  // any retry.
+  bool cancel_failed_uploads = false;
 };
 
 struct PushResult {

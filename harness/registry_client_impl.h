@@ -147,6 +147,11 @@ struct RegistryClient::Impl {
   BlobPushError patch_upload(std::string& location, const BlobSource& src, std::uint64_t start, std::uint64_t n,
                              bool chunked_te);
   BlobPushError commit_upload(const std::string& repo, const BlobSource& src, const std::string& location);
+  // The whole-layer PATCH with a second writer on the same upload URL
+  // (registry_push_writers.cpp, PushOptions::second_writer).
+  BlobPushError patch_two_writers(std::string& location, const BlobSource& src, SecondWriter how);
+  // DELETE of an upload URL after a failed upload (PushOptions::cancel_failed_uploads).
+  void cancel_upload(const std::string& location);
   BlobPushError push_blob(const std::string& repo, const BlobSource& src, const PushOptions& options, int attempt,
                           int max_attempts, const std::string& previous_error);
   PushResult push(const ImageSpec& image, const PushOptions& options);

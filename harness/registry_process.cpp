@@ -54,6 +54,54 @@ RegistryProcess::RegistryProcess(RegistryLaunch launch)
     throw InfrastructureError("registry binary " + launch_.binary + " is not executable: " + errno_text(errno));
   config_path_ = work_dir_ / (launch_.name + ".yml");
   start();
+  if (launch_.max_purge_delay_minutes >= 0) settle_purge_delay();
+}
+
+namespace {
+
+// The purger's first delay in minutes from the log written since `from`
+// ("Starting upload purge in 42m0s", "… in 0s"); -1 while not logged yet.
+int logged_purge_delay(const fs::path& log, std::uint64_t from) {
+  const std::string text = log_since(log, from);
+  const std::string key = "Starting upload purge in ";
+  const auto at = text.find(key);
+  if (at == std::string::npos) return -1;
+  const char* p = text.c_str() + at + key.size();
+  char* end = nullptr;
+  const long n = std::strtol(p, &end, 10);
+  if (end == p) return -1;
+  return *end == 'm' ? static_cast<int>(n) : 0;  // "0s": no minutes
+}
+
+}  // namespace
+
+void RegistryProcess::settle_purge_delay() {
+  constexpr int kMaxStarts = 400;  // P(no draw <= 0m in 400) = (59/60)^400 < 0.2 %; <= 2m: 1e-9
+  std::uint64_t from = 0;
+  for (int start = 1;; ++start) {
+    int minutes = -1;
+    // The line is written as the registry starts, before it answers /v2/.
+    for (int i = 0; i < 100 && minutes < 0; ++i) {
+      minutes = logged_purge_delay(log_path(), from);
+      if (minutes < 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (minutes < 0)
+      throw InfrastructureError("registry " + launch_.binary +
+                                ": max_purge_delay is set but the log has no \"Starting upload purge in\" line "
+                                "(is storage.maintenance.uploadpurging enabled?)");
+    if (minutes <= launch_.max_purge_delay_minutes) return;
+    if (start >= kMaxStarts)
+      throw InfrastructureError("registry " + launch_.binary + ": no upload purge delay <= " +
+                                std::to_string(launch_.max_purge_delay_minutes) + "m in " +
+                                std::to_string(kMaxStarts) + " starts");
+    // The seed is the Unix second: the next start must be in a later one.
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    std::this_thread::sleep_for(std::chrono::seconds(1) - (now % std::chrono::seconds(1)) +
+                                std::chrono::milliseconds(5));
+    std::error_code ec;
+    from = fs::file_size(log_path(), ec);
+    restart();
+  }
 }
 
 std::vector<std::string> RegistryProcess::command() {

@@ -33,6 +33,13 @@ struct RegistryLaunch {
   std::string name = "registry";   // file name stem: <name>.yml, <name>.log
   unsigned short port = 0;         // 0: a free port (a restart passes the old one)
   std::chrono::seconds start_timeout{30};
+  // >= 0: after the first start, restart until the upload purger's first
+  // delay is at most this many minutes. 2.8's startUploadPurger seeds
+  // math/rand with time.Now().Unix() and sleeps rand.Int()%60 minutes
+  // (logged as "Starting upload purge in Nm0s"); no setting shortens it, and
+  // Go reads the clock through the vDSO (no libfaketime), so each start in a
+  // new wall-clock second is a new draw: P(<= m) = (m+1)/60 per start.
+  int max_purge_delay_minutes = -1;
 };
 
 // The registry as a ManagedProcess: ready when GET /v2/ answers 200; a start
@@ -64,6 +71,10 @@ class RegistryProcess : public ManagedProcess {
   std::string label() const override { return "registry " + launch_.binary; }
 
  private:
+  // Restarts (bounded) until the purger's first delay fits; see RegistryLaunch.
+  void settle_purge_delay();
+
+
   RegistryLaunch launch_;
   unsigned short port_ = 0;
   nlohmann::json config_;

@@ -66,15 +66,19 @@ RegistryClient::Impl::BlobPushError RegistryClient::Impl::push_blob(const std::s
     location = resolve_location(ex.url, ex.response.header("Location"));
   }
 
+  BlobPushError err;
   if (options.mode == PushMode::Monolithic) {
-    if (auto err = patch_upload(location, src, 0, d.size, true); !err.error.empty()) return err;
+    err = options.second_writer == SecondWriter::None ? patch_upload(location, src, 0, d.size, true)
+                                                      : patch_two_writers(location, src, options.second_writer);
   } else {
     const std::uint64_t chunk = std::max<std::uint64_t>(1, options.chunk_size);
-    for (std::uint64_t start = 0; start < d.size; start += chunk)
-      if (auto err = patch_upload(location, src, start, std::min(chunk, d.size - start), false); !err.error.empty())
-        return err;
+    for (std::uint64_t start = 0; start < d.size && err.error.empty(); start += chunk)
+      err = patch_upload(location, src, start, std::min(chunk, d.size - start), false);
   }
-  return commit_upload(repo, src, location);
+  if (err.error.empty()) err = commit_upload(repo, src, location);
+  // The URL of the last answer: its `_state` carries the offset the registry acknowledged.
+  if (!err.error.empty() && options.cancel_failed_uploads) cancel_upload(location);
+  return err;
 }
 
 // The PUT ?digest= that commits an upload; the blob is acknowledged on its 201.

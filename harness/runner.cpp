@@ -67,6 +67,7 @@ void start_processes(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
     launch.overrides.merge_patch(s.registry.config);
     rec.report["registry"]["redis"] = {{"address", life.redis->address()}, {"log", life.redis->log_path().string()}};
   }
+  launch.max_purge_delay_minutes = s.registry.max_purge_delay_minutes;
   life.fleet = std::make_unique<RegistryFleet>(launch, s.registry.instances);
   rec.report["registry"]["instances"] = life.fleet->describe();
   rec.report["registry"]["config"] = RegistryProcess::make_config(launch, 0);

@@ -83,7 +83,7 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
 }
 
 void parse_registry(const JsonReader& r, RegistrySpec& reg, const std::string& backend_type) {
-  r.expect_object({"binary", "chunksize", "redirect", "config", "instances", "routing", "cache"});
+  r.expect_object({"binary", "chunksize", "redirect", "config", "instances", "routing", "cache", "max_purge_delay"});
   if (r.has("cache")) reg.cache = r.at("cache").as_enum({"inmemory", "redis"});
   reg.binary = r.get_string("binary", reg.binary);
   reg.instances = bounded_int(r, "instances", 1, 1, 4);
@@ -101,12 +101,27 @@ void parse_registry(const JsonReader& r, RegistrySpec& reg, const std::string& b
     if (!c.value().is_object()) c.fail("expected an object (merged into the registry config)");
     reg.config = c.value();
   }
+  if (r.has("max_purge_delay")) {
+    const auto us = r.at("max_purge_delay").as_duration_us();
+    if (us % 60'000'000 != 0 || us > 59ll * 60'000'000)
+      r.at("max_purge_delay").fail("whole minutes from \"0m\" to \"59m\" (the purger draws whole minutes 0-59)");
+    reg.max_purge_delay_minutes = static_cast<int>(us / 60'000'000);
+  }
 }
 
 PushOptions parse_push(const JsonReader& r, PushOptions base) {
-  r.expect_object({"mode", "chunk_size"});
+  r.expect_object({"mode", "chunk_size", "second_writer", "cancel_failed_uploads"});
   if (r.has("mode")) base.mode = r.at("mode").as_enum({"monolithic", "chunked"}) == "chunked" ? PushMode::Chunked : PushMode::Monolithic;
   base.chunk_size = bounded_size(r, "chunk_size", base.chunk_size, 1, kMaxChunkSize, "a chunk is held in memory");
+  if (r.has("second_writer")) {
+    const auto w = r.at("second_writer").as_enum({"none", "other-bytes", "same-bytes"});
+    base.second_writer = w == "other-bytes" ? SecondWriter::OtherBytes
+                         : w == "same-bytes" ? SecondWriter::SameBytes
+                                             : SecondWriter::None;
+    if (base.second_writer != SecondWriter::None && base.mode != PushMode::Monolithic)
+      r.at("second_writer").fail("a second writer needs \"mode\": \"monolithic\" (one PATCH with the whole layer)");
+  }
+  base.cancel_failed_uploads = r.get_bool("cancel_failed_uploads", base.cancel_failed_uploads);
   return base;
 }
 

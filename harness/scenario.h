@@ -52,6 +52,9 @@ struct RegistrySpec {
   std::uint64_t chunksize = 20ull << 20;  // storage.swift.chunksize (driver minimum 1 MiB)
   bool redirect = false;                  // storage.redirect.disable = !redirect
   nlohmann::json config = nlohmann::json::object();  // merge patch onto the generated config
+  // Restart the registry until its upload purger's random first delay is at
+  // most this many minutes (-1: take what it draws). See registry_process.h.
+  int max_purge_delay_minutes = -1;
 };
 
 struct ImageWorkload {

@@ -223,3 +223,34 @@ TEST_CASE("a registry killed from outside is a death with its pid, signal and lo
   CHECK_FALSE(other.death());
   CHECK(other.log_files() == std::vector<std::filesystem::path>{other.log_path()});
 }
+
+// 2.8's upload purger first sleeps rand.Int()%60 minutes, seeded with the
+// Unix second of its start: max_purge_delay_minutes restarts the registry
+// (each start in a later second) until the logged delay fits. At most 29
+// minutes is one start in two, so this takes a few seconds.
+TEST_CASE("max_purge_delay_minutes restarts until the upload purger's first delay fits", "[harness][registry]") {
+  if (::access("/usr/bin/docker-registry", X_OK) != 0) return;
+  TempDir dir;
+  RegistryLaunch launch;
+  launch.storage = {{"inmemory", nlohmann::json::object()},
+                    {"maintenance",
+                     {{"uploadpurging", {{"enabled", true}, {"age", "1m"}, {"interval", "1m"}, {"dryrun", true}}}}}};
+  launch.work_dir = dir.path();
+  launch.max_purge_delay_minutes = 29;
+  RegistryProcess registry(launch);
+  CHECK(registry.alive());
+  // The delay the running process drew is the last one logged.
+  std::ifstream in(registry.log_path());
+  std::string line, last;
+  while (std::getline(in, line))
+    if (auto at = line.find("Starting upload purge in "); at != std::string::npos) last = line.substr(at + 25);
+  REQUIRE_FALSE(last.empty());
+  const int minutes = last.find('m') < last.find('s') ? std::stoi(last) : 0;
+  CHECK(minutes <= 29);
+
+  // Without uploadpurging there is no delay to read: a clear error, not a hang.
+  RegistryLaunch off = launch;
+  off.storage.erase("maintenance");
+  off.name = "registry-off";
+  CHECK_THROWS_WITH(RegistryProcess(off), Catch::Contains("no \"Starting upload purge in\" line"));
+}

@@ -193,6 +193,18 @@ TEST_CASE("M12: a store that fills during an upload: PATCH 202 then BLOB_UPLOAD_
   CHECK(control["convergence"]["orphans"]["held_by_uploads"]["segments"] == 0);
 }
 
+TEST_CASE("M12 (e): the client's cancel after a failed commit leaves the upload's segments orphaned") {
+  const auto report = run_incident("m12e-cancel-leaks-segments", "1", false);
+  bool cancelled = false;
+  for (const auto& r : report["requests"]) cancelled = cancelled || (r["operation"] == "push-cancel" && r["status"] == 204);
+  CHECK(cancelled);  // the registry accepted the DELETE of the upload
+  // Its Cancel deleted the DLO manifest only: four segments (3.5 MiB) that nothing references.
+  const auto& orphans = report["convergence"]["orphans"];
+  CHECK(orphans["segments"] == 4);
+  CHECK(orphans["bytes"] == 3584u << 10);
+  CHECK(orphans["held_by_uploads"]["segments"] == 0);
+}
+
 TEST_CASE("S3: the cold registry's blob GET is 404 BLOB_UNKNOWN") {
   const auto report = run_incident("s3/s3-stat-blob-unknown-cold", "1", false);
   bool blob_unknown = false;
