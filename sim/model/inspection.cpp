@@ -141,15 +141,13 @@ bool Store::debug_flip_byte(const std::string& account, const std::string& conta
   Container* c = find_container_locked(account, container);
   if (!c) return false;
   bool flipped = false;
-  Payload original, corrupted;
+  Bytes original, corrupted;
   for (auto& replica : c->object_replicas) {
     auto it = replica.find(name);
     if (it == replica.end() || it->second.tombstone || offset >= it->second.size()) continue;
-    if (it->second.body != original) {  // replicas usually share one buffer: copy it once
+    if (corrupted.empty() || !it->second.body.same_buffers(original)) {  // replicas usually share one buffer
       original = it->second.body;
-      std::string bytes = *original;
-      bytes[offset] = static_cast<char>(bytes[offset] ^ 0xff);
-      corrupted = make_payload(std::move(bytes));
+      corrupted = original.with_flipped_byte(offset);
     }
     it->second.body = corrupted;
     flipped = true;

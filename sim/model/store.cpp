@@ -357,13 +357,13 @@ Store::ContainerDelete Store::delete_container(const std::string& account, const
 
 Store::WriteResult Store::put_object(const std::string& account, const std::string& container,
                                      const std::string& name, ObjectVersion version, RequestContext* ctx) {
+  // Outside the lock: hashing a large body must not stall every other request.
+  if (version.etag.empty()) version.etag = version.body.md5_hex();
   std::lock_guard lock(mu_);
   settle_locked();
   if (!find_container_locked(account, container)) return {WriteStatus::NoContainer, 0};
   version.ts = next_timestamp_locked();
   version.tombstone = false;
-  if (!version.body) version.body = empty_payload();
-  if (version.etag.empty()) version.etag = md5_hex(*version.body);
   return write_locked(account, container, name, std::move(version), "put", ctx);
 }
 

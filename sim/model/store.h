@@ -44,14 +44,14 @@ using Timestamp = std::int64_t;
 struct ObjectVersion {
   Timestamp ts = 0;
   bool tombstone = false;
-  Payload body = empty_payload();
+  Bytes body;        // shared chunks: replicas, old versions and copies hold one buffer
   std::string etag;  // lowercase hex MD5 of body
   std::string content_type = "application/octet-stream";
   // Headers stored with the object and returned on GET/HEAD: X-Object-Meta-*,
   // X-Object-Manifest, Content-Disposition, Content-Encoding, X-Delete-At.
   Headers metadata;
 
-  std::uint64_t size() const { return body->size(); }
+  std::uint64_t size() const { return body.size(); }
   std::string manifest() const;  // X-Object-Manifest value, "" when not a DLO
 };
 

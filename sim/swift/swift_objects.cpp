@@ -111,7 +111,7 @@ HttpResponse SwiftService::object_get_or_head(const Ctx& ctx) {
 HttpResponse SwiftService::object_put(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
   if (req.has_header("X-Copy-From")) {
-    if (req.body->size() > 0 || parse_uint(req.header("Content-Length")).value_or(0) > 0)
+    if (req.body.size() > 0 || parse_uint(req.header("Content-Length")).value_or(0) > 0)
       return error_response(400, "Copy requests require a zero byte body");
     const std::string raw = req.header("X-Copy-From");
     std::string src = percent_decode(raw, false).value_or(raw);
@@ -133,7 +133,7 @@ HttpResponse SwiftService::object_put(const Ctx& ctx) {
     if (!req.has_header("Content-Length")) return error_response(411);
     if (!parse_uint(req.header("Content-Length"))) return error_response(400, "Invalid Content-Length");
   }
-  if (req.body->size() > kMaxFileSize) return error_response(413, "Your request is too large.");
+  if (req.body.size() > kMaxFileSize) return error_response(413, "Your request is too large.");
 
   HttpResponse error;
   auto metadata = object_metadata_from_request(req, ctx.now, error);
@@ -143,7 +143,7 @@ HttpResponse SwiftService::object_put(const Ctx& ctx) {
 
   ObjectVersion v;
   v.body = req.body;
-  v.etag = md5_hex(*req.body);
+  v.etag = req.body.md5_hex();  // computed while the body arrived
   if (req.has_header("ETag") && normalize_etag(req.header("ETag")) != v.etag) return error_response(422);
   if (!req.header("Content-Type").empty()) v.content_type = req.header("Content-Type");
   v.metadata = std::move(*metadata);
