@@ -169,4 +169,23 @@ std::vector<std::string> Store::debug_object_names(const std::string& account, c
   return {seen.begin(), seen.end()};
 }
 
+std::uint64_t Store::unique_payload_bytes() const {
+  std::lock_guard lock(mu_);
+  std::set<const std::string*> chunks;
+  auto note = [&chunks](const ObjectVersion& v) {
+    for (const auto& p : v.body.pieces()) chunks.insert(p.data.get());
+  };
+  for (const auto& [an, a] : accounts_)
+    for (const auto& [cn, c] : a.containers) {
+      for (const auto& replica : c.object_replicas)
+        for (const auto& [name, v] : replica) note(v);
+      for (const auto& replica : c.handoff_replicas)
+        for (const auto& [name, v] : replica) note(v);
+    }
+  for (const auto& [due, p] : pending_) note(p.version);
+  std::uint64_t bytes = 0;
+  for (const std::string* chunk : chunks) bytes += chunk->size();
+  return bytes;
+}
+
 }  // namespace stalemate::sim

@@ -189,6 +189,9 @@ class Store {
   nlohmann::json capacity_json() const;
   // Per-replica state of one object (and its listing rows) and pending updates.
   nlohmann::json dump_object(const std::string& account, const std::string& container, const std::string& name) const;
+  // Distinct payload bytes the store holds (every replica, handoff and pending
+  // update counted once per shared chunk): what its memory should be.
+  std::uint64_t unique_payload_bytes() const;
   EventLog& events() { return events_; }
   const EventLog& events() const { return events_; }
 
