@@ -17,6 +17,8 @@ packages=(
   clang libclang-rt-14-dev          # libFuzzer (clang -fsanitize=fuzzer) for scripts/fuzz.sh
   chromium                          # headless browser: the browser tests render the HTML reports and check screenshots
   zlib1g-dev                        # the browser tests decode those PNG screenshots
+  swift-proxy swift-object swift-container swift-account memcached  # a real Swift 2.30 all-in-one (harness/realstore) for the differential tests
+  python3-swiftclient               # the swift CLI: a real Swift client (DLO/SLO/stdin uploads, TempURL) in tests/fidelity
 )
 missing=()
 for p in "${packages[@]}"; do
