@@ -7,6 +7,7 @@
 #include "bench/bench.h"
 #include "harness/child_process.h"
 #include "harness/fake_backend.h"
+#include "harness/manifest.h"
 #include "harness/realstore/swift_aio.h"
 #include "harness/registry_process.h"
 

@@ -10,6 +10,7 @@
 #include "bench/bench.h"
 #include "harness/fake_backend.h"
 #include "harness/history.h"
+#include "harness/manifest.h"
 #include "harness/registry_client.h"
 #include "harness/registry_process.h"
 #include "harness/runner.h"

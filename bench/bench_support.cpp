@@ -127,10 +127,14 @@ Options parse_options(int argc, char** argv) {
   return o;
 }
 
+namespace {
+double peak_before_resets_mib = 0;  // resetting VmHWM resets ru_maxrss too: the overall peak is kept here
+}  // namespace
+
 double peak_rss_mib() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) * 1024.0 / kMiB;  // Linux: KiB
+  return std::max(peak_before_resets_mib, static_cast<double>(ru.ru_maxrss) * 1024.0 / kMiB);  // Linux: KiB
 }
 
 double current_rss_mib() {
@@ -148,6 +152,7 @@ double current_rss_mib() {
 }
 
 void reset_peak_rss() {
+  peak_before_resets_mib = peak_rss_mib();
   std::ofstream f("/proc/self/clear_refs");
   f << "5\n";  // Linux: resets VmHWM to the current RSS
 }

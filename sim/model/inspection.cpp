@@ -101,7 +101,7 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
       o["etag"] = it->second.etag;
       if (!it->second.manifest().empty()) o["manifest"] = it->second.manifest();
     }
-    objects.push_back(o);
+    objects.push_back(std::move(o));
   }
   for (std::size_t j = 0; j < c->listing_replicas.size(); ++j) {
     auto it = c->listing_replicas[j].find(name);
@@ -113,7 +113,7 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
       r["ts"] = swift_timestamp(it->second.ts);
       r["bytes"] = it->second.bytes;
     }
-    rows.push_back(r);
+    rows.push_back(std::move(r));
   }
   const std::int64_t now = time_locked();
   for (const auto& [due, p] : pending_) {
@@ -128,7 +128,7 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
     if (p.deferrals > 0) pending.back()["deferred"] = p.deferrals;  // times its replica was full
   }
   return {{"account", account}, {"container", container}, {"object", name},
-          {"object_replicas", objects}, {"listing_replicas", rows}, {"pending", pending},
+          {"object_replicas", std::move(objects)}, {"listing_replicas", std::move(rows)}, {"pending", std::move(pending)},
           {"capacity", capacity_json_locked()}};
 }
 

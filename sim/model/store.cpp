@@ -194,6 +194,11 @@ RequestContext Store::begin_request(RequestInfo info) {
 }
 
 void Store::end_request(const RequestContext& ctx, int status, std::uint64_t bytes) {
+  RequestContext copy = ctx;
+  end_request(std::move(copy), status, bytes);
+}
+
+void Store::end_request(RequestContext&& ctx, int status, std::uint64_t bytes) {
   nlohmann::json e = {{"seq", ctx.seq},
                       {"t", static_cast<double>(ctx.t_us) / 1e6},
                       {"protocol", ctx.info.protocol},
@@ -210,7 +215,7 @@ void Store::end_request(const RequestContext& ctx, int status, std::uint64_t byt
     for (const auto& r : ctx.rules) ids.push_back(r->id);
     e["rules"] = ids;
   }
-  e["decisions"] = ctx.decisions;
+  e["decisions"] = std::move(ctx.decisions);
   events_.append(std::move(e));
 }
 

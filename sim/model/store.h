@@ -105,6 +105,8 @@ class Store {
   // ---- requests (front-ends bracket every client request with these)
   RequestContext begin_request(RequestInfo info);
   void end_request(const RequestContext& ctx, int status, std::uint64_t bytes);
+  // The same, moving the decisions into the log instead of copying them.
+  void end_request(RequestContext&& ctx, int status, std::uint64_t bytes);
 
   // ---- accounts
   void create_account(const std::string& account);  // idempotent

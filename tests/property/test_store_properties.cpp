@@ -69,9 +69,9 @@ ModelConfig lagged_config(std::uint64_t seed) {
   return c;
 }
 
-// Runs the steps; checks the per-read properties as it goes and returns the
-// event log. `written` maps key -> every value ever written (in order).
-std::vector<nlohmann::json> run_history(Store& store, const std::vector<Step>& steps) {
+// Runs the steps; checks the per-read properties as it goes (the event log stays in the store).
+// `written` maps key -> every value ever written (in order).
+void run_history(Store& store, const std::vector<Step>& steps) {
   store.create_account("A");
   store.put_container("A", "c", {});
   std::map<std::string, std::vector<std::string>> written;
@@ -156,7 +156,6 @@ std::vector<nlohmann::json> run_history(Store& store, const std::vector<Step>& s
   std::set<std::string> names;
   for (const auto& i : *listed) names.insert(i.name);
   RC_ASSERT(names == live);
-  return store.events().since(0);
 }
 
 }  // namespace
@@ -171,9 +170,9 @@ TEST_CASE("store properties under replication and listing lag") {
   rc::prop("the same seed and request sequence give the same event log, byte for byte",
            [](const std::vector<Step>& steps, std::uint8_t seed) {
              Store first(lagged_config(seed)), second(lagged_config(seed));
-             const auto a = run_history(first, steps);
-             const auto b = run_history(second, steps);
-             RC_ASSERT(nlohmann::json(a).dump() == nlohmann::json(b).dump());
+             run_history(first, steps);
+             run_history(second, steps);
+             RC_ASSERT(first.events().jsonl() == second.events().jsonl());
            });
 
   rc::prop("with zero delays every read sees the last acknowledged write", [](const std::vector<Step>& steps) {
