@@ -1,4 +1,5 @@
 // Options and measurement helpers of stalemate_bench.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -153,6 +154,9 @@ double current_rss_mib() {
 
 void reset_peak_rss() {
   peak_before_resets_mib = peak_rss_mib();
+  // Memory freed by the rows before (a torn-down store) stays resident in
+  // malloc's free lists until trimmed, and would count against this row.
+  ::malloc_trim(0);
   std::ofstream f("/proc/self/clear_refs");
   f << "5\n";  // Linux: resets VmHWM to the current RSS
 }
