@@ -12,6 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/registry_client.h"
+
+namespace stalemate::harness {
+struct RegistryLaunch;
+class FakeBackend;
+}  // namespace stalemate::harness
+
 namespace stalemate::bench {
 
 constexpr double kMB = 1e6;          // throughput unit: 1 MB = 10^6 bytes
@@ -47,6 +54,15 @@ struct Options {
   int hostile_requests = 1000;              // normal requests served meanwhile
   bool run_swift = true;  // --fake: which fake backends get rows
   bool run_s3 = true;
+  // --scale: the cost-curve rows and the full-size M1 scenario (off by default: minutes)
+  bool run_scale = false;
+  std::uint64_t scale_max = 1ull << 30;  // largest image of the size rows (--scale-max 4GiB)
+  std::string scale_fake = "swift";
+  std::filesystem::path m1_scenario = "scenarios/incidents/full-size/m1-dlo-splice-full-size.json";
+  bool run_m1 = true;  // with --scale, unless --no-m1
+  // The real-store row (a real Swift all-in-one); --no-real skips it.
+  bool run_real = true;
+  std::uint64_t real_image_size = 256ull << 20;
 };
 
 Options parse_options(int argc, char** argv);  // throws UsageError
@@ -67,11 +83,15 @@ class Stopwatch {
 
 double peak_rss_mib();     // getrusage(RUSAGE_SELF).ru_maxrss
 double current_rss_mib();  // VmRSS from /proc/self/status (0 if unreadable)
+// Per-row peaks: VmHWM is reset through /proc/self/clear_refs (Linux).
+void reset_peak_rss();
+double peak_rss_since_reset_mib();
 double mb_per_s(std::uint64_t bytes, double seconds);
 std::string fmt(double value, int decimals);
 std::string human_size(std::uint64_t bytes);  // "256 MiB", "1.5 GiB", "123456 B"
 std::string filesystem_type(const std::filesystem::path& p);  // "ext4", "tmpfs", ...
 int online_cpus();
+std::string load_average();  // /proc/loadavg: "1m 5m 15m" (other work on the machine skews figures)
 bool cpu_has_flag(const std::string& flag);  // from /proc/cpuinfo
 
 // In-process ceilings (no network): how fast the LayerContent generator
@@ -100,6 +120,10 @@ struct RawResult {
   std::uint64_t physical_bytes = 0;  // distinct payload bytes actually held
   std::uint64_t backend_requests = 0;
   double rss_peak_mib = 0, rss_now_mib = 0;  // right after the phase (backend still alive)
+  // This row's own peak (VmHWM reset at its start) and the bytes live at that
+  // peak: the stored version plus the next one arriving (2 x size from run 2 on).
+  double row_peak_rss_mib = 0;
+  std::uint64_t live_bytes = 0;
   nlohmann::json to_json() const;
 };
 // type: "swift" (TempAuth) or "s3" (SigV4; the PUT body is UNSIGNED-PAYLOAD,
@@ -125,6 +149,8 @@ struct BackendRun {
   std::string log_path;
   std::vector<std::pair<std::string, OperationTotal>> by_operation;  // from the History
   double rss_peak_mib = 0, rss_now_mib = 0;
+  double row_peak_rss_mib = 0;      // this row's own peak (VmHWM reset at its start)
+  std::uint64_t unique_bytes = 0;   // distinct payload bytes the fake holds at the end (fake only)
   nlohmann::json to_json() const;
 };
 
@@ -148,6 +174,69 @@ struct RegistryResult {
 // work_dir/fs-root (removed by the caller). Throws BenchFailure or
 // harness::InfrastructureError.
 RegistryResult run_registry(const Options& options, const std::filesystem::path& work_dir);
+
+// A registry image of `layers` equal layers (seeds from seed_base).
+harness::ImageSpec bench_image(const std::string& repository, std::uint64_t size, int layers, std::uint64_t seed_base = 0);
+// Pushes (monolithic) then pulls by digest `pull_runs` times through a
+// registry started from `launch`; fake: the backend whose requests are counted.
+BackendRun push_pull(const std::string& name, const harness::RegistryLaunch& launch, const harness::ImageSpec& image,
+                     std::uint64_t image_bytes, harness::FakeBackend* fake, int pull_runs);
+
+// ---- phase (d): the cost curve, --scale (bench_scale.cpp)
+
+struct ScaleRow {
+  std::string kind;     // "size" (one pusher, growing image) or "pushers" (64 MiB each, growing count)
+  std::string backend;  // "fake swift", "fake s3"
+  int pushers = 1;
+  std::uint64_t image_bytes = 0, total_bytes = 0;
+  double seconds = 0, mbps = 0, peak_rss_mib = 0;
+  std::uint64_t unique_bytes = 0;  // distinct payload bytes the store holds at the end
+  std::uint64_t event_log_bytes = 0, events = 0;
+  double rss_bound_mib() const { return 1.2 * static_cast<double>(unique_bytes) / kMiB + 64; }
+  nlohmann::json to_json() const;
+};
+std::vector<ScaleRow> run_scale(const Options& options, const std::filesystem::path& work_dir);
+void print_scale_row(const ScaleRow& row);
+
+struct M1Result {
+  std::string scenario;
+  std::uint64_t layer_bytes = 0;
+  double seconds = 0, peak_rss_mib = 0;
+  bool reproduced = false;
+  int exit_code = 0;
+  nlohmann::json to_json() const;
+};
+M1Result run_m1(const Options& options, const std::filesystem::path& work_dir);
+
+// ---- phase (e): the real-store row (bench_real.cpp)
+
+struct RealStoreResult {
+  bool ran = false;
+  std::string why_not;  // when !ran
+  std::uint64_t image_bytes = 0;
+  double startup_seconds = 0;
+  BackendRun real, fake;
+  double push_ratio = 0, pull_ratio = 0;  // fake / real
+  nlohmann::json to_json() const;
+};
+RealStoreResult run_real_store(const Options& options, const std::filesystem::path& work_dir);
+
+// ---- the targets, met or not, from one run (bench_targets.cpp)
+
+struct AllResults {
+  std::optional<ClientCeilings> ceilings;
+  std::optional<RawResult> raw, raw_s3;
+  std::optional<RegistryResult> reg;
+  std::vector<ScaleRow> scale;
+  std::optional<M1Result> m1;
+  std::optional<RealStoreResult> real;
+};
+struct TargetCheck {
+  std::string what, measured, goal;
+  bool met = false;
+};
+std::vector<TargetCheck> check_targets(const AllResults& results);
+nlohmann::json targets_json(const std::vector<TargetCheck>& checks);
 
 // ---- phase (c): the HTTP server under hostile clients (bench_hostile.cpp)
 

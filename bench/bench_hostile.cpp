@@ -89,7 +89,7 @@ HostileResult run_hostile(const Options& options) {
   r.rss_before_mib = current_rss_mib();
   sim::HttpServer server([](const HttpRequest& req) {
     HttpResponse res;
-    res.headers["X-Body-Size"] = std::to_string(req.body->size());
+    res.headers["X-Body-Size"] = std::to_string(req.body.size());
     res.set_text("ok\n");
     return res;
   });

@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
                           {"image_size", options.image_size}, {"image_layers", options.image_layers},
                           {"registry", options.registry},     {"phases", {{"raw", options.run_raw}, {"registry", options.run_registry}, {"hostile", options.run_hostile}}},
                           {"fakes", {{"swift", options.run_swift}, {"s3", options.run_s3}}}};
-  report["environment"] = {{"online_cpus", online_cpus()}, {"cpu_sha_ni", cpu_has_flag("sha_ni")}};
+  report["environment"] = {{"online_cpus", online_cpus()}, {"cpu_sha_ni", cpu_has_flag("sha_ni")}, {"load_average", load_average()}};
   const double rss_start = current_rss_mib();
   report["rss_at_start_mib"] = rss_start;
 
@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
   std::optional<RegistryResult> reg;
   std::optional<ClientCeilings> ceilings;
   std::optional<HostileResult> hostile;
+  AllResults all;
 
   try {
     if (options.out) {
@@ -156,7 +157,8 @@ int main(int argc, char** argv) {
     }
     std::cout << "stalemate_bench: throughput and memory figures (not a test)\n"
               << "  1 MB = 10^6 bytes; cores online: " << online_cpus()
-              << "; CPU SHA extensions: " << (cpu_has_flag("sha_ni") ? "yes" : "no") << "\n"
+              << "; CPU SHA extensions: " << (cpu_has_flag("sha_ni") ? "yes" : "no") << "; load average "
+              << load_average() << "\n"
               << "  out: " << out_dir.string() << (temp_out ? " (temp, removed at the end)" : "") << "\n";
 
     if (options.run_raw) {
@@ -204,6 +206,45 @@ int main(int argc, char** argv) {
       reg = run_registry(options, out_dir);
       print_registry(*reg);
       report["registry"] = reg->to_json();
+      for (const BackendRun* b : {reg->fake ? &*reg->fake : nullptr, reg->fake_s3 ? &*reg->fake_s3 : nullptr})
+        if (b)
+          std::cout << "  " << b->name << ": row peak RSS " << fmt(b->row_peak_rss_mib, 1) << " MiB, store holds "
+                    << human_size(b->unique_bytes) << " of unique payload\n";
+    }
+    if (options.run_real) {
+      std::cout << "\n== (e) real-store row: " << human_size(options.real_image_size)
+                << " image through a real Swift all-in-one (1 replica) and the fake Swift, same registry ==\n";
+      all.real = run_real_store(options, out_dir);
+      report["real_store"] = all.real->to_json();
+      if (!all.real->ran) {
+        std::cout << "  real-store row skipped: " << all.real->why_not << "\n";
+      } else {
+        std::cout << "  real Swift started in " << fmt(all.real->startup_seconds, 1) << " s\n"
+                  << "  " << pad("registry/real swift", 26) << "push " << fmt(all.real->real.push_mbps, 1) << " MB/s   pull "
+                  << fmt(all.real->real.pull_mbps, 1) << " MB/s\n"
+                  << "  " << pad("registry/fake swift", 26) << "push " << fmt(all.real->fake.push_mbps, 1) << " MB/s   pull "
+                  << fmt(all.real->fake.pull_mbps, 1) << " MB/s\n"
+                  << "  " << pad("ratio fake/real swift", 26) << "push " << fmt(all.real->push_ratio, 2) << "  pull "
+                  << fmt(all.real->pull_ratio, 2) << "\n";
+      }
+    }
+    if (options.run_scale) {
+      std::cout << "\n== (d) cost curve: registry push through the fake " << options.scale_fake
+                << ", image 64 MiB x4 up to " << human_size(options.scale_max)
+                << ", then 1..8 concurrent pushers of 64 MiB; each row a fresh fake and registry ==\n";
+      all.scale = run_scale(options, out_dir);
+      nlohmann::json rows = nlohmann::json::array();
+      for (const auto& row : all.scale) rows.push_back(row.to_json());
+      report["scale"] = rows;
+      if (options.run_m1) {
+        std::cout << "\n== (d') the full-size M1 scenario, in-process: " << options.m1_scenario.string() << " ==\n";
+        all.m1 = run_m1(options, out_dir);
+        report["m1_full_size"] = all.m1->to_json();
+        std::cout << "  " << human_size(all.m1->layer_bytes) << " layer: " << fmt(all.m1->seconds, 1) << " s, peak RSS "
+                  << fmt(all.m1->peak_rss_mib, 0) << " MiB ("
+                  << fmt(all.m1->peak_rss_mib * kMiB / static_cast<double>(all.m1->layer_bytes), 2)
+                  << " x the layer), incident " << (all.m1->reproduced ? "reproduced" : "NOT reproduced") << "\n";
+      }
     }
   } catch (const BenchFailure& e) {
     std::cerr << "\nstalemate_bench: FAILED: " << e.what() << "\n";
@@ -251,6 +292,18 @@ int main(int argc, char** argv) {
       if (reg->fake_s3)
         std::cout << "  ratio fake s3/fs      push " << fmt(reg->s3_push_ratio, 2) << "  pull " << fmt(reg->s3_pull_ratio, 2)
                   << "\n";
+    }
+    all.ceilings = ceilings;
+    all.raw = raw;
+    all.raw_s3 = raw_s3;
+    all.reg = reg;
+    const auto checks = check_targets(all);
+    report["targets"] = targets_json(checks);
+    if (!checks.empty()) {
+      std::cout << "\n== targets (issue 13), measured in this run ==\n";
+      for (const auto& c : checks)
+        std::cout << "  " << (c.met ? "met     " : "NOT MET ") << pad(c.what, 62) << lpad(c.measured, 12) << "  goal "
+                  << c.goal << "\n";
     }
     if (const RawResult* last = raw_s3 ? &*raw_s3 : raw ? &*raw : nullptr) {
       std::cout << "  peak RSS " << fmt(last->rss_peak_mib, 1) << " MiB after the raw phase"

@@ -52,6 +52,8 @@ nlohmann::json RawResult::to_json() const {
       {"backend_requests", backend_requests},
       {"rss_peak_mib_after_phase", rss_peak_mib},
       {"rss_now_mib_after_phase", rss_now_mib},
+      {"row_peak_rss_mib", row_peak_rss_mib},
+      {"live_bytes", live_bytes},
   };
 }
 
@@ -61,6 +63,7 @@ RawResult run_raw(const Options& options, const std::string& type) {
   res.size = options.raw_size;
   res.runs = options.raw_runs;
 
+  reset_peak_rss();
   harness::BackendSpec spec;  // defaults: 3 object replicas, 3 listing replicas, no lag, no faults
   spec.type = type;
   harness::FakeBackend backend(spec);
@@ -177,6 +180,8 @@ RawResult run_raw(const Options& options, const std::string& type) {
   res.physical_bytes = options.raw_size;  // one buffer (checked by replica_refs)
   res.backend_requests = backend.requests_served();
 
+  res.row_peak_rss_mib = peak_rss_since_reset_mib();
+  res.live_bytes = store.unique_payload_bytes() + (options.raw_runs > 1 ? options.raw_size : 0);
   res.rss_peak_mib = peak_rss_mib();
   res.rss_now_mib = current_rss_mib();
   backend.stop();

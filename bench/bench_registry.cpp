@@ -22,21 +22,24 @@ constexpr std::uint64_t kLayerSeedBase = 0x1A7E2000;
 constexpr std::uint64_t kConfigSeed = 0xC0F1;
 constexpr auto kClientTimeout = std::chrono::seconds(600);
 
-ImageSpec make_image(const Options& options, const std::string& repository) {
-  ImageSpec image;
-  image.repository = repository;
-  image.tag = "bench";
-  image.config_seed = kConfigSeed;
-  image.format = ManifestFormat::DockerV2;
-  const std::uint64_t layer = options.image_size / static_cast<std::uint64_t>(options.image_layers);
-  for (int i = 0; i < options.image_layers; ++i) image.layers.push_back({layer, kLayerSeedBase + static_cast<std::uint64_t>(i)});
-  return image;
-}
 
 std::string first_violation(const History& history) {
   const auto v = violations_of(history);
   if (v.empty()) return "";
   return v.front().invariant + ": " + v.front().message;
+}
+
+}  // namespace
+
+ImageSpec bench_image(const std::string& repository, std::uint64_t size, int layers, std::uint64_t seed_base) {
+  ImageSpec image;
+  image.repository = repository;
+  image.tag = "bench";
+  image.config_seed = kConfigSeed;
+  image.format = ManifestFormat::DockerV2;
+  const std::uint64_t layer = size / static_cast<std::uint64_t>(layers);
+  for (int i = 0; i < layers; ++i) image.layers.push_back({layer, kLayerSeedBase + seed_base + static_cast<std::uint64_t>(i)});
+  return image;
 }
 
 // Pushes then pulls (by digest) `image` through the registry at `launch`.
@@ -46,6 +49,7 @@ BackendRun push_pull(const std::string& name, const RegistryLaunch& launch, cons
   run.name = name;
   History history;
   RegistryProcess registry(launch);  // throws InfrastructureError
+  reset_peak_rss();
   run.log_path = registry.log_path().string();
   RegistryClient client(registry.base_url(), history, HttpClient(kClientTimeout));
 
@@ -95,13 +99,13 @@ BackendRun push_pull(const std::string& name, const RegistryLaunch& launch, cons
   }
   for (const auto& op : order) run.by_operation.emplace_back(op, totals[op]);
   if (fake) run.backend_requests = fake->requests_served();
+  if (fake) run.unique_bytes = fake->store().unique_payload_bytes();
+  run.row_peak_rss_mib = peak_rss_since_reset_mib();
   run.rss_peak_mib = peak_rss_mib();
   run.rss_now_mib = current_rss_mib();
   registry.stop();
   return run;
 }
-
-}  // namespace
 
 nlohmann::json BackendRun::to_json() const {
   nlohmann::json ops = nlohmann::json::object();
@@ -122,7 +126,9 @@ nlohmann::json BackendRun::to_json() const {
       {"client_time_by_operation", ops},
       {"rss_peak_mib_after_phase", rss_peak_mib},
       {"rss_now_mib_after_phase", rss_now_mib},
+      {"row_peak_rss_mib", row_peak_rss_mib},
   };
+  if (unique_bytes) j["unique_payload_bytes"] = unique_bytes;
   if (backend_requests) j["backend_requests"] = backend_requests;
   return j;
 }
@@ -163,8 +169,8 @@ RegistryResult run_registry(const Options& options, const std::filesystem::path&
   res.layer_size = options.image_size / static_cast<std::uint64_t>(options.image_layers);
   res.image_bytes = res.layer_size * static_cast<std::uint64_t>(options.image_layers);
 
-  const ImageSpec fake_image = make_image(options, "bench/fake-swift");
-  const ImageSpec fs_image = make_image(options, "bench/filesystem");
+  const ImageSpec fake_image = bench_image("bench/fake-swift", options.image_size, options.image_layers);
+  const ImageSpec fs_image = bench_image("bench/filesystem", options.image_size, options.image_layers);
   {
     // The layer digests are cached process-wide by (seed, size): computing
     // them here keeps client-side hashing out of both timed pushes alike.
@@ -197,7 +203,7 @@ RegistryResult run_registry(const Options& options, const std::filesystem::path&
   }
   if (options.run_s3) {
     res.s3_chunksize = 10ull << 20;
-    res.fake_s3 = on_fake("s3", make_image(options, "bench/fake-s3"), res.s3_chunksize);
+    res.fake_s3 = on_fake("s3", bench_image("bench/fake-s3", options.image_size, options.image_layers), res.s3_chunksize);
   }
   {
     const auto root = work_dir / "fs-root";

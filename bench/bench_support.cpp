@@ -1,4 +1,5 @@
 // Options and measurement helpers of stalemate_bench.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -20,17 +21,24 @@ namespace stalemate::bench {
 
 const char* const kUsage =
     "usage: stalemate_bench [--raw-size SIZE] [--image-size SIZE] [--registry PATH]\n"
-    "                       [--out DIR] [--json PATH] [--only raw|registry|hostile] [--fake swift|s3|both]\n"
-    "                       [--hostile-connections N]\n"
+    "                       [--out DIR] [--json PATH] [--only raw|registry|hostile|scale|real] [--fake swift|s3|both]\n"
+    "                       [--hostile-connections N] [--scale [--scale-max SIZE] [--scale-fake swift|s3]\n"
+    "                       [--m1 PATH | --no-m1]] [--no-real] [--real-image-size SIZE]\n"
     "  --raw-size SIZE    object for the raw PUT/GET on the fake Swift and fake S3 (default 256MiB)\n"
     "  --image-size SIZE  image pushed/pulled through the registry, as 4 equal layers (default 512MiB)\n"
     "  --registry PATH    registry binary (default /usr/bin/docker-registry)\n"
     "  --out DIR          registry configs and logs (default: a temp dir, removed at the end;\n"
     "                     the filesystem driver's blobs go to DIR/fs-root and are always removed)\n"
     "  --json PATH        also write the figures as JSON to PATH\n"
-    "  --only raw|registry|hostile  run one phase only\n"
     "  --hostile-connections N  idle and as many slowloris connections held in the hostile phase (default 1000)\n"
     "  --fake swift|s3|both  which fake backend(s) to measure (default both; filesystem rows always)\n"
+    "  --scale            also the cost curve: image 64MiB x4 up to --scale-max (default 1GiB; 4GiB needs\n"
+    "                     ~6 GiB free), 1..8 concurrent pushers of 64 MiB, and the full-size M1 scenario\n"
+    "  --scale-fake swift|s3  the fake of the scale rows (default swift)\n"
+    "  --m1 PATH          the full-size M1 scenario (default scenarios/incidents/full-size/m1-dlo-splice-full-size.json)\n"
+    "  --no-real          skip the real-store row (a real Swift all-in-one, when installed)\n"
+    "  --real-image-size SIZE  image of the real-store row (default 256MiB)\n"
+    "  --only raw|registry|hostile|scale|real  run one phase only\n"
     "SIZE: 1048576, 256MiB, 1.5GiB, 100MB (decimal units too).\n"
     "Throughput is in MB/s with 1 MB = 10^6 bytes; sizes and RSS in MiB.\n";
 
@@ -72,8 +80,10 @@ Options parse_options(int argc, char** argv) {
       o.run_raw = v == "raw";
       o.run_registry = v == "registry";
       o.run_hostile = v == "hostile";
-      if (!o.run_raw && !o.run_registry && !o.run_hostile)
-        throw UsageError("--only: expected raw, registry or hostile, got \"" + v + "\"");
+      o.run_scale = v == "scale";
+      o.run_real = v == "real";
+      if (!o.run_raw && !o.run_registry && !o.run_hostile && !o.run_scale && !o.run_real)
+        throw UsageError("--only: expected raw, registry, hostile, scale or real, got \"" + v + "\"");
     } else if (arg == "--hostile-connections") {
       const std::string v = value();
       try {
@@ -90,6 +100,23 @@ Options parse_options(int argc, char** argv) {
         throw UsageError("--fake: expected swift, s3 or both, got \"" + v + "\"");
       o.run_swift = v != "s3";
       o.run_s3 = v != "swift";
+    } else if (arg == "--scale") {
+      o.run_scale = true;
+    } else if (arg == "--scale-max") {
+      o.scale_max = parse_size(arg, value());
+      if (o.scale_max < (64ull << 20)) throw UsageError("--scale-max: at least 64MiB");
+    } else if (arg == "--scale-fake") {
+      o.scale_fake = value();
+      if (o.scale_fake != "swift" && o.scale_fake != "s3")
+        throw UsageError("--scale-fake: expected swift or s3, got \"" + o.scale_fake + "\"");
+    } else if (arg == "--m1") {
+      o.m1_scenario = value();
+    } else if (arg == "--no-m1") {
+      o.run_m1 = false;
+    } else if (arg == "--no-real") {
+      o.run_real = false;
+    } else if (arg == "--real-image-size") {
+      o.real_image_size = parse_size(arg, value());
     } else if (arg == "--help" || arg == "-h") {
       throw UsageError("");
     } else {
@@ -101,10 +128,14 @@ Options parse_options(int argc, char** argv) {
   return o;
 }
 
+namespace {
+double peak_before_resets_mib = 0;  // resetting VmHWM resets ru_maxrss too: the overall peak is kept here
+}  // namespace
+
 double peak_rss_mib() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) * 1024.0 / kMiB;  // Linux: KiB
+  return std::max(peak_before_resets_mib, static_cast<double>(ru.ru_maxrss) * 1024.0 / kMiB);  // Linux: KiB
 }
 
 double current_rss_mib() {
@@ -119,6 +150,29 @@ double current_rss_mib() {
     }
   }
   return 0;
+}
+
+void reset_peak_rss() {
+  peak_before_resets_mib = peak_rss_mib();
+  // Memory freed by the rows before (a torn-down store) stays resident in
+  // malloc's free lists until trimmed, and would count against this row.
+  ::malloc_trim(0);
+  std::ofstream f("/proc/self/clear_refs");
+  f << "5\n";  // Linux: resets VmHWM to the current RSS
+}
+
+double peak_rss_since_reset_mib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      std::istringstream s(line.substr(6));
+      double kib = 0;
+      s >> kib;
+      return kib * 1024.0 / kMiB;
+    }
+  }
+  return peak_rss_mib();
 }
 
 double mb_per_s(std::uint64_t bytes, double seconds) {
@@ -156,6 +210,13 @@ std::string filesystem_type(const std::filesystem::path& p) {
       return buf;
     }
   }
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
 }
 
 int online_cpus() { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }

@@ -7,13 +7,6 @@
 
 namespace stalemate {
 
-Payload make_payload(std::string bytes) { return std::make_shared<const std::string>(std::move(bytes)); }
-
-const Payload& empty_payload() {
-  static const Payload empty = std::make_shared<const std::string>();
-  return empty;
-}
-
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
   const std::size_t n = std::min(a.size(), b.size());
   int c = n ? ::strncasecmp(a.data(), b.data(), n) : 0;
@@ -54,6 +47,11 @@ void HttpResponse::set_text(std::string text, std::string content_type) {
 
 void HttpResponse::append(Payload data, std::uint64_t offset, std::uint64_t length) {
   if (length) body.push_back({std::move(data), offset, length});
+}
+
+void HttpResponse::append(const Bytes& data, std::uint64_t offset, std::uint64_t length) {
+  const Bytes part = data.slice(offset, length);  // named: pieces() refers into it
+  for (const auto& p : part.pieces()) body.push_back(p);
 }
 
 std::uint64_t HttpResponse::slices_size() const {

@@ -12,26 +12,15 @@
 #include <string_view>
 #include <vector>
 
-namespace stalemate {
+#include "common/bytes.h"
 
-// Immutable shared bytes: one stored object version is held once however many
-// replicas (or responses) refer to it.
-using Payload = std::shared_ptr<const std::string>;
-Payload make_payload(std::string bytes);
-const Payload& empty_payload();
+namespace stalemate {
 
 struct CaseInsensitiveLess {
   bool operator()(std::string_view a, std::string_view b) const;
   using is_transparent = void;
 };
 using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
-
-// A view of part of a payload that a response streams without copying.
-struct BodySlice {
-  Payload data;
-  std::uint64_t offset = 0;
-  std::uint64_t length = 0;
-};
 
 struct HttpRequest {
   std::string method;                      // upper case, e.g. "GET", "COPY"
@@ -40,7 +29,7 @@ struct HttpRequest {
   std::string raw_query;                   // undecoded query string, no '?'
   std::map<std::string, std::string> query;  // decoded; a bare key maps to ""
   Headers headers;
-  Payload body = empty_payload();
+  Bytes body;  // as received: chunks, with its MD5 (and SHA-256 when declared) computed on the way
   std::string host;                        // the Host header as sent (may be empty)
 
   std::string header(std::string_view name) const;  // "" when absent
@@ -66,6 +55,7 @@ struct HttpResponse {
 
   void set_text(std::string text, std::string content_type = "text/plain; charset=utf-8");
   void append(Payload data, std::uint64_t offset, std::uint64_t length);
+  void append(const Bytes& data, std::uint64_t offset, std::uint64_t length);  // shares its chunks
   std::uint64_t slices_size() const;
   std::uint64_t content_length() const;  // declared_length or slices_size()
   // The bytes actually delivered: min(content length, slices, cut).

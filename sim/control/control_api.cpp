@@ -19,7 +19,7 @@ HttpResponse error(int status, const std::string& message) { return json_respons
 
 nlohmann::json parse_body(const HttpRequest& req) {
   try {
-    return nlohmann::json::parse(*req.body);
+    return nlohmann::json::parse(req.body.str());
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e99999
     throw InputError(std::string("request body: invalid JSON: ") + e.what());
   }

@@ -37,6 +37,16 @@ std::vector<nlohmann::json> EventLog::since(std::size_t first) const {
   return std::vector<nlohmann::json>(events_.begin() + static_cast<std::ptrdiff_t>(first), events_.end());
 }
 
+std::string EventLog::jsonl() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  for (const auto& e : events_) {
+    out += e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += '\n';
+  }
+  return out;
+}
+
 std::size_t EventLog::size() const {
   std::lock_guard lock(mu_);
   return events_.size();

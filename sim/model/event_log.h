@@ -27,6 +27,8 @@ class EventLog {
   void append(nlohmann::json event);
   std::vector<nlohmann::json> since(std::size_t first) const;  // events[first..]
   std::size_t size() const;
+  // Every event as the JSONL file has it (one line each), without copying them.
+  std::string jsonl() const;
 
  private:
   mutable std::mutex mu_;

@@ -101,7 +101,7 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
       o["etag"] = it->second.etag;
       if (!it->second.manifest().empty()) o["manifest"] = it->second.manifest();
     }
-    objects.push_back(o);
+    objects.push_back(std::move(o));
   }
   for (std::size_t j = 0; j < c->listing_replicas.size(); ++j) {
     auto it = c->listing_replicas[j].find(name);
@@ -113,7 +113,7 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
       r["ts"] = swift_timestamp(it->second.ts);
       r["bytes"] = it->second.bytes;
     }
-    rows.push_back(r);
+    rows.push_back(std::move(r));
   }
   const std::int64_t now = time_locked();
   for (const auto& [due, p] : pending_) {
@@ -128,7 +128,7 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
     if (p.deferrals > 0) pending.back()["deferred"] = p.deferrals;  // times its replica was full
   }
   return {{"account", account}, {"container", container}, {"object", name},
-          {"object_replicas", objects}, {"listing_replicas", rows}, {"pending", pending},
+          {"object_replicas", std::move(objects)}, {"listing_replicas", std::move(rows)}, {"pending", std::move(pending)},
           {"capacity", capacity_json_locked()}};
 }
 
@@ -141,15 +141,13 @@ bool Store::debug_flip_byte(const std::string& account, const std::string& conta
   Container* c = find_container_locked(account, container);
   if (!c) return false;
   bool flipped = false;
-  Payload original, corrupted;
+  Bytes original, corrupted;
   for (auto& replica : c->object_replicas) {
     auto it = replica.find(name);
     if (it == replica.end() || it->second.tombstone || offset >= it->second.size()) continue;
-    if (it->second.body != original) {  // replicas usually share one buffer: copy it once
+    if (corrupted.empty() || !it->second.body.same_buffers(original)) {  // replicas usually share one buffer
       original = it->second.body;
-      std::string bytes = *original;
-      bytes[offset] = static_cast<char>(bytes[offset] ^ 0xff);
-      corrupted = make_payload(std::move(bytes));
+      corrupted = original.with_flipped_byte(offset);
     }
     it->second.body = corrupted;
     flipped = true;
@@ -169,6 +167,25 @@ std::vector<std::string> Store::debug_object_names(const std::string& account, c
     for (const auto& [name, v] : replica)
       if (!v.tombstone && name.compare(0, prefix.size(), prefix) == 0) seen.insert(name);
   return {seen.begin(), seen.end()};
+}
+
+std::uint64_t Store::unique_payload_bytes() const {
+  std::lock_guard lock(mu_);
+  std::set<const std::string*> chunks;
+  auto note = [&chunks](const ObjectVersion& v) {
+    for (const auto& p : v.body.pieces()) chunks.insert(p.data.get());
+  };
+  for (const auto& [an, a] : accounts_)
+    for (const auto& [cn, c] : a.containers) {
+      for (const auto& replica : c.object_replicas)
+        for (const auto& [name, v] : replica) note(v);
+      for (const auto& replica : c.handoff_replicas)
+        for (const auto& [name, v] : replica) note(v);
+    }
+  for (const auto& [due, p] : pending_) note(p.version);
+  std::uint64_t bytes = 0;
+  for (const std::string* chunk : chunks) bytes += chunk->size();
+  return bytes;
 }
 
 }  // namespace stalemate::sim

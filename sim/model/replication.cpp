@@ -128,7 +128,7 @@ bool Store::converged() const {
   if (!pending_.empty()) return false;
   auto same_objects = [](const std::map<std::string, ObjectVersion>& a, const std::map<std::string, ObjectVersion>& b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
-             return x.first == y.first && x.second.ts == y.second.ts && x.second.body == y.second.body;
+             return x.first == y.first && x.second.ts == y.second.ts && x.second.body.same_buffers(y.second.body);
            });
   };
   auto same_rows = [](const std::map<std::string, ListingRow>& a, const std::map<std::string, ListingRow>& b) {
@@ -209,9 +209,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
     ObjectVersion v = version;
     const auto b = plan.bitrot.find(i);
     if (const Bitrot* rot = b == plan.bitrot.end() ? nullptr : b->second->as<Bitrot>(); rot && rot->offset < v.size()) {
-      std::string bytes = *v.body;
-      bytes[rot->offset] = static_cast<char>(bytes[rot->offset] ^ 0xff);
-      v.body = make_payload(std::move(bytes));
+      v.body = v.body.with_flipped_byte(rot->offset);  // copies one chunk only
       nlohmann::json f = fate(rn, "corrupted");
       f["offset"] = rot->offset;
       f["rule"] = b->second->id;

@@ -194,6 +194,11 @@ RequestContext Store::begin_request(RequestInfo info) {
 }
 
 void Store::end_request(const RequestContext& ctx, int status, std::uint64_t bytes) {
+  RequestContext copy = ctx;
+  end_request(std::move(copy), status, bytes);
+}
+
+void Store::end_request(RequestContext&& ctx, int status, std::uint64_t bytes) {
   nlohmann::json e = {{"seq", ctx.seq},
                       {"t", static_cast<double>(ctx.t_us) / 1e6},
                       {"protocol", ctx.info.protocol},
@@ -210,7 +215,7 @@ void Store::end_request(const RequestContext& ctx, int status, std::uint64_t byt
     for (const auto& r : ctx.rules) ids.push_back(r->id);
     e["rules"] = ids;
   }
-  e["decisions"] = ctx.decisions;
+  e["decisions"] = std::move(ctx.decisions);
   events_.append(std::move(e));
 }
 
@@ -357,13 +362,13 @@ Store::ContainerDelete Store::delete_container(const std::string& account, const
 
 Store::WriteResult Store::put_object(const std::string& account, const std::string& container,
                                      const std::string& name, ObjectVersion version, RequestContext* ctx) {
+  // Outside the lock: hashing a large body must not stall every other request.
+  if (version.etag.empty()) version.etag = version.body.md5_hex();
   std::lock_guard lock(mu_);
   settle_locked();
   if (!find_container_locked(account, container)) return {WriteStatus::NoContainer, 0};
   version.ts = next_timestamp_locked();
   version.tombstone = false;
-  if (!version.body) version.body = empty_payload();
-  if (version.etag.empty()) version.etag = md5_hex(*version.body);
   return write_locked(account, container, name, std::move(version), "put", ctx);
 }
 

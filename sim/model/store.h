@@ -44,14 +44,14 @@ using Timestamp = std::int64_t;
 struct ObjectVersion {
   Timestamp ts = 0;
   bool tombstone = false;
-  Payload body = empty_payload();
+  Bytes body;        // shared chunks: replicas, old versions and copies hold one buffer
   std::string etag;  // lowercase hex MD5 of body
   std::string content_type = "application/octet-stream";
   // Headers stored with the object and returned on GET/HEAD: X-Object-Meta-*,
   // X-Object-Manifest, Content-Disposition, Content-Encoding, X-Delete-At.
   Headers metadata;
 
-  std::uint64_t size() const { return body->size(); }
+  std::uint64_t size() const { return body.size(); }
   std::string manifest() const;  // X-Object-Manifest value, "" when not a DLO
 };
 
@@ -105,6 +105,8 @@ class Store {
   // ---- requests (front-ends bracket every client request with these)
   RequestContext begin_request(RequestInfo info);
   void end_request(const RequestContext& ctx, int status, std::uint64_t bytes);
+  // The same, moving the decisions into the log instead of copying them.
+  void end_request(RequestContext&& ctx, int status, std::uint64_t bytes);
 
   // ---- accounts
   void create_account(const std::string& account);  // idempotent
@@ -189,6 +191,9 @@ class Store {
   nlohmann::json capacity_json() const;
   // Per-replica state of one object (and its listing rows) and pending updates.
   nlohmann::json dump_object(const std::string& account, const std::string& container, const std::string& name) const;
+  // Distinct payload bytes the store holds (every replica, handoff and pending
+  // update counted once per shared chunk): what its memory should be.
+  std::uint64_t unique_payload_bytes() const;
   EventLog& events() { return events_; }
   const EventLog& events() const { return events_; }
 

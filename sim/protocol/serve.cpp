@@ -50,7 +50,7 @@ HttpResponse serve(Store& store, Protocol& protocol, const HttpRequest& in) {
   }
   if (model) {
     try {
-      store.end_request(*model, res.status, res.deliverable_bytes());
+      store.end_request(std::move(*model), res.status, res.deliverable_bytes());  // its last use
     } catch (...) {
       // The event log is best effort too.
     }

@@ -162,14 +162,14 @@ void S3Service::verify_payload(HttpRequest& req, const Authenticated& auth) cons
   const std::string& payload_hash = auth.payload_hash;
   if (payload_hash == kUnsignedPayload) return;
   if (payload_hash.rfind("STREAMING-", 0) == 0) {
-    auto decoded = decode_aws_chunked(*req.body, auth.chunks ? &*auth.chunks : nullptr);
+    auto decoded = decode_aws_chunked(req.body.str(), auth.chunks ? &*auth.chunks : nullptr);
     if (decoded.error == ChunkedError::BadSignature) signature_mismatch();
     if (decoded.error != ChunkedError::None)
       fail(400, "IncompleteBody", "The request body is not a valid aws-chunked body.");
     if (req.has_header("x-amz-decoded-content-length") &&
         parse_uint(req.header("x-amz-decoded-content-length")) != decoded.payload.size())
       fail(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
-    req.body = make_payload(std::move(decoded.payload));
+    req.body = Bytes::of(std::move(decoded.payload));
     // A trailing checksum (x-amz-trailer: x-amz-checksum-crc32, newer SDKs) is checked as the header would be.
     for (auto& [name, value] : decoded.trailers)
       if (istarts_with(name, "x-amz-checksum-") && !req.has_header(name)) req.headers[name] = value;
@@ -177,7 +177,7 @@ void S3Service::verify_payload(HttpRequest& req, const Authenticated& auth) cons
   }
   if (!is_hex_sha256(payload_hash))
     fail(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-… or a valid sha256 value.");
-  if (to_lower(payload_hash) != sha256_hex(*req.body))
+  if (to_lower(payload_hash) != req.body.sha256_hex())  // computed while the body arrived
     fail(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
 }
 

@@ -79,7 +79,7 @@ std::optional<std::pair<std::string, std::string>> check_body_checksums(const Ht
   const auto sent = base64_decode(given->second);
   if (!sent || sent->size() != expected->size())
     fail(400, "InvalidRequest", "Value for " + given->first + " header is invalid.");
-  if (*sent != *checksum_raw(algorithm, *req.body)) {
+  if (*sent != *checksum_raw(algorithm, req.body.str())) {
     std::string upper = algorithm;
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     fail(400, "BadDigest", "The " + upper + " you specified did not match the calculated checksum.");

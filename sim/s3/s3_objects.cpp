@@ -82,12 +82,12 @@ HttpResponse S3Service::get_object(const Ctx& ctx) {
 
 HttpResponse S3Service::put_object(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
-  if (req.body->size() > kMaxPutSize)
+  if (req.body.size() > kMaxPutSize)
     fail(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
   const auto checksum = check_body_checksums(req);
   ObjectVersion v;
   v.body = req.body;
-  v.etag = md5_hex(*req.body);
+  v.etag = req.body.md5_hex();  // computed while the body arrived
   v.content_type = req.has_header("Content-Type") ? req.header("Content-Type") : kDefaultContentType;
   v.metadata = object_metadata(req);
   const std::string etag = v.etag;
@@ -140,7 +140,7 @@ HttpResponse S3Service::copy_object(const Ctx& ctx) {
          "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
   ObjectVersion v;
   v.body = src.body;
-  v.etag = src.etag.find('-') == std::string::npos ? src.etag : md5_hex(*src.body);
+  v.etag = src.etag.find('-') == std::string::npos ? src.etag : src.body.md5_hex();
   if (directive == "COPY") {
     v.content_type = src.content_type;
     v.metadata = src.metadata;
@@ -164,7 +164,8 @@ HttpResponse S3Service::delete_objects(const Ctx& ctx) {
   // Newer SDKs send a flexible checksum (x-amz-checksum-crc32, ...) instead of Content-MD5; AWS takes either.
   if (!check_body_checksums(req) && !req.has_header("Content-MD5"))
     fail(400, "InvalidRequest", "Missing required header for this request: Content-MD5 OR x-amz-checksum-*");
-  const std::string_view doc(*req.body);
+  const std::string text = req.body.str();
+  const std::string_view doc(text);
   const auto objects = xml_elements(doc, "Object");
   const auto quiet_el = xml_elements(doc, "Quiet");
   if (!objects || !quiet_el || objects->empty() || objects->size() > 1000 || doc.find("<Delete") == std::string_view::npos)

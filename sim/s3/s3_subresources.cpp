@@ -129,7 +129,7 @@ HttpResponse S3Service::put_acl(const Ctx& ctx) {
   if (req.has_header("x-amz-acl")) {
     const std::string canned = req.header("x-amz-acl");
     if (canned != "private" && canned != "bucket-owner-full-control") acls_disabled();
-  } else if (!grants_owner_only(*req.body, config_.account)) {
+  } else if (!grants_owner_only(req.body.str(), config_.account)) {
     acls_disabled();
   }
   if (ctx.key.empty()) {
@@ -156,7 +156,7 @@ HttpResponse S3Service::get_object_tagging(const Ctx& ctx) {
 }
 
 HttpResponse S3Service::put_object_tagging(const Ctx& ctx, bool remove) {
-  const std::string tagging = remove ? std::string() : parse_tagging(*ctx.req.body);
+  const std::string tagging = remove ? std::string() : parse_tagging(ctx.req.body.str());
   const auto read = store_.read_object(config_.account, ctx.bucket, ctx.key, {}, ctx.model);
   if (!read.version) {
     require_bucket(ctx);

@@ -120,7 +120,7 @@ void check_content_md5(const HttpRequest& req) {
   const std::string sent = req.header("Content-MD5");
   const auto raw = base64_decode(sent);
   if (!raw || raw->size() != 16) fail(400, "InvalidDigest", "The Content-MD5 you specified was invalid.");
-  if (*raw != md5_raw(*req.body)) fail(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+  if (to_hex(*raw) != req.body.md5_hex()) fail(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
 }
 
 std::string owner_xml(const std::string& account, const char* element) {

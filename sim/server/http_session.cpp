@@ -12,9 +12,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 
+#include "sim/server/chunk_body.h"
 #include "sim/server/read_errors.h"
 #include "sim/server/slice_body.h"
 
@@ -135,6 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (const auto length = parser_->content_length(); length && !reservation_.grow_to(*length))
       return refuse_over_budget();
 
+    choose_digests();
     phase_ = ReadPhase::body;
     // Without room reserved, Beast reads 512 bytes per system call: a
     // gigabyte upload would take two million reads.
@@ -146,6 +150,19 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec2) return self->close();
       self->do_read_body();
     });
+  }
+
+  // The digests the handler will need, computed while the body arrives: MD5
+  // for every body (Swift's ETag, S3's ETag and Content-MD5), SHA-256 when the
+  // client declared the payload's (S3 SigV4 `x-amz-content-sha256: <hex>`).
+  void choose_digests() {
+    if (parser_->is_done()) return;
+    auto& body = parser_->get().body();
+    body.hash_md5();
+    const auto declared = parser_->get()["x-amz-content-sha256"];
+    if (declared.size() == 64 &&
+        std::all_of(declared.begin(), declared.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+      body.hash_sha256();
   }
 
   void do_read_body() {
@@ -175,7 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_request() {
     auto msg = parser_->release();
-    request_.body = make_payload(std::move(msg.body()));
+    request_.body = msg.body().take();
     const bool keep_alive = msg.keep_alive();
     HttpResponse res;
     try {
@@ -294,7 +311,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t deadline_generation_ = 0;
   bool timed_out_ = false;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<ChunkBody>> parser_;
   std::shared_ptr<ServerState> state_;
   BodyReservation reservation_;
   ReadPhase phase_ = ReadPhase::idle;

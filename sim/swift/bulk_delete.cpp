@@ -99,7 +99,8 @@ HttpResponse SwiftService::handle_bulk_delete(const HttpRequest& req, const std:
     // Every newline-terminated line counts towards the limit, blank or not;
     // the unterminated tail only when it holds a name.
     std::vector<std::string> names;
-    std::string_view body(*req.body);
+    const std::string text = req.body.str();
+    std::string_view body(text);
     while (true) {
       const auto nl = body.find('\n');
       const std::string_view line = body.substr(0, nl);

@@ -87,7 +87,8 @@ DloBody assemble_dlo_body(const std::vector<ListItem>& segments, std::uint64_t s
       to = std::min(to, real);
     }
     if (from >= to) continue;
-    out.slices.push_back(BodySlice{version->body, from, to - from});
+    const Bytes part = version->body.slice(from, to - from);  // named: pieces() refers into it
+    for (const auto& piece : part.pieces()) out.slices.push_back(piece);
     out.bytes += to - from;
   }
   return out;

@@ -91,10 +91,10 @@ HttpResponse SwiftService::slo_put(const Ctx& ctx) {
   if (req.has_header("X-Copy-From")) return error_response(405, "Multipart Manifest PUTs cannot be COPY requests");
   const auto declared = parse_uint(req.header("Content-Length"));
   if (!declared && !iequals(req.header("Transfer-Encoding"), "chunked")) return error_response(411);
-  if (req.body->size() > kSloMaxManifestSize)
+  if (req.body.size() > kSloMaxManifestSize)
     return error_response(413, "Manifest File > " + std::to_string(kSloMaxManifestSize) + " bytes");
   const std::string manifest_path = "/v1/" + ctx.path.account + "/" + ctx.path.container + "/" + ctx.path.object;
-  SloPutParse parsed = parse_slo_put_body(*req.body, ctx.path.account, manifest_path);
+  SloPutParse parsed = parse_slo_put_body(req.body.str(), ctx.path.account, manifest_path);
   if (!parsed.error.empty()) {
     HttpResponse e = error_response(400, parsed.error);
     if (parsed.error_is_plain) e.headers["Content-Type"] = "text/plain";
@@ -207,7 +207,7 @@ SpanBody SwiftService::read_slo_span(const std::string& account, const std::vect
     auto read = store_.read_object(account, container, object, {}, model);
     bool ok = read.version && !is_expired(*read.version, now);
     if (ok && e.sub_slo) {
-      const auto sub = is_slo_manifest(*read.version) ? parse_stored_manifest(*read.version->body) : std::nullopt;
+      const auto sub = is_slo_manifest(*read.version) ? parse_stored_manifest(read.version->body.str()) : std::nullopt;
       if (!sub || depth >= kMaxSloRecursion) {
         ok = false;
       } else {
@@ -230,14 +230,15 @@ SpanBody SwiftService::read_slo_span(const std::string& account, const std::vect
       return out;
     }
     fetched_any = true;
-    out.slices.push_back(BodySlice{read.version->body, base + from, to - from});
+    const Bytes part = read.version->body.slice(base + from, to - from);  // named: pieces() refers into it
+    for (const auto& piece : part.pieces()) out.slices.push_back(piece);
   }
   return out;
 }
 
 HttpResponse SwiftService::slo_get_or_head(const Ctx& ctx, const ObjectVersion& v) {
   const HttpRequest& req = ctx.req;
-  const auto entries = parse_stored_manifest(*v.body);
+  const auto entries = parse_stored_manifest(v.body.str());
   if (!entries) return error_response(500, "Unable to load SLO manifest");
   const std::string etag = v.metadata.count(kSloEtagSysmeta) ? v.metadata.at(kSloEtagSysmeta) : slo_etag(*entries);
   std::uint64_t total = 0;
@@ -268,7 +269,7 @@ HttpResponse SwiftService::slo_manifest_get(const Ctx& ctx, const ObjectVersion&
   HttpResponse r;
   add_object_headers(r, v);
   r.headers[kSloHeader] = "True";
-  std::string body = *v.body;
+  std::string body = v.body.str();
   if (ctx.req.query_value("format") == "raw") {
     if (const auto entries = parse_stored_manifest(body)) body = raw_manifest_json(*entries);
   } else {
@@ -301,7 +302,7 @@ HttpResponse SwiftService::slo_delete(const Ctx& ctx) {
     result.errors.emplace_back(percent_encode(self, true), "Not an SLO manifest");
   } else {
     std::vector<std::pair<std::vector<SloEntry>, int>> stack;
-    if (auto entries = parse_stored_manifest(*read.version->body)) stack.emplace_back(std::move(*entries), 0);
+    if (auto entries = parse_stored_manifest(read.version->body.str())) stack.emplace_back(std::move(*entries), 0);
     while (!stack.empty()) {
       auto [entries, depth] = std::move(stack.back());
       stack.pop_back();
@@ -311,7 +312,7 @@ HttpResponse SwiftService::slo_delete(const Ctx& ctx) {
           const auto [c, o] = split_segment_path(e.name);
           const auto sub = store_.read_object(ctx.path.account, c, o, {}, ctx.model);
           if (sub.version && is_slo_manifest(*sub.version))
-            if (auto inner = parse_stored_manifest(*sub.version->body)) stack.emplace_back(std::move(*inner), depth + 1);
+            if (auto inner = parse_stored_manifest(sub.version->body.str())) stack.emplace_back(std::move(*inner), depth + 1);
         }
         names.push_back(e.name);
       }

@@ -45,7 +45,7 @@ HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_co
     // The copy middleware GETs the source: a DLO or SLO arrives assembled.
     DloBody body;
     if (slo) {
-      const auto entries = parse_stored_manifest(*src.body);
+      const auto entries = parse_stored_manifest(src.body.str());
       if (!entries) return error_response(500, "Unable to load SLO manifest");
       std::uint64_t total = 0;
       for (const auto& e : *entries) total += e.length();
@@ -66,18 +66,13 @@ HttpResponse SwiftService::copy_object(const Ctx& ctx, const std::string& src_co
     if (body.first_segment_failed) return error_response(409);
     // A segment failing mid-stream breaks the PUT's input: the proxy gives up.
     if (!body.complete) return error_response(500, "Large object segment could not be read while copying");
-    if (body.slices.size() == 1 && body.slices[0].offset == 0 && body.slices[0].length == body.slices[0].data->size()) {
-      v.body = body.slices[0].data;
-    } else {
-      std::string bytes;
-      bytes.reserve(body.bytes);
-      for (const auto& s : body.slices) bytes.append(*s.data, s.offset, s.length);
-      v.body = make_payload(std::move(bytes));
-    }
-    v.etag = md5_hex(*v.body);
+    BytesBuilder bytes;  // the segments' chunks, shared, not copied
+    for (const auto& s : body.slices) bytes.append(s.data, s.offset, s.length);
+    v.body = bytes.build();
+    v.etag = v.body.md5_hex();
   } else {
     v.body = src.body;  // shared, not copied
-    v.etag = md5_hex(*src.body);
+    v.etag = src.body.md5_hex();  // recomputed, as Swift does: bit rot shows
     if (v.etag != normalize_etag(split_slo_etag(src.etag).first)) return error_response(422);
   }
 

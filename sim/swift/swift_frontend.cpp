@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <mutex>
 
 #include "common/time_format.h"
 #include "sim/swift/swift_service.h"
@@ -40,7 +41,11 @@ HttpResponse SwiftFrontend::protocol_error(int status, const std::string& messag
 namespace stalemate::sim::swift {
 
 RandomHex::RandomHex() {
-  std::random_device rd;
+  // One random_device for the process: opening one per front-end (every
+  // property-test case builds one) cost more than the case's requests.
+  static std::mutex device_mu;
+  static std::random_device rd;
+  std::lock_guard lock(device_mu);
   std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
   rng_.seed(seq);
 }

@@ -120,12 +120,13 @@ HttpResponse SwiftService::object_get_or_head(const Ctx& ctx) {
     r.declared_length = length;
     return r;
   }
-  const Payload body = v.body;
+  const Bytes body = v.body;
   serve_ranges(
       r, req.header("Range"), length,
       [&body](std::uint64_t start, std::uint64_t end) {
         SpanBody span;
-        span.slices.push_back(BodySlice{body, start, end - start});
+        const Bytes part = body.slice(start, end - start);  // named: pieces() refers into it
+        for (const auto& piece : part.pieces()) span.slices.push_back(piece);
         return span;
       },
       random_.hex(32));
@@ -135,7 +136,7 @@ HttpResponse SwiftService::object_get_or_head(const Ctx& ctx) {
 HttpResponse SwiftService::object_put(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
   if (req.has_header("X-Copy-From")) {
-    if (req.body->size() > 0 || parse_uint(req.header("Content-Length")).value_or(0) > 0)
+    if (req.body.size() > 0 || parse_uint(req.header("Content-Length")).value_or(0) > 0)
       return error_response(400, "Copy requests require a zero byte body");
     const std::string raw = req.header("X-Copy-From");
     std::string src = percent_decode(raw, false).value_or(raw);
@@ -171,7 +172,7 @@ HttpResponse SwiftService::object_put(const Ctx& ctx) {
     if (!req.has_header("Content-Length")) return error_response(411);
     if (!parse_uint(req.header("Content-Length"))) return error_response(400, "Invalid Content-Length");
   }
-  if (req.body->size() > kMaxFileSize) return error_response(413, "Your request is too large.");
+  if (req.body.size() > kMaxFileSize) return error_response(413, "Your request is too large.");
 
   HttpResponse error;
   auto metadata = object_metadata_from_request(req, ctx.now, error);
@@ -181,7 +182,7 @@ HttpResponse SwiftService::object_put(const Ctx& ctx) {
 
   ObjectVersion v;
   v.body = req.body;
-  v.etag = md5_hex(*req.body);
+  v.etag = req.body.md5_hex();  // computed while the body arrived
   if (req.has_header("ETag") && normalize_etag(req.header("ETag")) != v.etag) return error_response(422);
   // No Content-Type: the proxy guesses one from the name.
   v.content_type = req.has_header("Content-Type") && !req.header("Content-Type").empty()

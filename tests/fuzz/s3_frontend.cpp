@@ -18,7 +18,7 @@ namespace s3 = stalemate::sim::s3;
 
 static void sign(stalemate::HttpRequest& req, const stalemate::sim::S3Config& config) {
   const std::string date = s3::format_amz_date(std::time(nullptr));
-  if (!req.has_header("x-amz-content-sha256")) req.headers["x-amz-content-sha256"] = stalemate::sha256_hex(*req.body);
+  if (!req.has_header("x-amz-content-sha256")) req.headers["x-amz-content-sha256"] = req.body.sha256_hex();
   req.headers["x-amz-date"] = date;
   req.headers["Host"] = req.host;
   const std::vector<s3::CanonicalHeader> headers{

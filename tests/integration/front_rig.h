@@ -99,11 +99,11 @@ class BlobUpstream {
  private:
   HttpResponse handle(const HttpRequest& req) {
     std::lock_guard<std::mutex> l(mu_);
-    requests_.push_back({req.method, req.path, req.header("Range"), req.header("X-Request-Id"), req.body->size()});
+    requests_.push_back({req.method, req.path, req.header("Range"), req.header("X-Request-Id"), req.body.size()});
     HttpResponse res;
     if (req.method == "PATCH" || req.method == "PUT" || req.method == "POST") {
       res.status = 202;
-      res.headers["Range"] = "0-" + std::to_string(req.body->size() ? req.body->size() - 1 : 0);
+      res.headers["Range"] = "0-" + std::to_string(req.body.size() ? req.body.size() - 1 : 0);
       res.headers["Docker-Upload-UUID"] = "front-test";
       return res;
     }

@@ -216,7 +216,7 @@ TEST_CASE("serve --s3 --domain: virtual-host requests beside path style; --domai
                                           s3_test::amz_date_of(std::time(nullptr)), host);
     std::string wire = method + " " + target + " HTTP/1.1\r\n";
     for (const auto& [name, value] : req.headers) wire += name + ": " + value + "\r\n";
-    wire += "Connection: close\r\n\r\n" + *req.body;
+    wire += "Connection: close\r\n\r\n" + req.body.str();
     stalemate::test::RawConnection c(port);
     c.send(wire);
     return c.read_to_eof();

@@ -69,9 +69,9 @@ ModelConfig lagged_config(std::uint64_t seed) {
   return c;
 }
 
-// Runs the steps; checks the per-read properties as it goes and returns the
-// event log. `written` maps key -> every value ever written (in order).
-std::vector<nlohmann::json> run_history(Store& store, const std::vector<Step>& steps) {
+// Runs the steps; checks the per-read properties as it goes (the event log stays in the store).
+// `written` maps key -> every value ever written (in order).
+void run_history(Store& store, const std::vector<Step>& steps) {
   store.create_account("A");
   store.put_container("A", "c", {});
   std::map<std::string, std::vector<std::string>> written;
@@ -108,7 +108,7 @@ std::vector<nlohmann::json> run_history(Store& store, const std::vector<Step>& s
         if (r.version) {
           // never fabricated: a value that was written to this key
           const auto& values = written[key];
-          RC_ASSERT(std::find(values.begin(), values.end(), *r.version->body) != values.end());
+          RC_ASSERT(std::find(values.begin(), values.end(), r.version->body.str()) != values.end());
         }
         if (step.kind == Step::GetNewest) {
           // X-Newest returns the newest version any replica holds
@@ -144,7 +144,7 @@ std::vector<nlohmann::json> run_history(Store& store, const std::vector<Step>& s
   for (const auto& [key, value] : last) {
     const auto r = store.read_object("A", "c", key, {.newest = true});
     RC_ASSERT(r.version.has_value() == value.has_value());
-    if (value) RC_ASSERT(*r.version->body == *value);
+    if (value) RC_ASSERT(r.version->body.str() == *value);
     // a plain read agrees too once converged
     const auto plain = store.read_object("A", "c", key);
     RC_ASSERT(plain.version.has_value() == value.has_value());
@@ -156,7 +156,6 @@ std::vector<nlohmann::json> run_history(Store& store, const std::vector<Step>& s
   std::set<std::string> names;
   for (const auto& i : *listed) names.insert(i.name);
   RC_ASSERT(names == live);
-  return store.events().since(0);
 }
 
 }  // namespace
@@ -171,9 +170,9 @@ TEST_CASE("store properties under replication and listing lag") {
   rc::prop("the same seed and request sequence give the same event log, byte for byte",
            [](const std::vector<Step>& steps, std::uint8_t seed) {
              Store first(lagged_config(seed)), second(lagged_config(seed));
-             const auto a = run_history(first, steps);
-             const auto b = run_history(second, steps);
-             RC_ASSERT(nlohmann::json(a).dump() == nlohmann::json(b).dump());
+             run_history(first, steps);
+             run_history(second, steps);
+             RC_ASSERT(first.events().jsonl() == second.events().jsonl());
            });
 
   rc::prop("with zero delays every read sees the last acknowledged write", [](const std::vector<Step>& steps) {
@@ -202,7 +201,7 @@ TEST_CASE("store properties under replication and listing lag") {
         auto ctx = store.begin_request(request("GET", key));
         const auto r = store.read_object("A", "c", key, {}, &ctx);
         RC_ASSERT(r.version.has_value() == (model.count(key) == 1u));
-        if (r.version) RC_ASSERT(*r.version->body == model[key]);
+        if (r.version) RC_ASSERT(r.version->body.str() == model[key]);
       }
     }
   });

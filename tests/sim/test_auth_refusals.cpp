@@ -209,7 +209,7 @@ TEST_CASE("s3 aws-chunked: chunk signatures are verified", "[auth][s3]") {
 
   SECTION("a bogus chunk signature") {
     auto bad = good;
-    std::string body = *bad.body;
+    std::string body = bad.body.str();
     const auto at = body.find("chunk-signature=") + 16;
     body[at] = body[at] == '0' ? '1' : '0';
     bad.body = make_payload(body);
@@ -219,14 +219,14 @@ TEST_CASE("s3 aws-chunked: chunk signatures are verified", "[auth][s3]") {
   }
   SECTION("a chunk changed under its signature") {
     auto bad = good;
-    std::string body = *bad.body;
+    std::string body = bad.body.str();
     body.replace(body.find("hello"), 5, "jello");
     bad.body = make_payload(body);
     CHECK(s3_test::error_code(f.s3.handle(bad)) == "SignatureDoesNotMatch");
   }
   SECTION("chunks reordered or the final chunk's signature dropped") {
     auto bad = good;
-    std::string body = *bad.body;
+    std::string body = bad.body.str();
     const auto last = body.rfind("0;chunk-signature=");
     bad.body = make_payload(body.substr(0, last) + "0\r\n\r\n");
     CHECK(s3_test::error_code(f.s3.handle(bad)) == "SignatureDoesNotMatch");

@@ -47,7 +47,7 @@ struct Cluster {
     auto r = store.read_object("A", "c", name, {.newest = newest}, &ctx);
     store.end_request(ctx, r.version ? 200 : 404, 0);
     if (!r.version) return std::nullopt;
-    return *r.version->body;
+    return r.version->body.str();
   }
   std::vector<std::string> list(const std::string& prefix, int* replica = nullptr) {
     RequestInfo i = info("GET", "");

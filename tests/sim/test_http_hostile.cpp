@@ -34,7 +34,7 @@ namespace {
 
 HttpResponse ok_with_size(const HttpRequest& req) {
   HttpResponse res;
-  res.headers["X-Body-Size"] = std::to_string(req.body->size());
+  res.headers["X-Body-Size"] = std::to_string(req.body.size());
   res.set_text("ok\n");
   return res;
 }
@@ -163,7 +163,7 @@ TEST_CASE("100 Continue is sent only after the precheck approves", "[hostile]") 
   // Runs on a server thread: record, and assert on the test's thread (Catch is not thread-safe).
   options.precheck = [&](const HttpRequest& req) -> std::optional<HttpResponse> {
     ++prechecked;
-    if (!req.body->empty()) ++precheck_saw_body;
+    if (!req.body.empty()) ++precheck_saw_body;
     if (req.header("X-Auth-Token") == "good" && req.path == "/c/o" && req.query_value("q") == "1") return std::nullopt;
     HttpResponse res;
     res.status = 401;

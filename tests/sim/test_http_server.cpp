@@ -4,8 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdio>
+#include <mutex>
 #include <string>
 
+#include "common/crypto.h"
 #include "sim/server/http_server.h"
 #include "tests/sim/raw_connection.h"
 
@@ -21,8 +24,8 @@ HttpResponse echo(const HttpRequest& req) {
   res.headers["X-Method"] = req.method;
   res.headers["X-Path"] = req.path;
   res.headers["X-Query-A"] = req.query_value("a");
-  res.headers["X-Body-Size"] = std::to_string(req.body->size());
-  res.set_text(*req.body);
+  res.headers["X-Body-Size"] = std::to_string(req.body.size());
+  res.set_text(req.body.str());
   return res;
 }
 
@@ -51,6 +54,52 @@ TEST_CASE("server answers Expect: 100-continue before reading a chunked body") {
   const auto out = c.read_to_eof();
   CHECK(out.find("X-Body-Size: 7\r\n") != std::string::npos);
   CHECK(out.substr(out.size() - 7) == "abcdefg");
+}
+
+TEST_CASE("server hashes the body on the way in: MD5 always, SHA-256 when declared") {
+  std::mutex mu;  // the handler runs on the server's threads
+  Bytes seen;
+  HttpServer server([&](const HttpRequest& req) {
+    std::lock_guard lock(mu);
+    seen = req.body;
+    return echo(req);
+  });
+  auto last = [&] {
+    std::lock_guard lock(mu);
+    return seen;
+  };
+  const std::string body(300 * 1024, 'z');  // several reads, more than one chunk when chunked
+  {
+    RawConnection c(server.port());
+    c.send("PUT /o HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nx-amz-content-sha256: " + sha256_hex(body) + "\r\nConnection: close\r\n\r\n" + body);
+    c.read_to_eof();
+  }
+  const Bytes declared = last();
+  CHECK(declared.str() == body);
+  CHECK(declared.pieces().size() == 1);  // a known length: one chunk of exactly that size
+  CHECK(declared.has_md5());
+  CHECK(declared.md5_hex() == md5_hex(body));
+  CHECK(declared.has_sha256());
+  CHECK(declared.sha256_hex() == sha256_hex(body));
+  {
+    RawConnection c(server.port());
+    c.send("PUT /o HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    for (std::size_t at = 0; at < body.size(); at += 100 * 1024) {
+      const std::string piece = body.substr(at, 100 * 1024);
+      char len[32];
+      std::snprintf(len, sizeof len, "%zx\r\n", piece.size());
+      c.send(len + piece + "\r\n");
+    }
+    c.send("0\r\n\r\n");
+    c.read_to_eof();
+  }
+  const Bytes chunked = last();
+  CHECK(chunked.str() == body);
+  CHECK(chunked.pieces().size() == 2);  // 256 KiB, then the rest: grown by chunks, never moved
+  CHECK(chunked.has_md5());
+  CHECK(chunked.md5_hex() == md5_hex(body));
+  CHECK_FALSE(chunked.has_sha256());  // not declared
 }
 
 TEST_CASE("server keeps the connection alive across requests") {

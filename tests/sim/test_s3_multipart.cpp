@@ -147,6 +147,36 @@ TEST_CASE_METHOD(MultipartFixture, "s3 multipart: UploadPartCopy with and withou
   CHECK(get("bkt", "dst").body_string() == "0123456789");
 }
 
+TEST_CASE_METHOD(MultipartFixture, "s3 multipart: Complete and UploadPartCopy share the parts' buffers, no copy") {
+  const std::string id = create_upload("bkt", "big");
+  REQUIRE(upload_part("bkt", "big", id, 1, kBig).status == 200);
+  REQUIRE(upload_part("bkt", "big", id, 2, "tail").status == 200);
+  const auto part1 = store.read_object("s3", "bkt+parts", id + "/00001").version;
+  const auto part2 = store.read_object("s3", "bkt+parts", id + "/00002").version;
+  REQUIRE(part1);
+  REQUIRE(part2);
+  REQUIRE(complete("big", id, {{1, quoted_md5(kBig)}, {2, quoted_md5("tail")}}).status == 200);
+  const auto obj = store.read_object("s3", "bkt", "big").version;
+  REQUIRE(obj);
+  REQUIRE(obj->body.pieces().size() == 2);
+  CHECK(obj->body.pieces()[0].data == part1->body.pieces()[0].data);
+  CHECK(obj->body.pieces()[1].data == part2->body.pieces()[0].data);
+  CHECK(obj->body.str() == kBig + "tail");
+
+  // A ranged UploadPartCopy (the registry's Move) is a view of the source.
+  const std::string id2 = create_upload("bkt", "moved");
+  auto c = call("PUT", "/bkt/moved?partNumber=1&uploadId=" + id2,
+                {{"x-amz-copy-source", "/bkt/big"}, {"x-amz-copy-source-range", "bytes=5-" + std::to_string(kBig.size() + 1)}});
+  REQUIRE(c.status == 200);
+  CHECK(tag(c.body_string(), "ETag") == "&quot;" + stalemate::md5_hex(kBig.substr(5) + "ta") + "&quot;");
+  const auto copied = store.read_object("s3", "bkt+parts", id2 + "/00001").version;
+  REQUIRE(copied);
+  REQUIRE(copied->body.pieces().size() == 2);
+  CHECK(copied->body.pieces()[0].data == part1->body.pieces()[0].data);
+  CHECK(copied->body.pieces()[0].offset == 5);
+  CHECK(copied->body.pieces()[1].length == 2);
+}
+
 TEST_CASE_METHOD(MultipartFixture, "s3 multipart: a ROW rule on the parts' listing hides a part from ListParts") {
   const std::string id = create_upload("bkt", "blob");
   // The second UploadPart of "blob": its row in bkt+parts is held back from

@@ -29,7 +29,7 @@ TEST_CASE_METHOD(StoreFixture, "put then read returns the bytes, md5 etag and a 
   CHECK(w.ts % 10 == 0);
   auto r = store.read_object("AUTH_t", "c", "a/b");
   REQUIRE(r.version);
-  CHECK(*r.version->body == "hello");
+  CHECK(r.version->body.str() == "hello");
   CHECK(r.version->etag == md5_hex("hello"));
   CHECK(r.version->ts == w.ts);
   CHECK(r.replica == 0);
@@ -42,7 +42,7 @@ TEST_CASE_METHOD(StoreFixture, "timestamps strictly increase across writes") {
     CHECK(w.ts > last);
     last = w.ts;
   }
-  CHECK(*store.read_object("AUTH_t", "c", "o").version->body == "49");
+  CHECK(store.read_object("AUTH_t", "c", "o").version->body.str() == "49");
 }
 
 TEST_CASE("replicas share one payload buffer") {
@@ -50,11 +50,14 @@ TEST_CASE("replicas share one payload buffer") {
   store.create_account("A");
   store.put_container("A", "c", {});
   auto payload = make_payload(std::string(1 << 20, 'x'));
+  const Bytes body = payload;
   ObjectVersion v;
-  v.body = payload;
+  v.body = body;
   store.put_object("A", "c", "big", std::move(v));
-  // 1 caller copy + 5 replicas, all the same buffer
-  CHECK(payload.use_count() == 6);
+  // 1 caller copy + 5 replicas of the same bytes, and those bytes one buffer
+  CHECK(body.use_count() == 6);
+  CHECK(payload.use_count() == 2);  // the caller's and the bytes'
+  CHECK(store.read_object("A", "c", "big").version->body.same_buffers(body));
 }
 
 TEST_CASE_METHOD(StoreFixture, "delete writes a tombstone; second delete is NotFound; X-Newest agrees") {
@@ -107,7 +110,7 @@ TEST_CASE_METHOD(StoreFixture, "post replaces user metadata but keeps body and m
   REQUIRE(w.status == Store::WriteStatus::Ok);
   auto r = store.read_object("AUTH_t", "c", "o").version;
   REQUIRE(r);
-  CHECK(*r->body == "body");
+  CHECK(r->body.str() == "body");
   CHECK(r->metadata.count("X-Object-Meta-Color") == 0);
   CHECK(r->metadata.at("X-Object-Meta-Size") == "big");
   CHECK(r->manifest() == "c/segs");
@@ -120,7 +123,7 @@ TEST_CASE_METHOD(StoreFixture, "debug_flip_byte corrupts every replica's copy bu
   REQUIRE(store.debug_flip_byte("AUTH_t", "c", "seg", 2));
   auto r = store.read_object("AUTH_t", "c", "seg", {.newest = true}).version;
   REQUIRE(r);
-  CHECK(*r->body == std::string("ab") + static_cast<char>('c' ^ 0xff) + "def");
+  CHECK(r->body.str() == std::string("ab") + static_cast<char>('c' ^ 0xff) + "def");
   CHECK(r->etag == md5_hex("abcdef"));
   CHECK_FALSE(store.debug_flip_byte("AUTH_t", "c", "seg", 6));
   CHECK_FALSE(store.debug_flip_byte("AUTH_t", "c", "none", 0));

@@ -43,7 +43,7 @@ TEST_CASE_METHOD(DloFixture, "DLO GET concatenates the listed segments in name o
   CHECK(header(res, "X-Timestamp") == stalemate::swift_timestamp(manifest.version->ts));
   // Segment bodies are served as views of the stored segments.
   REQUIRE(res.body.size() == 3);
-  CHECK(res.body[1].data.get() == store.read_object("AUTH_test", "reg", "segments/P/0000000000000002").version->body.get());
+  CHECK(res.body[1].data.get() == store.read_object("AUTH_test", "reg", "segments/P/0000000000000002").version->body.pieces()[0].data.get());
 }
 
 TEST_CASE_METHOD(DloFixture, "DLO HEAD announces the listed length and etag without reading segments") {
