@@ -15,23 +15,16 @@ namespace stalemate::sim::swift {
 namespace {
 // Whether any item of an If-Match / If-None-Match list ("a", W/"b", *) satisfies `pred`.
 template <class Pred>
-bool any_list_item(const std::string& list, Pred pred) {
-  std::string_view rest(list);
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+bool any_etag_item(const std::string& list, Pred pred) {
+  return any_list_item(list, [&](std::string_view item) {
     if (item.rfind("W/", 0) == 0) item.remove_prefix(2);
-    if (pred(item)) return true;
-  }
-  return false;
+    return pred(item);
+  });
 }
 
 // The list contains `etag` (or *).
 bool etag_list_matches(const std::string& list, const std::string& etag) {
-  return any_list_item(list, [&](std::string_view item) { return item == "*" || normalize_etag(item) == normalize_etag(etag); });
+  return any_etag_item(list, [&](std::string_view item) { return item == "*" || normalize_etag(item) == normalize_etag(etag); });
 }
 
 bool lists_star(const std::string& list) {

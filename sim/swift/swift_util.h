@@ -33,6 +33,21 @@ std::string status_line(int status);
 // for the status when `body` is empty.
 HttpResponse error_response(int status, std::string body = {});
 
+// Items of a comma-separated header value (ACLs, If-Match lists), each
+// trimmed of spaces: true as soon as `pred` is true for one.
+template <class Pred>
+bool any_list_item(std::string_view rest, Pred pred) {
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (pred(item)) return true;
+  }
+  return false;
+}
+
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
 std::string to_lower(std::string_view s);

@@ -83,17 +83,9 @@ bool SwiftService::anonymous_read_allowed(const HttpRequest& req, const SwiftPat
   if (!container) return false;
   const auto acl = container->metadata.find("X-Container-Read");
   if (acl == container->metadata.end()) return false;
-  bool any_referrer = false, listings = false;
-  std::string_view rest(acl->second);
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == ".r:*" || item == ".referrer:*") any_referrer = true;
-    if (item == ".rlistings") listings = true;
-  }
+  const bool any_referrer =
+      any_list_item(acl->second, [](std::string_view item) { return item == ".r:*" || item == ".referrer:*"; });
+  const bool listings = any_list_item(acl->second, [](std::string_view item) { return item == ".rlistings"; });
   return any_referrer && (!path.object.empty() || listings);
 }
 
