@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <vector>
 
 #include "common/crypto.h"
 #include "sim/s3/s3_service.h"
@@ -19,9 +20,10 @@ std::string big_endian(std::uint64_t v, int bytes) {
   return out;
 }
 
-// A reflected CRC of `width` bits (init and final xor all ones), table-driven.
+// A reflected CRC of `width` bits (init and final xor all ones), table-driven,
+// fed piece by piece.
 template <typename T>
-T reflected_crc(std::string_view data, T reflected_poly) {
+T reflected_crc(const std::vector<std::string_view>& pieces, T reflected_poly) {
   std::array<T, 256> table{};
   for (unsigned i = 0; i < 256; ++i) {
     T c = i;
@@ -29,33 +31,51 @@ T reflected_crc(std::string_view data, T reflected_poly) {
     table[i] = c;
   }
   T crc = ~T(0);
-  for (unsigned char b : data) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+  for (std::string_view data : pieces)
+    for (unsigned char b : data) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
   return ~crc;
 }
 
-std::string evp_digest(const EVP_MD* md, std::string_view data) {
+std::string evp_digest(const EVP_MD* md, const std::vector<std::string_view>& pieces) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), out, &n, md, nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, md, nullptr);
+  for (std::string_view data : pieces) EVP_DigestUpdate(ctx, data.data(), data.size());
+  EVP_DigestFinal_ex(ctx, out, &n);
+  EVP_MD_CTX_free(ctx);
   return std::string(reinterpret_cast<const char*>(out), n);
+}
+
+// Over the pieces in order, so that a body held as shared chunks is never
+// flattened into one copy to be checked.
+std::optional<std::string> checksum_of_pieces(std::string_view algorithm, const std::vector<std::string_view>& pieces) {
+  if (algorithm == "crc32") {
+    uLong c = crc32(0L, Z_NULL, 0);
+    // zlib takes uInt lengths: feed it at most 1 GiB at a time.
+    for (std::string_view data : pieces)
+      for (std::size_t off = 0; off < data.size(); off += 1u << 30) {
+        const auto n = static_cast<uInt>(std::min<std::size_t>(data.size() - off, 1u << 30));
+        c = crc32(c, reinterpret_cast<const Bytef*>(data.data() + off), n);
+      }
+    return big_endian(c, 4);
+  }
+  if (algorithm == "crc32c") return big_endian(reflected_crc<std::uint32_t>(pieces, 0x82F63B78u), 4);
+  if (algorithm == "crc64nvme") return big_endian(reflected_crc<std::uint64_t>(pieces, 0x9A6C9329AC4BC9B5ull), 8);
+  if (algorithm == "sha1") return evp_digest(EVP_sha1(), pieces);
+  if (algorithm == "sha256") return evp_digest(EVP_sha256(), pieces);
+  return std::nullopt;
 }
 }  // namespace
 
 std::optional<std::string> checksum_raw(std::string_view algorithm, std::string_view data) {
-  if (algorithm == "crc32") {
-    uLong c = crc32(0L, Z_NULL, 0);
-    // zlib takes uInt lengths: feed it in pieces.
-    for (std::size_t off = 0; off < data.size(); off += 1u << 30) {
-      const auto n = static_cast<uInt>(std::min<std::size_t>(data.size() - off, 1u << 30));
-      c = crc32(c, reinterpret_cast<const Bytef*>(data.data() + off), n);
-    }
-    return big_endian(c, 4);
-  }
-  if (algorithm == "crc32c") return big_endian(reflected_crc<std::uint32_t>(data, 0x82F63B78u), 4);
-  if (algorithm == "crc64nvme") return big_endian(reflected_crc<std::uint64_t>(data, 0x9A6C9329AC4BC9B5ull), 8);
-  if (algorithm == "sha1") return evp_digest(EVP_sha1(), data);
-  if (algorithm == "sha256") return sha256_raw(data);
-  return std::nullopt;
+  return checksum_of_pieces(algorithm, {data});
+}
+
+std::optional<std::string> checksum_raw(std::string_view algorithm, const Bytes& data) {
+  std::vector<std::string_view> pieces;
+  for (const auto& p : data.pieces()) pieces.emplace_back(p.data->data() + p.offset, p.length);
+  return checksum_of_pieces(algorithm, pieces);
 }
 
 std::optional<std::pair<std::string, std::string>> check_body_checksums(const HttpRequest& req) {
@@ -73,13 +93,13 @@ std::optional<std::pair<std::string, std::string>> check_body_checksums(const Ht
   }
   if (!given) return std::nullopt;
   const std::string algorithm = given->first.substr(std::string_view("x-amz-checksum-").size());
-  const auto expected = checksum_raw(algorithm, {});
+  const auto expected = checksum_raw(algorithm, std::string_view());
   if (!expected)
     fail(400, "InvalidRequest", "The algorithm type you specified in " + given->first + " header is invalid.");
   const auto sent = base64_decode(given->second);
   if (!sent || sent->size() != expected->size())
     fail(400, "InvalidRequest", "Value for " + given->first + " header is invalid.");
-  if (*sent != *checksum_raw(algorithm, req.body.str())) {
+  if (*sent != *checksum_raw(algorithm, req.body)) {
     std::string upper = algorithm;
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     fail(400, "BadDigest", "The " + upper + " you specified did not match the calculated checksum.");

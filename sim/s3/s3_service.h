@@ -209,6 +209,8 @@ void check_content_md5(const HttpRequest& req);
 // s3_checksums.cpp. The raw digest of `algorithm` (crc32, crc32c, crc64nvme,
 // sha1, sha256; CRCs big-endian) over `data`; nullopt for another name.
 std::optional<std::string> checksum_raw(std::string_view algorithm, std::string_view data);
+// The same over a body's shared chunks, without flattening it.
+std::optional<std::string> checksum_raw(std::string_view algorithm, const Bytes& data);
 // Content-MD5 and the one x-amz-checksum-<algorithm> header, if any, checked
 // against the body (400 BadDigest / InvalidRequest). Returns that header
 // (lower-case name, value), which a PUT echoes.
