@@ -54,6 +54,9 @@ struct Options {
   int hostile_requests = 1000;              // normal requests served meanwhile
   bool run_swift = true;  // --fake: which fake backends get rows
   bool run_s3 = true;
+  // --ceiling: the registry rows again on a fake that skips its per-byte
+  // digests (wrong ETags; a measurement of what is left, never a scenario)
+  bool run_ceiling = false;
   // --scale: the cost-curve rows and the full-size M1 scenario (off by default: minutes)
   bool run_scale = false;
   std::uint64_t scale_max = 1ull << 30;  // largest image of the size rows (--scale-max 4GiB)
@@ -87,6 +90,10 @@ double current_rss_mib();  // VmRSS from /proc/self/status (0 if unreadable)
 void reset_peak_rss();
 double peak_rss_since_reset_mib();
 double mb_per_s(std::uint64_t bytes, double seconds);
+// CPU seconds (user + system) used so far: by this process (all its threads:
+// the client, the fake's servers and digest workers) and by a child pid.
+double own_cpu_seconds();
+double process_cpu_seconds(pid_t pid);  // 0 if /proc/<pid>/stat is unreadable
 std::string fmt(double value, int decimals);
 std::string human_size(std::uint64_t bytes);  // "256 MiB", "1.5 GiB", "123456 B"
 std::string filesystem_type(const std::filesystem::path& p);  // "ext4", "tmpfs", ...
@@ -151,6 +158,9 @@ struct BackendRun {
   double rss_peak_mib = 0, rss_now_mib = 0;
   double row_peak_rss_mib = 0;      // this row's own peak (VmHWM reset at its start)
   std::uint64_t unique_bytes = 0;   // distinct payload bytes the fake holds at the end (fake only)
+  // CPU seconds spent during the push: the registry process, and this one
+  // (client + fake; with the filesystem driver, the client alone).
+  double push_cpu_registry = 0, push_cpu_bench = 0;
   nlohmann::json to_json() const;
 };
 
@@ -165,7 +175,8 @@ struct RegistryResult {
   std::uint64_t s3_chunksize = 0;
   std::optional<BackendRun> fake;     // fake Swift (unless --fake s3)
   std::optional<BackendRun> fake_s3;  // fake S3 (unless --fake swift)
-  BackendRun filesystem;              // shared by both ratios
+  std::optional<BackendRun> ceiling_swift, ceiling_s3;  // --ceiling: fakes without per-byte digests
+  BackendRun filesystem;              // shared by every ratio
   double push_ratio = 0, pull_ratio = 0;        // fake Swift / filesystem
   double s3_push_ratio = 0, s3_pull_ratio = 0;  // fake S3 / filesystem
   nlohmann::json to_json() const;
