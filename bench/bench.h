@@ -44,6 +44,7 @@ struct Options {
   int image_layers = 4;
   int raw_runs = 3;
   int pull_runs = 3;  // pulls are repeatable (a second push would skip every blob): best of N
+  int push_runs = 3;  // each push run its own image (new layer bytes): best of N
   std::string registry = "/usr/bin/docker-registry";
   std::optional<std::filesystem::path> out;   // unset: a temp dir, removed at the end
   std::optional<std::filesystem::path> json;  // where to write the figures as JSON
@@ -149,6 +150,7 @@ struct BackendRun {
   std::string name;  // "registry/fake swift", "registry/fake s3", "registry/filesystem"
   double push_seconds = 0, pull_seconds = 0;  // pull: the best run
   std::vector<double> pull_runs_seconds;
+  std::vector<double> push_runs_seconds;
   double push_mbps = 0, pull_mbps = 0;
   std::uint64_t client_requests = 0;
   std::uint64_t backend_requests = 0;  // requests the fake served (fake only)
@@ -188,10 +190,13 @@ RegistryResult run_registry(const Options& options, const std::filesystem::path&
 
 // A registry image of `layers` equal layers (seeds from seed_base).
 harness::ImageSpec bench_image(const std::string& repository, std::uint64_t size, int layers, std::uint64_t seed_base = 0);
-// Pushes (monolithic) then pulls by digest `pull_runs` times through a
-// registry started from `launch`; fake: the backend whose requests are counted.
+// Pushes (monolithic) `push_runs` times — run k > 0 an image of other layer
+// bytes in another repository, so nothing is skipped as already there; the
+// best run counts — then pulls the last image by digest `pull_runs` times,
+// through a registry started from `launch`; fake: the backend whose requests
+// are counted.
 BackendRun push_pull(const std::string& name, const harness::RegistryLaunch& launch, const harness::ImageSpec& image,
-                     std::uint64_t image_bytes, harness::FakeBackend* fake, int pull_runs);
+                     std::uint64_t image_bytes, harness::FakeBackend* fake, int pull_runs, int push_runs = 1);
 
 // ---- phase (d): the cost curve, --scale (bench_scale.cpp)
 

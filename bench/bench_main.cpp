@@ -116,7 +116,8 @@ void print_registry(const RegistryResult& r) {
   for (const BackendRun* b : {r.fake ? &*r.fake : nullptr, r.fake_s3 ? &*r.fake_s3 : nullptr})
     if (b)
       std::cout << "  RSS (bench process) after " << b->name << " run: peak " << fmt(b->rss_peak_mib, 1) << " MiB ("
-                << fmt(b->rss_peak_mib * kMiB / static_cast<double>(r.image_bytes), 2) << " x image size)\n";
+                << fmt(b->rss_peak_mib * kMiB / static_cast<double>(r.image_bytes * b->push_runs_seconds.size()), 2)
+                << " x the " << b->push_runs_seconds.size() << " images pushed)\n";
 }
 
 }  // namespace
@@ -205,7 +206,8 @@ int main(int argc, char** argv) {
     }
     if (options.run_registry) {
       std::cout << "\n== (b) registry push/pull: " << human_size(options.image_size) << " image as "
-                << options.image_layers << " layers, monolithic push (1 run), pull by digest (best of "
+                << options.image_layers << " layers, monolithic push (best of " << options.push_runs
+                << "), pull by digest (best of "
                 << options.pull_runs << ") ==\n"
                 << "  registry: " << harness::RegistryProcess::version_of(options.registry) << "\n";
       if (options.run_swift) std::cout << "  fake swift: chunksize 20 MiB, redirect off\n";
@@ -291,7 +293,7 @@ int main(int argc, char** argv) {
                   << lpad(fmt(b.pull_mbps, 1), 7) << " MB/s" << tail << "\n";
       };
       const std::string tail = "   (" + human_size(reg->image_bytes) + " image, " + std::to_string(reg->layers) +
-                               " layers, push 1 run, pull best of " + std::to_string(options.pull_runs) + ")";
+                               " layers, push best of " + std::to_string(options.push_runs) + ", pull best of " + std::to_string(options.pull_runs) + ")";
       if (reg->fake) line("registry/fake swift", *reg->fake, tail);
       if (reg->fake_s3) line("registry/fake s3", *reg->fake_s3, reg->fake ? "" : tail);
       line("registry/filesystem", reg->filesystem, "");
@@ -326,7 +328,9 @@ int main(int argc, char** argv) {
     } else {
       std::cout << "  peak RSS " << fmt(peak, 1) << " MiB";
     }
-    if (reg) std::cout << " (" << fmt(peak * kMiB / static_cast<double>(reg->image_bytes), 2) << " x image size)";
+    if (reg)
+      std::cout << " (" << fmt(peak * kMiB / static_cast<double>(reg->image_bytes * static_cast<std::uint64_t>(options.push_runs)), 2)
+                << " x the images one fake holds)";
     std::cout << "\n";
   }
 
