@@ -9,7 +9,6 @@
 #include <thread>
 #include <vector>
 
-#include "common/crypto.h"
 
 namespace stalemate::sim {
 
@@ -103,10 +102,13 @@ struct BackgroundDigests::Job : std::enable_shared_from_this<Job> {
   }
 };
 
-BackgroundDigests::BackgroundDigests(bool md5, bool sha256) : job_(std::make_shared<Job>()) {
-  if (md5) job_->md5.emplace("md5");
-  if (sha256) job_->sha256.emplace("sha256");
+BackgroundDigests::BackgroundDigests(std::optional<StreamingDigest> md5, std::optional<StreamingDigest> sha256)
+    : job_(std::make_shared<Job>()) {
+  job_->md5 = std::move(md5);
+  job_->sha256 = std::move(sha256);
 }
+
+void BackgroundDigests::wait() { job_->wait_idle(); }
 
 BackgroundDigests::~BackgroundDigests() {
   if (job_) job_->wait_idle();

@@ -10,18 +10,23 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include "common/crypto.h"
 
 namespace stalemate::sim {
 
 class BackgroundDigests {
  public:
-  BackgroundDigests(bool md5, bool sha256);
+  // Takes over digests that may already have hashed the body's first bytes.
+  BackgroundDigests(std::optional<StreamingDigest> md5, std::optional<StreamingDigest> sha256);
   ~BackgroundDigests();  // waits for the worker: it may still read fed bytes
   BackgroundDigests(const BackgroundDigests&) = delete;
   BackgroundDigests& operator=(const BackgroundDigests&) = delete;
 
   void feed(const char* data, std::size_t n);
+  void wait();  // until every fed byte is hashed: then they may move
 
   struct Hex {
     std::string md5, sha256;  // empty when not asked for

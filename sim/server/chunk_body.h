@@ -36,8 +36,9 @@ struct ChunkBody {
   static constexpr std::uint64_t kFirstUnknownChunk = 256u << 10;
   // A last chunk wasting more than this is trimmed to its size.
   static constexpr std::uint64_t kMaxSlack = 256u << 10;
-  // A body of known length at least this large is hashed on a worker, fed in
-  // stretches of about kFeedStretch (fewer hand-overs than one per read).
+  // A body of known length at least this large, or a chunked one once it has
+  // grown this large, is hashed on a worker, fed in stretches of about
+  // kFeedStretch (fewer hand-overs than one per read).
   static constexpr std::uint64_t kBackgroundMin = 1u << 20;
   static constexpr std::size_t kFeedStretch = 1u << 20;
 
@@ -91,9 +92,10 @@ struct ChunkBody {
       open_ = false;
       if (current_.empty()) return;
       feed_background();
-      // (a background body is never trimmed: its chunks are sized exactly,
-      // and the worker may still be reading them)
-      if (!background_ && current_.capacity() - current_.size() > kMaxSlack) current_.shrink_to_fit();
+      if (current_.capacity() - current_.size() > kMaxSlack) {
+        if (background_) background_->wait();  // the worker may still read the bytes that move
+        current_.shrink_to_fit();
+      }
       const std::uint64_t n = current_.size();
       pieces_.push_back({make_payload(std::move(current_)), 0, n});  // the buffer moves, its bytes do not
       current_ = std::string();
@@ -106,8 +108,13 @@ struct ChunkBody {
       fed_ = current_.size();
     }
     void append(const char* p, std::size_t n) {
-      if (received_ == 0 && !background_ && (md5_ || sha256_) && expected_ && *expected_ >= kBackgroundMin)
-        background_ = std::make_unique<BackgroundDigests>(md5_.has_value(), sha256_.has_value());
+      if (!background_ && (md5_ || sha256_) && (received_ >= kBackgroundMin || (expected_ && *expected_ >= kBackgroundMin))) {
+        // Everything before this piece was hashed inline.
+        background_ = std::make_unique<BackgroundDigests>(std::move(md5_), std::move(sha256_));
+        md5_.reset();
+        sha256_.reset();
+        fed_ = current_.size();
+      }
       if (!background_) {
         if (md5_) md5_->update(p, n);
         if (sha256_) sha256_->update(p, n);

@@ -163,7 +163,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                 return std::isxdigit(static_cast<unsigned char>(c));
                               });
     const auto length = parser_->content_length();
-    if (options().unhashed_large_bodies && length && *length >= ChunkBody::kBackgroundMin)
+    if (options().unhashed_large_bodies && (!length || *length >= ChunkBody::kBackgroundMin))
       return body.skip_digests(std::string(parser_->get()["content-md5"]),
                                declared_sha ? std::string(declared) : std::string());
     body.hash_md5();
