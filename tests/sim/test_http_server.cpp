@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -223,30 +224,35 @@ TEST_CASE("a large body is hashed on a worker while it is read: the same digests
     return b;
   };
   std::vector<std::thread> clients;
-  std::vector<std::string> bodies;
-  for (int k = 0; k < 3; ++k) bodies.push_back(body_of(k));
+  std::vector<std::string> bodies, answers(3);
+  std::vector<std::unique_ptr<RawConnection>> connections;  // connected here: Catch asserts on this thread only
+  for (int k = 0; k < 3; ++k) {
+    bodies.push_back(body_of(k));
+    connections.push_back(std::make_unique<RawConnection>(server.port()));
+  }
   for (int k = 0; k < 3; ++k)
     clients.emplace_back([&, k] {
       const std::string& body = bodies[static_cast<std::size_t>(k)];
-      RawConnection c(server.port());
+      RawConnection& c = *connections[static_cast<std::size_t>(k)];
       const bool chunked = k == 2;  // as ncw/swift sends the registry's segments: the worker takes over after 1 MiB
-      c.send("PUT /o HTTP/1.1\r\nHost: x\r\n" +
+      c.try_send("PUT /o HTTP/1.1\r\nHost: x\r\n" +
              (chunked ? std::string("Transfer-Encoding: chunked") : "Content-Length: " + std::to_string(body.size())) +
              "\r\nx-amz-content-sha256: " + sha256_hex(body) + "\r\nConnection: close\r\n\r\n");
       for (std::size_t at = 0, step = 77 * 1024; at < body.size(); at += step, step = step * 3 % (900 * 1024) + 4096) {
         const std::string piece = body.substr(at, step);
         if (!chunked) {
-          c.send(piece);
+          c.try_send(piece);
           continue;
         }
         char len[32];
         std::snprintf(len, sizeof len, "%zx\r\n", piece.size());
-        c.send(len + piece + "\r\n");
+        c.try_send(len + piece + "\r\n");
       }
-      if (chunked) c.send("0\r\n\r\n");
-      c.read_to_eof();
+      if (chunked) c.try_send("0\r\n\r\n");
+      answers[static_cast<std::size_t>(k)] = c.read_to_eof();
     });
   for (auto& t : clients) t.join();
+  for (const auto& answer : answers) CHECK(answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   std::lock_guard lock(mu);
   REQUIRE(seen.size() == 3);
   for (const Bytes& got : seen) {
