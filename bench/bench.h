@@ -44,6 +44,7 @@ struct Options {
   int image_layers = 4;
   int raw_runs = 3;
   int pull_runs = 3;  // pulls are repeatable (a second push would skip every blob): best of N
+  int push_runs = 3;  // each push run its own image (new layer bytes): best of N
   std::string registry = "/usr/bin/docker-registry";
   std::optional<std::filesystem::path> out;   // unset: a temp dir, removed at the end
   std::optional<std::filesystem::path> json;  // where to write the figures as JSON
@@ -54,6 +55,9 @@ struct Options {
   int hostile_requests = 1000;              // normal requests served meanwhile
   bool run_swift = true;  // --fake: which fake backends get rows
   bool run_s3 = true;
+  // --ceiling: the registry rows again on a fake that skips its per-byte
+  // digests (wrong ETags; a measurement of what is left, never a scenario)
+  bool run_ceiling = false;
   // --scale: the cost-curve rows and the full-size M1 scenario (off by default: minutes)
   bool run_scale = false;
   std::uint64_t scale_max = 1ull << 30;  // largest image of the size rows (--scale-max 4GiB)
@@ -87,6 +91,10 @@ double current_rss_mib();  // VmRSS from /proc/self/status (0 if unreadable)
 void reset_peak_rss();
 double peak_rss_since_reset_mib();
 double mb_per_s(std::uint64_t bytes, double seconds);
+// CPU seconds (user + system) used so far: by this process (all its threads:
+// the client, the fake's servers and digest workers) and by a child pid.
+double own_cpu_seconds();
+double process_cpu_seconds(pid_t pid);  // 0 if /proc/<pid>/stat is unreadable
 std::string fmt(double value, int decimals);
 std::string human_size(std::uint64_t bytes);  // "256 MiB", "1.5 GiB", "123456 B"
 std::string filesystem_type(const std::filesystem::path& p);  // "ext4", "tmpfs", ...
@@ -142,6 +150,7 @@ struct BackendRun {
   std::string name;  // "registry/fake swift", "registry/fake s3", "registry/filesystem"
   double push_seconds = 0, pull_seconds = 0;  // pull: the best run
   std::vector<double> pull_runs_seconds;
+  std::vector<double> push_runs_seconds;
   double push_mbps = 0, pull_mbps = 0;
   std::uint64_t client_requests = 0;
   std::uint64_t backend_requests = 0;  // requests the fake served (fake only)
@@ -151,6 +160,9 @@ struct BackendRun {
   double rss_peak_mib = 0, rss_now_mib = 0;
   double row_peak_rss_mib = 0;      // this row's own peak (VmHWM reset at its start)
   std::uint64_t unique_bytes = 0;   // distinct payload bytes the fake holds at the end (fake only)
+  // CPU seconds spent during the push: the registry process, and this one
+  // (client + fake; with the filesystem driver, the client alone).
+  double push_cpu_registry = 0, push_cpu_bench = 0;
   nlohmann::json to_json() const;
 };
 
@@ -165,7 +177,8 @@ struct RegistryResult {
   std::uint64_t s3_chunksize = 0;
   std::optional<BackendRun> fake;     // fake Swift (unless --fake s3)
   std::optional<BackendRun> fake_s3;  // fake S3 (unless --fake swift)
-  BackendRun filesystem;              // shared by both ratios
+  std::optional<BackendRun> ceiling_swift, ceiling_s3;  // --ceiling: fakes without per-byte digests
+  BackendRun filesystem;              // shared by every ratio
   double push_ratio = 0, pull_ratio = 0;        // fake Swift / filesystem
   double s3_push_ratio = 0, s3_pull_ratio = 0;  // fake S3 / filesystem
   nlohmann::json to_json() const;
@@ -177,10 +190,13 @@ RegistryResult run_registry(const Options& options, const std::filesystem::path&
 
 // A registry image of `layers` equal layers (seeds from seed_base).
 harness::ImageSpec bench_image(const std::string& repository, std::uint64_t size, int layers, std::uint64_t seed_base = 0);
-// Pushes (monolithic) then pulls by digest `pull_runs` times through a
-// registry started from `launch`; fake: the backend whose requests are counted.
+// Pushes (monolithic) `push_runs` times — run k > 0 an image of other layer
+// bytes in another repository, so nothing is skipped as already there; the
+// best run counts — then pulls the last image by digest `pull_runs` times,
+// through a registry started from `launch`; fake: the backend whose requests
+// are counted.
 BackendRun push_pull(const std::string& name, const harness::RegistryLaunch& launch, const harness::ImageSpec& image,
-                     std::uint64_t image_bytes, harness::FakeBackend* fake, int pull_runs);
+                     std::uint64_t image_bytes, harness::FakeBackend* fake, int pull_runs, int push_runs = 1);
 
 // ---- phase (d): the cost curve, --scale (bench_scale.cpp)
 

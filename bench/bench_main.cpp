@@ -60,14 +60,22 @@ void print_registry(const RegistryResult& r) {
   std::vector<const BackendRun*> runs;
   if (r.fake) runs.push_back(&*r.fake);
   if (r.fake_s3) runs.push_back(&*r.fake_s3);
+  if (r.ceiling_swift) runs.push_back(&*r.ceiling_swift);
+  if (r.ceiling_s3) runs.push_back(&*r.ceiling_s3);
   runs.push_back(&r.filesystem);
-  std::cout << "\n  " << pad("backend", 26) << lpad("push s", 9) << lpad("push MB/s", 11) << lpad("pull s", 9)
-            << lpad("pull MB/s", 11) << lpad("requests", 10) << "\n";
+  std::cout << "\n  " << pad("backend", 30) << lpad("push s", 9) << lpad("push MB/s", 11) << lpad("pull s", 9)
+            << lpad("pull MB/s", 11) << lpad("requests", 10) << lpad("push CPU s reg/bench", 22) << "\n";
   for (const BackendRun* b : runs) {
-    std::cout << "  " << pad(b->name, 26) << lpad(fmt(b->push_seconds, 3), 9) << lpad(fmt(b->push_mbps, 1), 11)
+    std::cout << "  " << pad(b->name, 30) << lpad(fmt(b->push_seconds, 3), 9) << lpad(fmt(b->push_mbps, 1), 11)
               << lpad(fmt(b->pull_seconds, 3), 9) << lpad(fmt(b->pull_mbps, 1), 11)
-              << lpad(std::to_string(b->client_requests), 10) << "\n";
+              << lpad(std::to_string(b->client_requests), 10)
+              << lpad(fmt(b->push_cpu_registry, 2) + " / " + fmt(b->push_cpu_bench, 2), 22) << "\n";
   }
+  auto push_ratio = [&](const BackendRun& b) { return fmt(b.push_mbps / std::max(r.filesystem.push_mbps, 1e-9), 2); };
+  if (r.ceiling_swift)
+    std::cout << "  " << pad("ratio ceiling swift/fs", 30) << lpad(push_ratio(*r.ceiling_swift), 20) << "\n";
+  if (r.ceiling_s3)
+    std::cout << "  " << pad("ratio ceiling s3/fs", 30) << lpad(push_ratio(*r.ceiling_s3), 20) << "\n";
   if (r.fake)
     std::cout << "  " << pad("ratio fake swift/fs", 26) << lpad(fmt(r.push_ratio, 2), 20) << lpad(fmt(r.pull_ratio, 2), 20)
               << "\n";
@@ -108,7 +116,8 @@ void print_registry(const RegistryResult& r) {
   for (const BackendRun* b : {r.fake ? &*r.fake : nullptr, r.fake_s3 ? &*r.fake_s3 : nullptr})
     if (b)
       std::cout << "  RSS (bench process) after " << b->name << " run: peak " << fmt(b->rss_peak_mib, 1) << " MiB ("
-                << fmt(b->rss_peak_mib * kMiB / static_cast<double>(r.image_bytes), 2) << " x image size)\n";
+                << fmt(b->rss_peak_mib * kMiB / static_cast<double>(r.image_bytes * b->push_runs_seconds.size()), 2)
+                << " x the " << b->push_runs_seconds.size() << " images pushed)\n";
 }
 
 }  // namespace
@@ -197,7 +206,8 @@ int main(int argc, char** argv) {
     }
     if (options.run_registry) {
       std::cout << "\n== (b) registry push/pull: " << human_size(options.image_size) << " image as "
-                << options.image_layers << " layers, monolithic push (1 run), pull by digest (best of "
+                << options.image_layers << " layers, monolithic push (best of " << options.push_runs
+                << "), pull by digest (best of "
                 << options.pull_runs << ") ==\n"
                 << "  registry: " << harness::RegistryProcess::version_of(options.registry) << "\n";
       if (options.run_swift) std::cout << "  fake swift: chunksize 20 MiB, redirect off\n";
@@ -283,7 +293,7 @@ int main(int argc, char** argv) {
                   << lpad(fmt(b.pull_mbps, 1), 7) << " MB/s" << tail << "\n";
       };
       const std::string tail = "   (" + human_size(reg->image_bytes) + " image, " + std::to_string(reg->layers) +
-                               " layers, push 1 run, pull best of " + std::to_string(options.pull_runs) + ")";
+                               " layers, push best of " + std::to_string(options.push_runs) + ", pull best of " + std::to_string(options.pull_runs) + ")";
       if (reg->fake) line("registry/fake swift", *reg->fake, tail);
       if (reg->fake_s3) line("registry/fake s3", *reg->fake_s3, reg->fake ? "" : tail);
       line("registry/filesystem", reg->filesystem, "");
@@ -292,6 +302,11 @@ int main(int argc, char** argv) {
       if (reg->fake_s3)
         std::cout << "  ratio fake s3/fs      push " << fmt(reg->s3_push_ratio, 2) << "  pull " << fmt(reg->s3_pull_ratio, 2)
                   << "\n";
+      for (const auto* c : {reg->ceiling_swift ? &*reg->ceiling_swift : nullptr, reg->ceiling_s3 ? &*reg->ceiling_s3 : nullptr})
+        if (c)
+          std::cout << "  " << pad(c->name + "/fs", 30) << "push "
+                    << fmt(c->push_mbps / std::max(reg->filesystem.push_mbps, 1e-9), 2)
+                    << "  (the fake without its per-byte digests: the most any fake can reach)\n";
     }
     all.ceilings = ceilings;
     all.raw = raw;
@@ -313,7 +328,9 @@ int main(int argc, char** argv) {
     } else {
       std::cout << "  peak RSS " << fmt(peak, 1) << " MiB";
     }
-    if (reg) std::cout << " (" << fmt(peak * kMiB / static_cast<double>(reg->image_bytes), 2) << " x image size)";
+    if (reg)
+      std::cout << " (" << fmt(peak * kMiB / static_cast<double>(reg->image_bytes * static_cast<std::uint64_t>(options.push_runs)), 2)
+                << " x the images one fake holds)";
     std::cout << "\n";
   }
 

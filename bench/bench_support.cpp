@@ -22,7 +22,7 @@ namespace stalemate::bench {
 const char* const kUsage =
     "usage: stalemate_bench [--raw-size SIZE] [--image-size SIZE] [--registry PATH]\n"
     "                       [--out DIR] [--json PATH] [--only raw|registry|hostile|scale|real] [--fake swift|s3|both]\n"
-    "                       [--hostile-connections N] [--scale [--scale-max SIZE] [--scale-fake swift|s3]\n"
+    "                       [--hostile-connections N] [--push-runs N] [--ceiling] [--scale [--scale-max SIZE] [--scale-fake swift|s3]\n"
     "                       [--m1 PATH | --no-m1]] [--no-real] [--real-image-size SIZE]\n"
     "  --raw-size SIZE    object for the raw PUT/GET on the fake Swift and fake S3 (default 256MiB)\n"
     "  --image-size SIZE  image pushed/pulled through the registry, as 4 equal layers (default 512MiB)\n"
@@ -32,6 +32,9 @@ const char* const kUsage =
     "  --json PATH        also write the figures as JSON to PATH\n"
     "  --hostile-connections N  idle and as many slowloris connections held in the hostile phase (default 1000)\n"
     "  --fake swift|s3|both  which fake backend(s) to measure (default both; filesystem rows always)\n"
+    "  --push-runs N      registry pushes per backend, each a new image, best counts (default 3)\n"
+    "  --ceiling          the registry rows again on a fake that skips its per-byte MD5/SHA-256 (made-up\n"
+    "                     ETags): what is left of the gap to the filesystem without the digests real stores compute\n"
     "  --scale            also the cost curve: image 64MiB x4 up to --scale-max (default 1GiB; 4GiB needs\n"
     "                     ~6 GiB free), 1..8 concurrent pushers of 64 MiB, and the full-size M1 scenario\n"
     "  --scale-fake swift|s3  the fake of the scale rows (default swift)\n"
@@ -100,6 +103,12 @@ Options parse_options(int argc, char** argv) {
         throw UsageError("--fake: expected swift, s3 or both, got \"" + v + "\"");
       o.run_swift = v != "s3";
       o.run_s3 = v != "swift";
+    } else if (arg == "--push-runs") {
+      const std::string v = value();
+      if (v.size() != 1 || v[0] < '1' || v[0] > '9') throw UsageError("--push-runs: expected 1 to 9, got \"" + v + "\"");
+      o.push_runs = v[0] - '0';
+    } else if (arg == "--ceiling") {
+      o.run_ceiling = true;
     } else if (arg == "--scale") {
       o.run_scale = true;
     } else if (arg == "--scale-max") {
@@ -136,6 +145,29 @@ double peak_rss_mib() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
   return std::max(peak_before_resets_mib, static_cast<double>(ru.ru_maxrss) * 1024.0 / kMiB);  // Linux: KiB
+}
+
+double own_cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return 0;
+  // Fields after the ")" that closes the command name; utime and stime are
+  // the 14th and 15th of the whole line, in clock ticks.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 1));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 double current_rss_mib() {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,7 @@ std::string sha256_raw(std::string_view data);
 std::string hmac_sha1_hex(std::string_view key, std::string_view data);
 std::string hmac_sha256_raw(std::string_view key, std::string_view data);
 std::string base64_encode(std::string_view data);
+std::optional<std::string> base64_decode(std::string_view in);  // nullopt: not base64
 
 // Incremental digest ("md5", "sha256", ...) for streaming gigabyte bodies.
 class StreamingDigest {

@@ -20,6 +20,7 @@ FakeBackend::FakeBackend(const BackendSpec& spec, const std::string& address, un
   options.address = address;
   options.port = port;
   options.body_budget = spec.body_budget;
+  options.unhashed_large_bodies = spec.unhashed_large_bodies;
   // The store's port serves the protocol only: the control endpoint is not
   // reachable from there (the registry must not change the faults).
   // Credentials and names are checked from the headers, before 100 Continue

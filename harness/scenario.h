@@ -42,6 +42,9 @@ struct BackendSpec {
   // Request-body bytes the fake holds in flight across all connections before
   // answering 503 (S3: SlowDown); 0 = a quarter of physical memory.
   std::uint64_t body_budget = 0;
+  // stalemate_bench --ceiling only (no scenario key): the fake skips its
+  // per-byte digests; see sim::HttpServerOptions::unhashed_large_bodies.
+  bool unhashed_large_bodies = false;
 };
 
 struct RegistrySpec {

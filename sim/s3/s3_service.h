@@ -200,7 +200,6 @@ bool valid_bucket_name(std::string_view name);
 std::string quote_etag(std::string_view etag);          // abc -> "abc"
 std::string unquote_etag(std::string_view etag);        // "abc" / abc -> abc
 std::optional<std::uint64_t> parse_uint(std::string_view s);
-std::optional<std::string> base64_decode(std::string_view in);
 bool istarts_with(std::string_view s, std::string_view prefix);
 std::string to_lower(std::string_view s);
 

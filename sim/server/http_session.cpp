@@ -158,11 +158,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void choose_digests() {
     if (parser_->is_done()) return;
     auto& body = parser_->get().body();
-    body.hash_md5();
     const auto declared = parser_->get()["x-amz-content-sha256"];
-    if (declared.size() == 64 &&
-        std::all_of(declared.begin(), declared.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
-      body.hash_sha256();
+    const bool declared_sha = declared.size() == 64 && std::all_of(declared.begin(), declared.end(), [](char c) {
+                                return std::isxdigit(static_cast<unsigned char>(c));
+                              });
+    const auto length = parser_->content_length();
+    if (options().unhashed_large_bodies && (!length || *length >= ChunkBody::kBackgroundMin))
+      return body.skip_digests(std::string(parser_->get()["content-md5"]),
+                               declared_sha ? std::string(declared) : std::string());
+    body.hash_md5();
+    if (declared_sha) body.hash_sha256();
   }
 
   void do_read_body() {

@@ -3,10 +3,14 @@
 // sockets so the bytes on the wire are what is asserted.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/crypto.h"
 #include "sim/server/http_server.h"
@@ -202,4 +206,76 @@ TEST_CASE("the server refuses non-loopback addresses and reports a taken port") 
   same.port = first.port();
   // SO_REUSEADDR does not allow two listeners on one port
   CHECK_THROWS_WITH(HttpServer(echo, same), Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(first.port())));
+}
+
+TEST_CASE("a large body is hashed on a worker while it is read: the same digests, also for bodies in parallel") {
+  std::mutex mu;
+  std::vector<Bytes> seen;
+  HttpServer server([&](const HttpRequest& req) {
+    std::lock_guard lock(mu);
+    seen.push_back(req.body);
+    return echo(req);
+  });
+  // Bodies past one 16 MiB chunk, different per connection, sent in uneven pieces.
+  auto body_of = [](int k) {
+    std::string b((16u << 20) + 3 * 1024 * 1024 + 17u * static_cast<unsigned>(k), '\0');
+    std::uint32_t x = 0x9E3779B9u * static_cast<std::uint32_t>(k + 1);
+    for (auto& c : b) c = static_cast<char>((x = x * 1664525u + 1013904223u) >> 24);
+    return b;
+  };
+  std::vector<std::thread> clients;
+  std::vector<std::string> bodies, answers(3);
+  std::vector<std::unique_ptr<RawConnection>> connections;  // connected here: Catch asserts on this thread only
+  for (int k = 0; k < 3; ++k) {
+    bodies.push_back(body_of(k));
+    connections.push_back(std::make_unique<RawConnection>(server.port()));
+  }
+  for (int k = 0; k < 3; ++k)
+    clients.emplace_back([&, k] {
+      const std::string& body = bodies[static_cast<std::size_t>(k)];
+      RawConnection& c = *connections[static_cast<std::size_t>(k)];
+      const bool chunked = k == 2;  // as ncw/swift sends the registry's segments: the worker takes over after 1 MiB
+      c.try_send("PUT /o HTTP/1.1\r\nHost: x\r\n" +
+             (chunked ? std::string("Transfer-Encoding: chunked") : "Content-Length: " + std::to_string(body.size())) +
+             "\r\nx-amz-content-sha256: " + sha256_hex(body) + "\r\nConnection: close\r\n\r\n");
+      for (std::size_t at = 0, step = 77 * 1024; at < body.size(); at += step, step = step * 3 % (900 * 1024) + 4096) {
+        const std::string piece = body.substr(at, step);
+        if (!chunked) {
+          c.try_send(piece);
+          continue;
+        }
+        char len[32];
+        std::snprintf(len, sizeof len, "%zx\r\n", piece.size());
+        c.try_send(len + piece + "\r\n");
+      }
+      if (chunked) c.try_send("0\r\n\r\n");
+      answers[static_cast<std::size_t>(k)] = c.read_to_eof();
+    });
+  for (auto& t : clients) t.join();
+  for (const auto& answer : answers) CHECK(answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  std::lock_guard lock(mu);
+  REQUIRE(seen.size() == 3);
+  for (const Bytes& got : seen) {
+    const auto it = std::find_if(bodies.begin(), bodies.end(), [&](const std::string& b) { return b.size() == got.size(); });
+    REQUIRE(it != bodies.end());
+    // A known length: 16 MiB, then the rest; chunked: 256 KiB doubling to 8 MiB, then a trimmed 16 MiB one
+    CHECK(got.pieces().size() == (got.size() == bodies[2].size() ? 7u : 2u));
+    CHECK(got.md5_hex() == md5_hex(*it));
+    CHECK(got.sha256_hex() == sha256_hex(*it));
+    CHECK(got.str() == *it);
+  }
+}
+
+TEST_CASE("a connection dropped in the middle of a worker-hashed body leaves the server serving") {
+  HttpServer server(echo);
+  {
+    RawConnection c(server.port());
+    c.send("PUT /o HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(8u << 20) + "\r\n\r\n" +
+           std::string(3u << 20, 'q'));
+  }  // closed with 5 MiB still owed: the body and its pending digests are dropped
+  RawConnection c(server.port());
+  c.send("PUT /after HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+  const auto out = c.read_to_eof();
+  CHECK(out.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(out.find("X-Path: /after\r\n") != std::string::npos);
 }
