@@ -13,6 +13,7 @@ out=${OUT:-/tmp/explore-rate}
 control_cases=${CONTROL_CASES:-30}
 lag_cases=${LAG_CASES:-20}
 seed=${SEED:-7}
+mkdir -p "$out"
 printf '%-6s %-8s %-5s %-15s %6s %6s %8s %9s %9s\n' backend faults jobs registry cases failing reused seconds cases/min
 for backend in $backends; do
   for faults in control lag; do
@@ -20,7 +21,7 @@ for backend in $backends; do
       for mode in reuse fresh; do
         dir=$out/$backend-$faults-j$jobs-$mode
         rm -rf "$dir"
-        args=(explore --backend "$backend" --seed "$seed" --jobs "$jobs" --out "$dir" --findings 1000
+        args=(explore --backend "$backend" --seed "$seed" --jobs "$jobs" --out "$dir" --findings 100
               --shrink-runs 0 --confirm 0)
         if [ "$faults" = control ]; then args+=(--control --cases "$control_cases"); else args+=(--cases "$lag_cases"); fi
         if [ "$mode" = fresh ]; then args+=(--fresh-registry); fi

@@ -75,9 +75,10 @@ std::vector<CaseResult> CaseRunner::run(const std::vector<CaseRun>& cases) {
   };
   while (next < cases.size() || running > 0) {
     if (const int sig = harness::interrupt_signal()) {
+      // Busy or idle, every worker is told: a running case writes its partial report, an idle one ends.
       for (auto& s : slots) {
         if (s.child) s.child->interrupt();
-        else if (s.index && workers_[s.job]) workers_[s.job]->interrupt();
+        if (workers_[s.job]) workers_[s.job]->interrupt();
       }
       const auto deadline = std::chrono::steady_clock::now() + kChildStopGrace;
       for (auto& s : slots) {
