@@ -65,6 +65,7 @@ std::vector<CaseResult> CaseRunner::run(const std::vector<CaseRun>& cases) {
     r.exit_code = exit_code;
     r.seconds = s.seconds();
     r.finding = classify(report, exit_code);
+    r.log = s.child ? cases[*s.index].dir / "stalemate.log" : workers_[s.job]->dir() / "worker.log";
     if (!s.child && report.is_object()) {
       r.reused = true;
       r.registry_pid = report.value("/registry/reused/pid"_json_pointer, -1);
@@ -133,8 +134,8 @@ std::vector<CaseResult> CaseRunner::run(const std::vector<CaseRun>& cases) {
       // The worker died mid-case (its registry's death is an answer, so this is the worker
       // itself) or the case overran: the case could not run, the next one gets a new worker.
       w->kill();
-      w.reset();
       finish(s, harness::kExitInfrastructure, report_in(cases[*s.index].dir));
+      w.reset();
       any = true;
     }
     if (!any) std::this_thread::sleep_for(kPollInterval);

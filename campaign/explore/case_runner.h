@@ -39,6 +39,7 @@ struct CaseResult {
   bool reused = false;    // ran in a worker's registry
   int registry_pid = -1;  // that registry's pid (reused runs)
   std::string fallback;   // why it ran as a child `stalemate run` although reuse was on
+  std::filesystem::path log;  // what ran it wrote there (the child run's or the worker's log)
 };
 
 struct RunnerOptions {

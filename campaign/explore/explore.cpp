@@ -256,8 +256,8 @@ ExploreResult run_explore(const ExploreOptions& o) {
       const auto& f = results[k].finding;
       if (f.outcome == Finding::Outcome::Infrastructure) {
         ++result.infrastructure;
-        std::cerr << "explore: case " << first + k << ": " << f.kind << " (see " << runs[k].dir.string()
-                  << "/stalemate.log)\n";
+        std::cerr << "explore: case " << first + k << ": " << f.kind << " (see " << results[k].log.string()
+                  << ")\n";
       }
       if (!f.failed()) continue;
       ++result.failing;
