@@ -48,6 +48,8 @@ int cmd_report(const Args& args);
 // explore_command.cpp
 extern const char* const kExploreUsage;
 int cmd_explore(const Args& args);
+extern const char* const kExploreWorkerUsage;
+int cmd_explore_worker(const Args& args);
 
 // trace_commands.cpp
 extern const char* const kImportUsage;

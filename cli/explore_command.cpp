@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "campaign/explore/explore.h"
+#include "campaign/explore/registry_worker.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "common/json_reader.h"
@@ -14,7 +15,7 @@ const char* const kExploreUsage =
     "  stalemate explore [--registry PATH] [--backend swift|s3] [--cases N] [--budget 10m] [--seed S]\n"
     "                    [--save DIR] [--jobs N] [--out DIR] [--faults lag|rules|none] [--control]\n"
     "                    [--findings N] [--shrink-runs N] [--shrink-budget 10m] [--shrink-tries N]\n"
-    "                    [--confirm N] [--flip-byte]\n"
+    "                    [--confirm N] [--flip-byte] [--fresh-registry]\n"
     "      generate random workloads and fault schedules (rapidcheck; the same --seed draws the same\n"
     "      cases), run them against the registry N at a time, and shrink the first case that breaks an\n"
     "      invariant or fails an operation to a minimal scenario of the same kind of failure; it is saved\n"
@@ -26,6 +27,9 @@ const char* const kExploreUsage =
     "      and reproduced at their seed (--confirm re-runs, default 3);\n"
     "      a shrink is kept when it fails the same way in one of --shrink-tries runs (default 2);\n"
     "      --flip-byte (checker self-test) flips a stored byte after the first pushes;\n"
+    "      each of the N jobs keeps one registry process for the cases it can (the store reset and\n"
+    "      fresh layers per case; restarts run as a child `stalemate run`); --fresh-registry runs\n"
+    "      every case as a child `stalemate run` (a registry of its own); findings are confirmed fresh;\n"
     "      exit 0 nothing found, 1 found and saved, 2 bad input, 3 cases could not run, 130 on SIGINT\n";
 
 namespace {
@@ -44,7 +48,7 @@ int cmd_explore(const Args& args) {
                                     {"--registry", "--backend", "--cases", "--budget", "--seed", "--save", "--jobs",
                                      "--out", "--faults", "--findings", "--shrink-runs", "--shrink-budget",
                                      "--shrink-tries", "--confirm"},
-                                    {"--control", "--flip-byte"});
+                                    {"--control", "--flip-byte", "--fresh-registry"});
   expect_positional(p, 0, 0, "explore takes no positional arguments");
   campaign::explore::ExploreOptions o;
   using campaign::explore::FaultMode;
@@ -61,6 +65,7 @@ int cmd_explore(const Args& args) {
   }
   o.cases.flip_byte = p.flag("--flip-byte");
   o.control = p.flag("--control");
+  o.reuse = !p.flag("--fresh-registry");
   if (const auto v = p.value("--cases")) o.max_cases = parse_count("--cases", *v, 1, 1'000'000);
   if (const auto v = p.value("--budget")) o.budget = duration_option("--budget", *v);
   if (const auto v = p.value("--seed")) o.seed = parse_count("--seed", *v, 0, UINT64_MAX / 2'000'000);
@@ -85,6 +90,22 @@ int cmd_explore(const Args& args) {
     std::cerr << "stalemate: explore " << e.what() << "\n";
     return 128 + e.signal;
   }
+}
+
+const char* const kExploreWorkerUsage =
+    "  stalemate explore-worker DIR [--registry PATH]\n"
+    "      (started by explore) one fake store and one registry process kept for the cases\n"
+    "      explore hands it in DIR (request-N.json -> answer-N.json); ends when idle for 10 minutes\n";
+
+int cmd_explore_worker(const Args& args) {
+  const auto p = parse_command_line("explore-worker", args, {"--registry"}, {});
+  expect_positional(p, 1, 1, "explore-worker takes its directory");
+  campaign::explore::WorkerOptions o;
+  o.dir = p.positional[0];
+  if (const auto v = p.value("--registry")) o.registry = *v;
+  // Ctrl-C or SIGTERM: the registry is stopped, a running case writes its partial report.
+  harness::install_child_reaper(harness::OnInterrupt::Abort);
+  return campaign::explore::serve_cases(o);
 }
 
 }  // namespace stalemate::cli

@@ -35,6 +35,7 @@ const std::vector<Command>& commands() {
       {"serve", kServeUsage, cmd_serve},    {"sweep", kSweepUsage, cmd_sweep},
       {"merge", kMergeUsage, cmd_merge},    {"report", kReportUsage, cmd_report},
       {"explore", kExploreUsage, cmd_explore},
+      {"explore-worker", kExploreWorkerUsage, cmd_explore_worker},
       {"import", kImportUsage, cmd_import}, {"generate", kGenerateUsage, cmd_generate},
       {"version", kVersionUsage, cmd_version}, {"help", kHelpUsage, cmd_help},
   };

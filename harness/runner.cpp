@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <set>
 
@@ -13,6 +14,7 @@
 #include "harness/run_context.h"
 #include "harness/run_front.h"
 #include "harness/run_steps.h"
+#include "harness/reused_env.h"
 #include "harness/workload/record.h"
 
 namespace stalemate::harness {
@@ -190,9 +192,10 @@ nlohmann::json report_header(const RunPlan& plan) {
           {"plan", plan_to_json(plan)}};
 }
 
-// Starts everything, runs the steps and the final checks, stops the children.
-void run_lifecycle(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
-  start_processes(plan, life, rec);
+// Starts everything, runs the steps and the final checks, stops the children
+// (a reused environment's stay up: `reused`, the store already reset).
+void run_lifecycle(RunPlan& plan, Lifecycle& life, RunRecord& rec, bool reused = false) {
+  if (!reused) start_processes(plan, life, rec);
   RunState state{plan, life, rec, {}, {}, {}, {}, {}};
   state.front = state.make_client();
   state.labels.emplace_back(state.front->id(), "client");
@@ -206,6 +209,7 @@ void run_lifecycle(RunPlan& plan, Lifecycle& life, RunRecord& rec) {
   rec.report["clients"] = state.clients_json();
   stop_front(life, rec);
   rec.report["registry"]["instances"] = life.fleet->describe();
+  if (reused) return;
   life.fleet->stop();
   if (life.redis) life.redis->stop();
 }
@@ -218,14 +222,12 @@ reports::RunVerdict infrastructure_verdict(const std::string& what) {
   return v;
 }
 
-}  // namespace
-
-RunOutcome run_plan(RunPlan plan) {
+// A run in `life`: fresh (its processes started here) or in a reused environment.
+RunOutcome run_plan_in(RunPlan& plan, Lifecycle& life, bool reused, const std::function<void(RunRecord&)>& adopt) {
   std::filesystem::create_directories(plan.out_dir);
   RunRecord rec;
   rec.out_dir = plan.out_dir;
   rec.report = report_header(plan);
-  Lifecycle life;
   const auto interrupted = [&](int sig) {
     const Interrupted e(sig);
     reports::RunVerdict v;
@@ -236,7 +238,8 @@ RunOutcome run_plan(RunPlan plan) {
     return Interrupted(sig, "partial report in " + (plan.out_dir / "report.json").string());
   };
   try {
-    run_lifecycle(plan, life, rec);
+    if (adopt) adopt(rec);
+    run_lifecycle(plan, life, rec, reused);
   } catch (const Interrupted& e) {
     throw interrupted(e.signal);
   } catch (const InfrastructureError& e) {
@@ -257,8 +260,130 @@ RunOutcome run_plan(RunPlan plan) {
     }
     throw;
   }
-  life.backend->stop();
+  if (!reused) life.backend->stop();
   return verdict(plan, rec, life);
+}
+
+}  // namespace
+
+RunOutcome run_plan(RunPlan plan) {
+  Lifecycle life;
+  return run_plan_in(plan, life, false, nullptr);
+}
+
+// ---- a reused environment (reused_env.h)
+
+ReusedEnvironment::~ReusedEnvironment() {
+  if (fleet) fleet->stop();
+  if (backend) backend->stop();
+}
+
+namespace {
+
+// What a plan's processes are made of, beyond its fault plan: a run may use an
+// environment only when these are equal.
+nlohmann::json backend_key(const Scenario& s) {
+  auto b = s.source.value("backend", nlohmann::json::object());
+  for (const char* model_only : {"consistency", "faults", "phases", "digest_ordinals"}) b.erase(model_only);
+  return b;
+}
+
+nlohmann::json registry_key(const Scenario& s) {
+  const auto& r = s.registry;
+  return {{"binary", r.binary},       {"instances", r.instances}, {"cache", r.cache},
+          {"chunksize", r.chunksize}, {"redirect", r.redirect},   {"config", r.config},
+          {"max_purge_delay_minutes", r.max_purge_delay_minutes}};
+}
+
+// The first step that needs processes of the run's own, or null.
+const PlannedStep* own_process_step(const std::vector<PlannedStep>& steps) {
+  for (const auto& st : steps) {
+    // A restart (or a cache flush, which is one) would also clear the shared
+    // registry's caches for the runs after it; garbage-collect runs the
+    // registry's own command on the store while the shared registry serves.
+    if (st.kind == Step::Kind::Restart || st.kind == Step::Kind::FlushCache || st.kind == Step::Kind::GarbageCollect)
+      return &st;
+    for (const auto& b : st.branches)
+      if (const auto* inner = own_process_step(b.steps)) return inner;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<ReusedEnvironment> start_reused_environment(const RunPlan& plan) {
+  auto first = plan;
+  // The registry starts under no fault plan: a rule or phase of the first run
+  // must not fire at the start of every later run's registry.
+  first.scenario.backend.model.rules.clear();
+  first.scenario.backend.model.phases.clear();
+  std::filesystem::create_directories(first.out_dir);
+  Lifecycle life;
+  RunRecord rec;
+  rec.out_dir = first.out_dir;
+  start_processes(first, life, rec);
+  auto env = std::make_unique<ReusedEnvironment>();
+  env->backend_spec = backend_key(plan.scenario);
+  env->registry_spec = registry_key(plan.scenario);
+  env->registry_report = rec.report["registry"];
+  env->registry_logs = life.registry_logs;
+  env->store_wall_start_us = life.store_wall_start_us;
+  env->backend = std::move(life.backend);
+  env->fleet = std::move(life.fleet);
+  // What a fresh run's store holds once its registry has started: its container, the
+  // identities of its start's requests. Every run goes back to this.
+  env->backend->store().mark_baseline();
+  return env;
+}
+
+int ReusedEnvironment::registry_pid() const { return fleet ? fleet->processes().front()->pid() : -1; }
+
+std::string reuse_obstacle(const RunPlan& plan, const ReusedEnvironment* env) {
+  const auto& s = plan.scenario;
+  // Two instances or a Redis cache share state across their own processes only (M3, M15).
+  if (s.registry.instances != 1) return "it runs " + std::to_string(s.registry.instances) + " registry instances";
+  if (s.registry.cache == "redis") return "it runs its own Redis";
+  if (s.front) return "it runs nginx in front of the registry";
+  // The registry's config (driver, chunk size, container) is fixed at its start.
+  if (const auto* st = own_process_step(plan.steps)) return "its step " + st->describe() + " needs a registry of its own";
+  if (!env) return "";
+  if (registry_key(s) != env->registry_spec) return "its registry settings differ from the running registry's";
+  if (backend_key(s) != env->backend_spec) return "its backend settings differ from the running fake's";
+  return "";
+}
+
+RunOutcome run_plan_reusing(RunPlan plan, ReusedEnvironment& env) {
+  if (const auto why = reuse_obstacle(plan, &env); !why.empty())
+    throw InputError("cannot run " + plan.scenario.name + " in a reused registry: " + why);
+  Lifecycle life;
+  // Hand the processes back however the run ends.
+  struct GiveBack {
+    ReusedEnvironment& env;
+    Lifecycle& life;
+    ~GiveBack() {
+      if (life.backend) env.backend = std::move(life.backend);
+      if (life.fleet) env.fleet = std::move(life.fleet);
+    }
+  } give_back{env, life};
+  life.backend = std::move(env.backend);
+  life.fleet = std::move(env.fleet);
+  life.registry_logs = env.registry_logs;
+  ++env.runs;
+  return run_plan_in(plan, life, true, [&](RunRecord& rec) {
+    auto& store = life.backend->store();
+    try {
+      store.reset(plan.scenario.backend.model);
+      store.events().open_file((plan.out_dir / "events.jsonl").string());
+    } catch (const std::exception& e) {
+      throw InfrastructureError(std::string("reused fake backend: ") + e.what());
+    }
+    life.store_wall_start_us = now_micros() - store.now_us();
+    auto* backend = life.backend.get();
+    rec.history.set_storage_cursor([backend] { return backend->store().events().size(); });
+    rec.report["backend"] = life.backend->describe();
+    rec.report["registry"] = env.registry_report;
+    rec.report["registry"]["reused"] = {{"run", env.runs}, {"pid", life.fleet->processes().front()->pid()}};
+  });
 }
 
 RunOutcome run_scenario(Scenario scenario, const RunOptions& options) {

@@ -35,7 +35,8 @@ std::int64_t bounded_duration(const JsonReader& r, std::int64_t lo, std::int64_t
 }
 
 void parse_backend(const JsonReader& r, BackendSpec& b) {
-  r.expect_object({"type", "container", "replicas", "swift", "s3", "consistency", "phases", "faults", "body_budget"});
+  r.expect_object({"type", "container", "replicas", "swift", "s3", "consistency", "phases", "faults", "body_budget",
+                   "digest_ordinals"});
   b.type = r.has("type") ? r.at("type").as_enum({"swift", "s3"}) : "swift";
   if (r.has("s3")) {
     auto s = r.at("s3");
@@ -66,6 +67,8 @@ void parse_backend(const JsonReader& r, BackendSpec& b) {
       r.at("body_budget").fail("body_budget must be between 1MiB and 1TiB");
   }
   if (r.has("phases")) b.model.phases = sim::parse_phases(r.at("phases"));
+  // Draws keyed by digest ordinals (sim/model/store.h): explore's salted layers.
+  b.model.digest_ordinals = r.get_bool("digest_ordinals", false);
   if (r.has("faults")) b.faults_source = r.at("faults").value();  // parsed once the images are known
   if (r.has("swift")) {
     auto s = r.at("swift");

@@ -211,7 +211,8 @@ rc::Gen<ExploreCase> case_gen(const CaseOptions& options) {
                                  gen::set(&ExploreCase::flip_byte, gen::just(options.flip_byte)));
 }
 
-nlohmann::json case_to_scenario(const ExploreCase& c, const std::string& name, std::uint64_t seed) {
+nlohmann::json case_to_scenario(const ExploreCase& c, const std::string& name, std::uint64_t seed,
+                                std::uint64_t salt) {
   nlohmann::json images = nlohmann::json::array();
   for (std::size_t i = 0; i < c.images.size(); ++i) {
     const auto& im = c.images[i];
@@ -220,7 +221,7 @@ nlohmann::json case_to_scenario(const ExploreCase& c, const std::string& name, s
     const auto sizes = layer_sizes(c.backend);
     for (const auto& l : im.layers) {
       const auto rank = std::find(sizes.begin(), sizes.end(), l.size) - sizes.begin();
-      layers.push_back({{"size", l.size}, {"seed", l.seed * 100 + rank}});
+      layers.push_back({{"size", l.size}, {"seed", salt * 1000 + l.seed * 100 + rank}});
     }
     // Repositories follow the seed, not the run's name: the store's lag draws are keyed by object
     // names, so every shrink, confirmation and the saved file of one case must name the same paths.
@@ -231,7 +232,7 @@ nlohmann::json case_to_scenario(const ExploreCase& c, const std::string& name, s
     if (im.chunked) j["push"] = {{"mode", "chunked"}, {"chunk_size", im.chunk_size}};
     images.push_back(std::move(j));
   }
-  nlohmann::json backend{{"type", c.backend}};
+  nlohmann::json backend{{"type", c.backend}, {"digest_ordinals", true}};
   if (c.lag) backend["consistency"] = lag_json(*c.lag);
   if (!c.rules.empty()) {
     backend["faults"] = nlohmann::json::array();

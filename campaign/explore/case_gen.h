@@ -91,7 +91,13 @@ rc::Gen<ExploreCase> case_gen(const CaseOptions& options);
 // The case as a scenario document (validated by load_scenario). `name` names
 // the scenario; its repositories are named by `seed` (explore/c<seed>-i<k>), so
 // cases never share one and every run of one case names the same objects.
-nlohmann::json case_to_scenario(const ExploreCase& c, const std::string& name, std::uint64_t seed);
+// `salt` (0: none) gives the layers other bytes — so other digests — without
+// changing anything else: runs in one reused registry get a salt each, and its
+// descriptor cache cannot answer for another run's blob. The store keys its
+// draws by digest ordinals ("backend": {"digest_ordinals": true}), so a salted
+// run draws the same lags as the unsalted scenario run fresh.
+nlohmann::json case_to_scenario(const ExploreCase& c, const std::string& name, std::uint64_t seed,
+                                std::uint64_t salt = 0);
 
 // Size of a case as a reader counts it: the workload operations (pushes,
 // pulls, deletes, restarts; a parallel step counts each client) it runs.

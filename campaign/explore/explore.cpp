@@ -86,17 +86,40 @@ std::size_t shrink_steps(const ExploreResult& r) {
 struct Explorer {
   const ExploreOptions& o;
   fs::path out;
-  RunnerOptions runner;
+  CaseRunner runner;
   std::size_t shrink_runs = 0;  // numbers the shrink run folders
+  std::uint64_t salts = 0;      // every run's layers get their own bytes (case_to_scenario)
+
+  Explorer(const ExploreOptions& options, fs::path out_dir)
+      : o(options), out(std::move(out_dir)),
+        runner(RunnerOptions{o.registry, o.control, o.jobs, o.reuse, out / "workers"}) {}
+
+  CaseRun case_run(const ExploreCase& c, const fs::path& dir, const std::string& name, std::uint64_t seed) {
+    return {dir, case_to_scenario(c, name, seed, ++salts), seed};
+  }
 
   std::vector<Finding> judge(const std::vector<ExploreCase>& cases, std::uint64_t seed, const std::string& folder) {
     std::vector<CaseRun> runs;
     for (const auto& c : cases) {
       const auto name = folder + "-" + std::to_string(++shrink_runs);
-      runs.push_back({out / folder / name, case_to_scenario(c, name, seed), seed});
+      runs.push_back(case_run(c, out / folder / name, name, seed));
     }
     std::vector<Finding> findings;
-    for (auto& r : run_cases(runs, runner)) findings.push_back(std::move(r.finding));
+    for (auto& r : runner.run(runs)) findings.push_back(std::move(r.finding));
+    return findings;
+  }
+
+  // The saved scenario as `stalemate run` will replay it: unsalted, each run a
+  // child of its own (a registry started for it), whatever the exploration used.
+  std::vector<Finding> confirm(const ExploreCase& minimal, std::uint64_t seed) {
+    CaseRunner fresh(RunnerOptions{o.registry, o.control, o.jobs, false, {}});
+    std::vector<CaseRun> runs;
+    for (unsigned k = 0; k < o.confirm_runs; ++k) {
+      const auto name = "confirm-" + std::to_string(++shrink_runs);
+      runs.push_back({out / "confirm" / name, case_to_scenario(minimal, name, seed), seed});
+    }
+    std::vector<Finding> findings;
+    for (auto& r : fresh.run(runs)) findings.push_back(std::move(r.finding));
     return findings;
   }
 
@@ -120,9 +143,8 @@ struct Explorer {
         });
     c.shrunk_operations = case_operations(c.shrink.minimal);
     c.shrunk_requests = c.shrink.finding.requests;  // c.finding stays the target: the kind the shrink kept
-    // Does the minimal case reproduce at its seed?
-    const std::vector<ExploreCase> again(o.confirm_runs, c.shrink.minimal);
-    for (const auto& f : judge(again, c.seed, "confirm")) c.confirmed += same_kind(finding, f);
+    // Does the minimal case reproduce at its seed, run fresh as its replay will be?
+    for (const auto& f : confirm(c.shrink.minimal, c.seed)) c.confirmed += same_kind(finding, f);
     const std::string name = "explore-" + o.cases.backend + "-" + slug(finding.kind) + "-" + std::to_string(c.seed);
     const fs::path dir = o.save_dir.empty() ? out / "found" : fs::path(o.save_dir);
     c.file = (dir / (name + ".json")).string();
@@ -187,6 +209,9 @@ nlohmann::json result_json(const ExploreResult& r) {
                      {"file", c.file},
                      {"replay", c.replay}});
   return {{"cases", r.cases},
+          {"reused", r.reused},
+          {"fallbacks", r.fallbacks},
+          {"registry_pids", r.registry_pids},
           {"failing", r.failing},
           {"infrastructure", r.infrastructure},
           {"seconds", std::round(r.seconds * 10) / 10},
@@ -195,7 +220,7 @@ nlohmann::json result_json(const ExploreResult& r) {
 }
 
 ExploreResult run_explore(const ExploreOptions& o) {
-  Explorer ex{o, o.out_dir, {o.registry, o.control, o.jobs}};
+  Explorer ex(o, o.out_dir);
   fs::create_directories(ex.out);
   ExploreResult result;
   // Kinds found and reproduced at their seed: a later failure of one is not shrunk again.
@@ -206,7 +231,9 @@ ExploreResult run_explore(const ExploreOptions& o) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - shrink_seconds;
   };
   std::cerr << "explore: " << o.cases.backend << ", seed " << o.seed << ", up to " << o.max_cases << " cases / "
-            << o.budget.count() << " s, " << o.jobs << " at a time" << (o.control ? ", control runs" : "") << " -> "
+            << o.budget.count() << " s, " << o.jobs << " at a time"
+            << (o.reuse ? ", a registry kept per job" : ", a registry per case") << (o.control ? ", control runs" : "")
+            << " -> "
             << ex.out.string() << "\n";
   while (result.cases < o.max_cases && exploring() < o.budget.count() && kinds.size() < o.findings) {
     const auto n = std::min<std::size_t>(std::max(1u, o.jobs), o.max_cases - result.cases);
@@ -215,18 +242,22 @@ ExploreResult run_explore(const ExploreOptions& o) {
     for (std::size_t k = 0; k < n; ++k) {
       const auto i = result.cases + k;
       const auto name = "case-" + std::to_string(i);
-      runs.push_back({ex.out / "cases" / name, case_to_scenario(batch[k].value(), name, case_seed(o.seed, i)),
-                      case_seed(o.seed, i)});
+      runs.push_back(ex.case_run(batch[k].value(), ex.out / "cases" / name, name, case_seed(o.seed, i)));
     }
-    const auto results = run_cases(runs, ex.runner);
+    const auto results = ex.runner.run(runs);
+    for (const auto& r : results) {
+      result.reused += r.reused;
+      result.fallbacks += !r.fallback.empty();
+      if (r.registry_pid > 0) result.registry_pids.insert(r.registry_pid);
+    }
     const auto first = result.cases;
     result.cases += n;
     for (std::size_t k = 0; k < n; ++k) {
       const auto& f = results[k].finding;
       if (f.outcome == Finding::Outcome::Infrastructure) {
         ++result.infrastructure;
-        std::cerr << "explore: case " << first + k << ": " << f.kind << " (see " << runs[k].dir.string()
-                  << "/stalemate.log)\n";
+        std::cerr << "explore: case " << first + k << ": " << f.kind << " (see " << results[k].log.string()
+                  << ")\n";
       }
       if (!f.failed()) continue;
       ++result.failing;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct ExploreOptions {
   std::string out_dir = "stalemate-out/explore";
   unsigned jobs = 1;
   bool control = false;                   // every run as its negative control (no faults, no lag, X-Newest)
+  // One registry per job across cases (case_runner.h); false: every case a child `stalemate run`.
+  bool reuse = true;
   // Stop after this many kinds were found and reproduced at their seed (a case that
   // did not reproduce is saved, and the kind stays open).
   std::size_t findings = 1;
@@ -52,6 +55,9 @@ struct ExploreResult {
   std::size_t cases = 0, failing = 0, infrastructure = 0;
   double seconds = 0;             // exploration time, without shrinking
   double cases_per_minute = 0;
+  std::size_t reused = 0;         // exploration cases run in a reused registry
+  std::size_t fallbacks = 0;      // exploration cases that needed a child `stalemate run` (restarts)
+  std::set<int> registry_pids;    // the reused registries' pids
   std::vector<Counterexample> found;
 };
 

@@ -21,6 +21,11 @@ void EventLog::close_file() {
   file_ = nullptr;
 }
 
+void EventLog::clear() {
+  std::lock_guard lock(mu_);
+  events_.clear();
+}
+
 void EventLog::append(nlohmann::json event) {
   std::lock_guard lock(mu_);
   if (file_) {

@@ -24,6 +24,8 @@ class EventLog {
   // Starts streaming to path (truncates). Throws std::runtime_error on failure.
   void open_file(const std::string& path);
   void close_file();
+  // Forgets every event (a reused store's next run starts an empty log; see Store::reset).
+  void clear();
   void append(nlohmann::json event);
   std::vector<nlohmann::json> since(std::size_t first) const;  // events[first..]
   std::size_t size() const;

@@ -61,6 +61,17 @@ std::string NameOrdinals::canonical(std::string_view name) {
         }
       }
     }
+    if (digests_ && (i == 0 || !is_hex(name[i - 1]))) {
+      // "ab/<digest>" (the blob store's fan-out folder) or a bare digest.
+      const bool fanout = hex_run(name, i) == 2 && i + 3 < name.size() && name[i + 2] == '/' &&
+                          hex_run(name, i + 3) == 64 && name.compare(i, 2, name, i + 3, 2) == 0;
+      const std::size_t at = fanout ? i + 3 : i;
+      if (hex_run(name, at) == 64) {
+        out += ordinal(digests_seen_, name.substr(at, 64), "digest");
+        i = at + 64;
+        continue;
+      }
+    }
     if (is_uuid_at(name, i)) {
       out += ordinal(uploads_, name.substr(i, 36), "upload");
       i += 36;

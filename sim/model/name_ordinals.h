@@ -16,6 +16,9 @@ namespace stalemate::sim {
 
 class NameOrdinals {
  public:
+  // Also replace each sha256 digest ("ab/<64 hex>" as in blob paths, or the
+  // bare 64 hex digits) by its ordinal ("digest-1"): see ModelConfig::digest_ordinals.
+  void set_digests(bool on) { digests_ = on; }
   // `name` with every registry-random part replaced by its ordinal.
   std::string canonical(std::string_view name);
 
@@ -24,6 +27,8 @@ class NameOrdinals {
 
   std::map<std::string, std::uint64_t> uploads_;   // upload UUIDs
   std::map<std::string, std::uint64_t> segments_;  // "segments/abc/def…" folders
+  std::map<std::string, std::uint64_t> digests_seen_;  // 64-hex digests (with digests_)
+  bool digests_ = false;
 };
 
 // True when s[pos..pos+36) is a UUID (8-4-4-4-12 hex digits).

@@ -66,6 +66,7 @@ Store::Store(StoreTopology topology, std::uint64_t seed, bool virtual_time)
 }
 
 Store::Store(const ModelConfig& config) : Store(config.topology, config.seed, config.virtual_time) {
+  name_ordinals_.set_digests(config.digest_ordinals);
   set_consistency(config.consistency);
   set_phases(config.phases);
   add_rules(config.rules);

@@ -90,6 +90,10 @@ struct ModelConfig {
   ConsistencyParams consistency;
   std::vector<Phase> phases;
   std::vector<FaultRule> rules;
+  // Decisions keyed by the order blob/manifest digests first appear in object
+  // names ("digest-1") rather than by the digests: runs whose layers differ
+  // only by a salt (stalemate explore in a reused registry) take the same draws.
+  bool digest_ordinals = false;
 };
 
 class Store {
@@ -196,6 +200,20 @@ class Store {
   std::uint64_t unique_payload_bytes() const;
   EventLog& events() { return events_; }
   const EventLog& events() const { return events_; }
+
+  // ---- reuse of one store by consecutive runs (stalemate explore, store_reset.cpp)
+  // Marks the state a reset returns to: accounts and containers as they are
+  // now (the registry's start created its container, read its TempURL key),
+  // the store time and the request-identity counters (its start's requests).
+  void mark_baseline();
+  // Back to the baseline with `config`'s seed, knobs, phases and rules, as if
+  // the store had just been built from `config` and the registry had just
+  // started: every object, listing row, handoff copy, pending update and
+  // negative-cache entry is gone, the event log is empty, the clock and the
+  // request identities restart from the baseline. Accounts and containers and
+  // their metadata stay (the registry's config names them). Throws
+  // std::invalid_argument when the topology or the time mode differ.
+  void reset(const ModelConfig& config);
 
   // ---- test hooks (never reached by a protocol request)
   // Replaces the body of the current version of `name`, on every replica that
@@ -319,6 +337,13 @@ class Store {
   mutable std::uint64_t request_seq_ = 0;  // the replicator's log lines take numbers too
   std::map<std::string, std::uint64_t> occurrences_;
   NameOrdinals name_ordinals_;  // request identities independent of the registry's random names
+  struct Baseline {
+    std::int64_t time_us = 0;
+    std::uint64_t request_seq = 0;
+    std::map<std::string, std::uint64_t> occurrences;
+    NameOrdinals name_ordinals;
+  };
+  Baseline baseline_;  // mark_baseline(); empty: a reset starts from a new store's counters
   ConsistencyParams base_params_;
   std::vector<Phase> phases_;
   std::vector<std::shared_ptr<FaultRule>> rules_;

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <iterator>
+#include <set>
 
 #include "campaign/explore/case_gen.h"
 #include "campaign/explore/explore.h"
@@ -187,4 +189,35 @@ TEST_CASE("explore: a saved counterexample expects its finding and says how to r
   CHECK(s["expect"] == json{{"violations", {"blob-digest"}}});
   CHECK(s["description"].get<std::string>().find("M1") != std::string::npos);
   REQUIRE_NOTHROW(stalemate::harness::parse_scenario(s, "saved.json"));
+}
+
+TEST_CASE("explore: a salt changes every layer's bytes and nothing else, and keeps shared layers shared") {
+  const auto cases = draw_cases(options("swift", FaultMode::Lag), 4, 0, 20);
+  for (const auto& sc : cases) {
+    const auto& c = sc.value();
+    const auto plain = case_to_scenario(c, "case", 7);
+    const auto salted = case_to_scenario(c, "case", 7, 12);
+    CHECK(plain["backend"]["digest_ordinals"] == true);  // the draws do not follow the digests
+    auto a = plain, b = salted;
+    std::set<std::uint64_t> plain_seeds, salted_seeds;
+    std::size_t layers = 0;
+    for (std::size_t i = 0; i < a["workload"]["images"].size(); ++i) {
+      auto& la = a["workload"]["images"][i]["layers"];
+      auto& lb = b["workload"]["images"][i]["layers"];
+      for (std::size_t k = 0; k < la.size(); ++k, ++layers) {
+        plain_seeds.insert(la[k]["seed"].get<std::uint64_t>());
+        salted_seeds.insert(lb[k]["seed"].get<std::uint64_t>());
+        CHECK(la[k]["seed"] != lb[k]["seed"]);
+        la[k].erase("seed");
+        lb[k].erase("seed");
+      }
+    }
+    CHECK(a == b);                                   // only the layer seeds differ
+    CHECK(plain_seeds.size() == salted_seeds.size());  // a shared layer stays shared
+    std::vector<std::uint64_t> both;
+    std::set_intersection(plain_seeds.begin(), plain_seeds.end(), salted_seeds.begin(), salted_seeds.end(),
+                          std::back_inserter(both));
+    CHECK(both.empty());  // no salted layer is an unsalted one
+    validate(c);
+  }
 }

@@ -40,6 +40,7 @@ TEST_CASE("explore: a flipped byte is found then shrunk to at most 3 operations 
   CHECK(r.err.find("shrink: step") != std::string::npos);
   const auto summary = read_json(dir / "out" / "explore.json");
   REQUIRE(summary["found"].size() == 1);
+  CHECK(summary["reused"].get<int>() >= 1);  // found in a registry kept across cases
   const auto& found = summary["found"][0];
   CHECK(found["kind"] == "integrity: blob-digest");
   CHECK(found["shrunk_operations"].get<int>() <= 3);
@@ -88,6 +89,7 @@ TEST_CASE("explore: control runs (no faults and no lag and X-Newest) find nothin
     CHECK(summary["cases"] == 10);
     CHECK(summary["failing"] == 0);
     CHECK(summary["infrastructure"] == 0);
+    CHECK(summary["reused"].get<int>() >= 1);
   }
 }
 
