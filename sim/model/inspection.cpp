@@ -87,19 +87,16 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
   if (!c) return nullptr;
   nlohmann::json objects = nlohmann::json::array(), rows = nlohmann::json::array(), pending = nlohmann::json::array();
   const std::size_t n = c->object_replicas.size();
-  for (std::size_t i = 0; i < n + c->handoff_replicas.size(); ++i) {
-    const auto& replica = i < n ? c->object_replicas[i] : c->handoff_replicas[i - n];
-    auto it = replica.find(name);
-    if (i >= n && it == replica.end()) continue;  // handoffs appear only while they hold a copy
-    nlohmann::json o = {{"replica", replica_name(false, static_cast<int>(i))}};
-    if (it == replica.end()) {
+  for (const ReplicaCopy& copy : object_copies_locked(*c, name)) {
+    nlohmann::json o = {{"replica", copy.replica}};
+    if (copy.state == ReplicaCopy::State::Absent) {
       o["state"] = "absent";
     } else {
-      o["state"] = it->second.tombstone ? "tombstone" : "present";
-      o["ts"] = swift_timestamp(it->second.ts);
-      o["bytes"] = it->second.size();
-      o["etag"] = it->second.etag;
-      if (!it->second.manifest().empty()) o["manifest"] = it->second.manifest();
+      o["state"] = copy.state == ReplicaCopy::State::Tombstone ? "tombstone" : "present";
+      o["ts"] = swift_timestamp(copy.ts);
+      o["bytes"] = copy.bytes;
+      o["etag"] = copy.etag;
+      if (!copy.manifest.empty()) o["manifest"] = copy.manifest;
     }
     objects.push_back(std::move(o));
   }
@@ -130,6 +127,34 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
   return {{"account", account}, {"container", container}, {"object", name},
           {"object_replicas", std::move(objects)}, {"listing_replicas", std::move(rows)}, {"pending", std::move(pending)},
           {"capacity", capacity_json_locked()}};
+}
+
+std::vector<ReplicaCopy> Store::object_copies(const std::string& account, const std::string& container,
+                                              const std::string& name) const {
+  std::lock_guard lock(mu_);
+  settle_locked();
+  const Container* c = find_container_locked(account, container);
+  return c ? object_copies_locked(*c, name) : std::vector<ReplicaCopy>{};
+}
+
+std::vector<ReplicaCopy> Store::object_copies_locked(const Container& c, const std::string& name) const {
+  std::vector<ReplicaCopy> out;
+  const std::size_t n = c.object_replicas.size();
+  for (std::size_t i = 0; i < n + c.handoff_replicas.size(); ++i) {
+    const auto& replica = i < n ? c.object_replicas[i] : c.handoff_replicas[i - n];
+    auto it = replica.find(name);
+    if (i >= n && it == replica.end()) continue;  // handoffs appear only while they hold a copy
+    ReplicaCopy& copy = out.emplace_back();
+    copy.replica = replica_name(false, static_cast<int>(i));
+    if (it == replica.end()) continue;
+    const ObjectVersion& v = it->second;
+    copy.state = v.tombstone ? ReplicaCopy::State::Tombstone : ReplicaCopy::State::Present;
+    copy.ts = v.ts;
+    copy.bytes = v.size();
+    copy.etag = v.etag;
+    copy.manifest = v.manifest();
+  }
+  return out;
 }
 
 // ---- test hooks

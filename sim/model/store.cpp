@@ -12,6 +12,7 @@
 #include "common/json_reader.h"
 #include "common/time_format.h"
 #include "sim/model/decision.h"
+#include "sim/model/json_text.h"
 #include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
@@ -199,24 +200,35 @@ void Store::end_request(const RequestContext& ctx, int status, std::uint64_t byt
 }
 
 void Store::end_request(RequestContext&& ctx, int status, std::uint64_t bytes) {
-  nlohmann::json e = {{"seq", ctx.seq},
-                      {"t", static_cast<double>(ctx.t_us) / 1e6},
-                      {"protocol", ctx.info.protocol},
-                      {"method", ctx.info.method},
-                      {"account", ctx.info.account},
-                      {"container", ctx.info.container},
-                      {"object", ctx.info.object},
-                      {"identity", ctx.identity},
-                      {"status", status},
-                      {"bytes", bytes}};
-  if (ctx.info.is_listing) e["listing_prefix"] = ctx.info.listing_prefix;
-  if (!ctx.rules.empty()) {
-    nlohmann::json ids = nlohmann::json::array();
-    for (const auto& r : ctx.rules) ids.push_back(r->id);
-    e["rules"] = ids;
+  // The line dump() would write for {"seq", "t", ..., "decisions"}: keys in
+  // std::map order, written straight into the text (json_text.h).
+  std::string line;
+  line.reserve(256);
+  {
+    json_text::ObjectWriter e(line);
+    e.field("account", ctx.info.account);
+    e.field("bytes", bytes);
+    e.field("container", ctx.info.container);
+    e.field("decisions", ctx.decisions);
+    e.field("identity", ctx.identity);
+    if (ctx.info.is_listing) e.field("listing_prefix", ctx.info.listing_prefix);
+    e.field("method", ctx.info.method);
+    e.field("object", ctx.info.object);
+    e.field("protocol", ctx.info.protocol);
+    if (!ctx.rules.empty()) {
+      std::string& out = e.key("rules");
+      out += '[';
+      for (std::size_t i = 0; i < ctx.rules.size(); ++i) {
+        if (i) out += ',';
+        json_text::append_string(out, ctx.rules[i]->id);
+      }
+      out += ']';
+    }
+    e.field("seq", ctx.seq);
+    e.field("status", status);
+    e.field("t", static_cast<double>(ctx.t_us) / 1e6);
   }
-  e["decisions"] = std::move(ctx.decisions);
-  events_.append(std::move(e));
+  events_.append_line(std::move(line));
 }
 
 Store::Container* Store::find_container_locked(const std::string& account, const std::string& container) {

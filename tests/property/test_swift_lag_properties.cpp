@@ -7,7 +7,7 @@
 //  - a listed name was PUT at some point, with the size and hash of one of
 //    its values; a subdir rolls up names that were PUT;
 //  - a GET with X-Newest returns the newest state any replica holds (compared
-//    with Store::dump_object): 404 for a newest tombstone or nothing; as an
+//    with Store::object_copies): 404 for a newest tombstone or nothing; as an
 //    acknowledged write is on a quorum at once, that is the model's newest
 //    acknowledged state;
 //  - a server-side copy reads its source with X-Newest: it copies the newest
@@ -193,17 +193,17 @@ struct Get : LagCommand {
 
   void exec(const LagModel& m, LagSut& sut) const override {
     // The newest state any replica holds (pending updates that are due are
-    // applied by dump_object as by any read; the clock does not move between).
-    const auto dump = sut.store.dump_object(kAccount, kContainer, name);
+    // applied by object_copies as by any read; the clock does not move between).
     std::int64_t newest_ts = -1;
-    std::string newest_state = "absent", newest_etag;
-    for (const auto& o : dump["object_replicas"]) {
-      if (o["state"] == "absent") continue;
-      const std::int64_t ts = parse_swift_ts(o["ts"].get<std::string>());
+    auto newest_state = ReplicaCopy::State::Absent;
+    std::string newest_etag;
+    for (const auto& copy : sut.store.object_copies(kAccount, kContainer, name)) {
+      if (copy.state == ReplicaCopy::State::Absent) continue;
+      const std::int64_t ts = copy.ts / 10;  // X-Timestamp's 10 us units, as parse_swift_ts gives them
       if (ts > newest_ts) {
         newest_ts = ts;
-        newest_state = o["state"].get<std::string>();
-        newest_etag = o["etag"].get<std::string>();
+        newest_state = copy.state;
+        newest_etag = copy.etag;
       }
     }
 
@@ -221,7 +221,7 @@ struct Get : LagCommand {
       RC_ASSERT(parse_swift_ts(header(r, "X-Timestamp")) <= newest_ts);
     }
     if (newest) {
-      RC_ASSERT((r.status == 200) == (newest_state == "present"));
+      RC_ASSERT((r.status == 200) == (newest_state == ReplicaCopy::State::Present));
       if (r.status == 200) {
         RC_ASSERT(header(r, "Etag") == newest_etag);
         RC_ASSERT(parse_swift_ts(header(r, "X-Timestamp")) == newest_ts);
