@@ -14,7 +14,7 @@
 //    acknowledged value, or answers 404;
 //  - DELETE answers 204 exactly when the newest acknowledged state is live;
 //  - after Store::quiesce() the store has converged, and every GET (with or
-//    without X-Newest) and the listing equal the std::map model of the
+//    without X-Newest) and the listing equal the sorted-map model of the
 //    acknowledged writes.
 #include <catch2/catch.hpp>
 #include <rapidcheck.h>
@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -35,6 +36,7 @@
 #include "common/crypto.h"
 #include "sim/model/store.h"
 #include "sim/swift/swift_frontend.h"
+#include "tests/property/flat_map.h"
 #include "tests/sim/swift_test_util.h"
 
 using namespace stalemate;
@@ -68,14 +70,31 @@ std::int64_t parse_swift_ts(const std::string& s) {
 
 // ---------------------------------------------------------------- the model
 
+// One value PUT (or copied) to a name, and every value written before it.
+struct Write {
+  std::string name, value;
+  std::shared_ptr<const Write> older;
+};
+
+// rapidcheck copies the model for every command: the history is shared
+// between copies (it only grows), the newest states are one flat vector.
 struct LagModel {
-  std::map<std::string, std::vector<std::string>> written;  // every value ever PUT to a name, in order
-  std::map<std::string, std::optional<std::string>> last;   // newest acknowledged state (nullopt: deleted)
+  std::shared_ptr<const Write> written;  // every value ever PUT to a name, newest first
+  property::FlatMap<std::string, std::optional<std::string>> last;  // newest acknowledged state (nullopt: deleted)
   int puts = 0;
 
+  void write(const std::string& name, const std::string& value) {
+    written = std::make_shared<const Write>(Write{name, value, written});
+    last[name] = value;
+  }
+  template <typename Pred>
+  bool any_written(Pred pred) const {
+    for (const Write* w = written.get(); w; w = w->older.get())
+      if (pred(*w)) return true;
+    return false;
+  }
   bool ever_put(const std::string& name) const {
-    auto it = written.find(name);
-    return it != written.end() && !it->second.empty();
+    return any_written([&](const Write& w) { return w.name == name; });
   }
   bool live(const std::string& name) const {
     auto it = last.find(name);
@@ -137,7 +156,7 @@ void check_quiesced(const LagModel& m, LagSut& sut) {
   std::vector<std::string> listed, live;
   for (const auto& e : sut.list("")) listed.push_back(e["name"].get<std::string>());
   for (const auto& [name, value] : m.last)
-    if (value) live.push_back(name);  // std::map: already in name order
+    if (value) live.push_back(name);  // sorted: already in name order
   RC_ASSERT(listed == live);
 }
 
@@ -162,8 +181,7 @@ struct Put : LagCommand {
     body = "v" + std::to_string(m.puts) + std::string(*rc::gen::inRange<std::size_t>(0, 4), '.');
   }
   void apply(LagModel& m) const override {
-    m.written[name].push_back(body);
-    m.last[name] = body;
+    m.write(name, body);
     ++m.puts;
   }
   void exec(const LagModel&, LagSut& sut) const override {
@@ -213,8 +231,7 @@ struct Get : LagCommand {
     if (r.status == 200) {
       // never fabricated: one of the values PUT to this name, with its etag
       const std::string body = r.body_string();
-      const auto& values = m.written.at(name);
-      RC_ASSERT(std::find(values.begin(), values.end(), body) != values.end());
+      RC_ASSERT(m.any_written([&](const Write& w) { return w.name == name && w.value == body; }));
       RC_ASSERT(header(r, "Etag") == md5_hex(body));
       RC_ASSERT(r.content_length() == body.size());
       // never newer than what the newest replica holds
@@ -244,8 +261,7 @@ struct Copy : LagCommand {
   void apply(LagModel& m) const override {
     if (!m.live(src)) return;
     const std::string value = *m.last.at(src);
-    m.written[dst].push_back(value);
-    m.last[dst] = value;
+    m.write(dst, value);
   }
   void exec(const LagModel& m, LagSut& sut) const override {
     const auto r = copy_method
@@ -282,10 +298,7 @@ struct List : LagCommand {
         RC_ASSERT(delimiter);
         RC_ASSERT(name.back() == '/');
         RC_ASSERT(name.find('/', prefix.size()) == name.size() - 1);
-        bool rolls_up = false;
-        for (const auto& [n, values] : m.written)
-          rolls_up = rolls_up || (!values.empty() && n.compare(0, name.size(), name) == 0);
-        RC_ASSERT(rolls_up);
+        RC_ASSERT(m.any_written([&](const Write& w) { return w.name.compare(0, name.size(), name) == 0; }));
         continue;
       }
       // a name that was PUT, with the size and hash of one of its values
@@ -293,9 +306,8 @@ struct List : LagCommand {
       if (delimiter) RC_ASSERT(name.find('/', prefix.size()) == std::string::npos);
       const auto bytes = e["bytes"].get<std::uint64_t>();
       const auto hash = e["hash"].get<std::string>();
-      bool matches = false;
-      for (const auto& v : m.written.at(name)) matches = matches || (v.size() == bytes && md5_hex(v) == hash);
-      RC_ASSERT(matches);
+      RC_ASSERT(m.any_written(
+          [&](const Write& w) { return w.name == name && w.value.size() == bytes && md5_hex(w.value) == hash; }));
     }
   }
   void show(std::ostream& os) const override {

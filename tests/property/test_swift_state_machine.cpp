@@ -3,7 +3,7 @@
 // linearizable: every response of a random sequence of object PUT / GET / HEAD
 // / DELETE / COPY / PUT X-Copy-From, container listings (prefix, delimiter)
 // and DLO manifests (GET / HEAD, with and without Range) must equal what a
-// plain std::map of the acknowledged objects predicts, as real Swift would
+// plain sorted map of the acknowledged objects predicts, as real Swift would
 // answer it.
 //
 // The name space is small on purpose so that commands collide: segment names
@@ -32,6 +32,7 @@
 #include "common/crypto.h"
 #include "sim/model/store.h"
 #include "sim/swift/swift_frontend.h"
+#include "tests/property/flat_map.h"
 #include "tests/sim/swift_test_util.h"
 
 using namespace stalemate;
@@ -149,7 +150,7 @@ struct Obj {
 };
 
 struct SwiftModel {
-  std::map<ObjKey, Obj> objects;  // what every read must see
+  property::FlatMap<ObjKey, Obj> objects;  // what every read must see; copied in one allocation per command
 };
 
 bool container_exists(const std::string& c) {
