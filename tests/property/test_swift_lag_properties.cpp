@@ -36,7 +36,7 @@
 #include "common/crypto.h"
 #include "sim/model/store.h"
 #include "sim/swift/swift_frontend.h"
-#include "tests/property/flat_map.h"
+#include "tests/property/model_containers.h"
 #include "tests/sim/swift_test_util.h"
 
 using namespace stalemate;
@@ -80,12 +80,13 @@ struct Write {
 // between copies (it only grows), the newest states are one flat vector.
 struct LagModel {
   std::shared_ptr<const Write> written;  // every value ever PUT to a name, newest first
-  property::FlatMap<std::string, std::optional<std::string>> last;  // newest acknowledged state (nullopt: deleted)
+  // The newest acknowledged state of each name (nullopt: deleted).
+  property::CopyOnWrite<property::FlatMap<std::string, std::optional<std::string>>> last;
   int puts = 0;
 
   void write(const std::string& name, const std::string& value) {
     written = std::make_shared<const Write>(Write{name, value, written});
-    last[name] = value;
+    last.edit()[name] = value;
   }
   template <typename Pred>
   bool any_written(Pred pred) const {
@@ -97,8 +98,8 @@ struct LagModel {
     return any_written([&](const Write& w) { return w.name == name; });
   }
   bool live(const std::string& name) const {
-    auto it = last.find(name);
-    return it != last.end() && it->second.has_value();
+    auto it = last->find(name);
+    return it != last->end() && it->second.has_value();
   }
 };
 
@@ -142,8 +143,8 @@ void check_quiesced(const LagModel& m, LagSut& sut) {
   RC_ASSERT(sut.store.converged());
   RC_ASSERT(sut.store.pending_count() == 0u);
   for (const auto& name : kNames) {
-    const auto it = m.last.find(name);
-    const std::optional<std::string> want = it == m.last.end() ? std::nullopt : it->second;
+    const auto it = m.last->find(name);
+    const std::optional<std::string> want = it == m.last->end() ? std::nullopt : it->second;
     for (bool newest : {false, true}) {
       const auto r = sut.get(name, newest);
       RC_ASSERT(r.status == (want ? 200 : 404));
@@ -155,7 +156,7 @@ void check_quiesced(const LagModel& m, LagSut& sut) {
   }
   std::vector<std::string> listed, live;
   for (const auto& e : sut.list("")) listed.push_back(e["name"].get<std::string>());
-  for (const auto& [name, value] : m.last)
+  for (const auto& [name, value] : *m.last)
     if (value) live.push_back(name);  // sorted: already in name order
   RC_ASSERT(listed == live);
 }
@@ -195,7 +196,7 @@ struct Put : LagCommand {
 struct Del : LagCommand {
   std::string name = *rc::gen::elementOf(kNames);
 
-  void apply(LagModel& m) const override { m.last[name] = std::nullopt; }
+  void apply(LagModel& m) const override { m.last.edit()[name] = std::nullopt; }
   void exec(const LagModel& m, LagSut& sut) const override {
     // The write quorum holds the newest acknowledged state, so the proxy's
     // newest answer is that state.
@@ -244,7 +245,7 @@ struct Get : LagCommand {
         RC_ASSERT(parse_swift_ts(header(r, "X-Timestamp")) == newest_ts);
       }
       RC_ASSERT(r.status == (m.live(name) ? 200 : 404));
-      if (r.status == 200) RC_ASSERT(r.body_string() == *m.last.at(name));
+      if (r.status == 200) RC_ASSERT(r.body_string() == *m.last->at(name));
     }
   }
   void show(std::ostream& os) const override {
@@ -260,7 +261,7 @@ struct Copy : LagCommand {
 
   void apply(LagModel& m) const override {
     if (!m.live(src)) return;
-    const std::string value = *m.last.at(src);
+    const std::string value = *m.last->at(src);
     m.write(dst, value);
   }
   void exec(const LagModel& m, LagSut& sut) const override {
@@ -268,7 +269,7 @@ struct Copy : LagCommand {
                        ? sut.call("COPY", obj_path(kContainer, src), {{"Destination", kContainer + "/" + dst}})
                        : sut.call("PUT", obj_path(kContainer, dst), {{"X-Copy-From", kContainer + "/" + src}});
     RC_ASSERT(r.status == (m.live(src) ? 201 : 404));
-    if (r.status == 201) RC_ASSERT(header(r, "Etag") == md5_hex(*m.last.at(src)));
+    if (r.status == 201) RC_ASSERT(header(r, "Etag") == md5_hex(*m.last->at(src)));
   }
   void show(std::ostream& os) const override {
     if (copy_method)

@@ -32,7 +32,7 @@
 #include "common/crypto.h"
 #include "sim/model/store.h"
 #include "sim/swift/swift_frontend.h"
-#include "tests/property/flat_map.h"
+#include "tests/property/model_containers.h"
 #include "tests/sim/swift_test_util.h"
 
 using namespace stalemate;
@@ -150,7 +150,7 @@ struct Obj {
 };
 
 struct SwiftModel {
-  property::FlatMap<ObjKey, Obj> objects;  // what every read must see; copied in one allocation per command
+  property::CopyOnWrite<property::FlatMap<ObjKey, Obj>> objects;  // what every read must see
 };
 
 bool container_exists(const std::string& c) {
@@ -161,7 +161,7 @@ bool container_exists(const std::string& c) {
 std::vector<std::pair<std::string, const Obj*>> objects_with_prefix(const SwiftModel& m, const std::string& container,
                                                                     const std::string& prefix) {
   std::vector<std::pair<std::string, const Obj*>> out;
-  for (auto it = m.objects.lower_bound({container, prefix}); it != m.objects.end(); ++it) {
+  for (auto it = m.objects->lower_bound({container, prefix}); it != m.objects->end(); ++it) {
     if (it->first.first != container || it->first.second.compare(0, prefix.size(), prefix) != 0) break;
     out.emplace_back(it->first.second, &it->second);
   }
@@ -178,8 +178,8 @@ struct Content {
 };
 
 std::optional<Content> content_of(const SwiftModel& m, const ObjKey& key) {
-  auto it = m.objects.find(key);
-  if (it == m.objects.end()) return std::nullopt;
+  auto it = m.objects->find(key);
+  if (it == m.objects->end()) return std::nullopt;
   const Obj& o = it->second;
   if (o.manifest.empty()) return Content{o.body, md5_hex(o.body), "", o.meta};
   const auto slash = o.manifest.find('/');
@@ -296,7 +296,7 @@ struct PutObject : SwiftCommand {
   std::string meta = *gen_meta();
 
   void apply(SwiftModel& m) const override {
-    if (container_exists(key.first)) m.objects[key] = Obj{body, "", meta};
+    if (container_exists(key.first)) m.objects.edit()[key] = Obj{body, "", meta};
   }
   void run(const SwiftModel&, SwiftSut& sut) const override {
     Headers h;
@@ -318,7 +318,7 @@ struct PutManifest : SwiftCommand {
   std::string meta = *gen_meta();
 
   void apply(SwiftModel& m) const override {
-    if (container_exists(key.first)) m.objects[key] = Obj{"", target, meta};
+    if (container_exists(key.first)) m.objects.edit()[key] = Obj{"", target, meta};
   }
   void run(const SwiftModel&, SwiftSut& sut) const override {
     Headers h{{"X-Object-Manifest", target}};
@@ -370,10 +370,10 @@ struct ReadManifest : Read {
 struct Delete : SwiftCommand {
   ObjKey key = *gen_key();
 
-  void apply(SwiftModel& m) const override { m.objects.erase(key); }
+  void apply(SwiftModel& m) const override { m.objects.edit().erase(key); }
   void run(const SwiftModel& m, SwiftSut& sut) const override {
     const auto r = sut.call("DELETE", obj_path(key.first, key.second));
-    RC_ASSERT(r.status == (m.objects.count(key) ? 204 : 404));
+    RC_ASSERT(r.status == (m.objects->count(key) ? 204 : 404));
   }
   void show(std::ostream& os) const override { os << "DELETE " << show_key(key); }
 };
@@ -390,7 +390,7 @@ struct Copy : SwiftCommand {
 
   void apply(SwiftModel& m) const override {
     if (auto c = content_of(m, src); c && container_exists(dst.first))
-      m.objects[dst] = Obj{c->bytes, "", meta.empty() ? c->meta : meta};
+      m.objects.edit()[dst] = Obj{c->bytes, "", meta.empty() ? c->meta : meta};
   }
   void run(const SwiftModel& m, SwiftSut& sut) const override {
     const std::string slash = leading_slash ? "/" : "";

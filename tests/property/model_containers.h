@@ -1,11 +1,13 @@
-// A sorted vector with the few std::map operations the state-machine models
-// use. rapidcheck copies the model once per generated and per run command
-// (CommandEntry keeps each post-state): a std::map copy allocates a node per
-// entry, this copies in one allocation, and the models' keys and values are
-// short strings that stay inside std::string.
+// Cheap model copies for the rapidcheck state-machine tests. rapidcheck copies
+// the model several times per command (the command generator captures it, a
+// post-state per run command): a std::map copy allocates a node per entry.
+//  - FlatMap: a sorted vector with the few std::map operations the models
+//    use; one allocation per copy (keys and values are short strings).
+//  - CopyOnWrite: copies share one value until a command's apply() edits it.
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -48,6 +50,21 @@ class FlatMap {
 
  private:
   std::vector<value_type> items_;
+};
+
+template <typename T>
+class CopyOnWrite {
+ public:
+  const T& operator*() const { return *value_; }
+  const T* operator->() const { return value_.get(); }
+  // The value to change, copied first when another model shares it.
+  T& edit() {
+    if (value_.use_count() > 1) value_ = std::make_shared<T>(*value_);
+    return *value_;
+  }
+
+ private:
+  std::shared_ptr<T> value_ = std::make_shared<T>();
 };
 
 }  // namespace stalemate::property
