@@ -325,7 +325,9 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   if (stored == 0) {
     if (ctx) {
       nlohmann::json d = decision(DecisionKind::WriteStoredNowhere);
-      d.update({{"name", name}, {"change", change}, {"replicas", replicas}});
+      d["name"] = name;
+      d["change"] = change;
+      d["replicas"] = std::move(replicas);
       ctx->note(std::move(d));
     }
     return {WriteStatus::Unavailable, version.ts, refused > 0};
@@ -336,8 +338,11 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   if (ctx) {
     nlohmann::json d = decision(notable || status == WriteStatus::Unavailable ? DecisionKind::ReplicaHeldBack
                                                                               : DecisionKind::Write);
-    d.update({{"name", name}, {"change", change}, {"ts", swift_timestamp(version.ts)},
-              {"replicas", replicas}, {"listings", listings}});
+    d["name"] = name;  // members set one by one: an initializer list would copy the arrays
+    d["change"] = change;
+    d["ts"] = swift_timestamp(version.ts);
+    d["replicas"] = std::move(replicas);
+    d["listings"] = std::move(listings);
     if (status == WriteStatus::Unavailable) {
       d["unavailable"] = true;
       d["quorum"] = quorum;
