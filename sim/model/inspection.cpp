@@ -68,7 +68,11 @@ const Store::Pending* Store::pending_listing_locked(const std::string& account, 
 // when it falls due.
 nlohmann::json Store::pending_json(const Pending& p) const {
   const std::int64_t now = time_locked();
-  nlohmann::json j = p.why;
+  nlohmann::json j = {{"cause", p.why.cause}};
+  if (p.why.fault) {
+    j["rule"] = p.why.rule;
+    j["fault"] = p.why.fault;
+  }
   j["since_us"] = now - p.since_us;
   if (p.due_us == kForever)
     j["until_healed"] = true;

@@ -209,7 +209,10 @@ void Store::end_request(RequestContext&& ctx, int status, std::uint64_t bytes) {
     e.field("account", ctx.info.account);
     e.field("bytes", bytes);
     e.field("container", ctx.info.container);
-    e.field("decisions", ctx.decisions);
+    std::string& decisions = e.key("decisions");
+    decisions += '[';
+    decisions += ctx.decisions_text;
+    decisions += ']';
     e.field("identity", ctx.identity);
     if (ctx.info.is_listing) e.field("listing_prefix", ctx.info.listing_prefix);
     e.field("method", ctx.info.method);

@@ -96,6 +96,13 @@ struct CapacityReport {
   std::size_t deferred_updates = 0;  // queued updates whose replica was full when they fell due
 };
 
+// Why the store queued an update for a replica, as decisions show it.
+struct PendingWhy {
+  const char* cause = "";       // "rule_hold", "replication_lag", "listing_lag", "container_full", ...
+  std::string rule;             // with a rule: its id
+  const char* fault = nullptr;  // with a rule: its kind
+};
+
 // Which replica served a read, for the event log and for tests.
 struct ReadResult {
   std::optional<ObjectVersion> version;  // nullopt: 404
@@ -276,7 +283,7 @@ class Store {
     ObjectVersion version;  // object updates
     ListingRow row;         // listing updates
     std::string cause;      // for state dumps: "held back by rule hide (ROW)", "listing lag", ...
-    nlohmann::json why;     // for decisions: {"cause": "rule_hold", "rule", "fault"} (see replication.cpp)
+    PendingWhy why;         // for decisions: {"cause": "rule_hold", "rule", "fault"} (see replication.cpp)
     int handoff = -1;       // the handoff holding this version for `replica` (freed once it moved)
     std::uint64_t deferrals = 0;  // times the target replica was full when it fell due
   };
@@ -319,10 +326,11 @@ class Store {
   // Returns how many replicas (primaries or handoffs) stored it; `refused`
   // counts the primaries that answered 507 and found no handoff.
   int write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WriteEffects& plan,
-                                   const ConsistencyParams& params, nlohmann::json& replicas, bool& notable,
+                                   const ConsistencyParams& params, std::string& replicas, bool& notable,
                                    int& refused);
+  // `listings` and `replicas` collect each replica's fate as JSON text (json_text.h).
   void write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WriteEffects& plan,
-                                     const ConsistencyParams& params, nlohmann::json& listings, bool& notable);
+                                     const ConsistencyParams& params, std::string& listings, bool& notable);
   void fire_rules_locked(RequestContext& ctx);
   void enqueue_locked(Pending p);
   nlohmann::json read_decision(const std::string& name, nlohmann::json how, nlohmann::json tried,

@@ -40,7 +40,7 @@ nlohmann::json event_as_object(const RequestContext& ctx, int status, std::uint6
     for (const auto& r : ctx.rules) ids.push_back(r->id);
     e["rules"] = ids;
   }
-  e["decisions"] = ctx.decisions;
+  e["decisions"] = ctx.decisions();
   return e;
 }
 
