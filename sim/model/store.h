@@ -333,8 +333,9 @@ class Store {
                                      const ConsistencyParams& params, std::string& listings, bool& notable);
   void fire_rules_locked(RequestContext& ctx);
   void enqueue_locked(Pending p);
-  nlohmann::json read_decision(const std::string& name, nlohmann::json how, nlohmann::json tried,
-                               const ReadResult& result, const ObjectVersion* newest, int newest_replica) const;
+  std::string read_decision(const std::string& name, const char* how, const std::string* route_rule,
+                            const std::string& tried, const ReadResult& result, const ObjectVersion* newest,
+                            int newest_replica) const;
   ReadResult read_locked(const std::string& where, const Container& c, const std::string& name, ReadOptions options,
                          RequestContext* ctx) const;
   int choose_listing_replica_locked(const Container& c, RequestContext* ctx, std::string_view purpose) const;
