@@ -6,6 +6,7 @@
 
 #include "common/time_format.h"
 #include "sim/model/decision.h"
+#include "sim/model/json_text.h"
 #include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
@@ -46,14 +47,17 @@ void Store::note_listing_evidence_locked(const std::string& account, const std::
     if (const Pending* p = pending_listing_locked(account, container, name, replica)) diff["pending"] = pending_json(*p);
     differences.push_back(std::move(diff));
   }
-  nlohmann::json d = decision(total ? DecisionKind::ListingGap : DecisionKind::Listing);
-  d.update({{"prefix", query.prefix}, {"replica", replica_name(true, replica)}});
-  if (!query.marker.empty()) d["marker"] = query.marker;
-  if (total) {
-    d["differences"] = differences;
-    d["more"] = total - 1;
+  std::string text;
+  {
+    json_text::ObjectWriter d(text);  // keys in dump()'s sorted order
+    if (total) json_text::append_json(d.key("differences"), differences);
+    d.field("kind", decision_kind_name(total ? DecisionKind::ListingGap : DecisionKind::Listing));
+    if (!query.marker.empty()) d.field("marker", query.marker);
+    if (total) d.field("more", std::uint64_t{total - 1});
+    d.field("prefix", query.prefix);
+    d.field("replica", replica_name(true, replica));
   }
-  ctx->note(std::move(d));
+  ctx->note_text(text);
 }
 
 const Store::Pending* Store::pending_listing_locked(const std::string& account, const std::string& container,
