@@ -60,6 +60,18 @@ std::uint64_t parse_size(const std::string& option, const std::string& text) {
   }
 }
 
+// A count from 1 to `max`.
+std::uint64_t parse_count(const std::string& option, const std::string& text, unsigned long max) {
+  try {
+    std::size_t used = 0;
+    const unsigned long n = std::stoul(text, &used);
+    if (used != text.size() || n == 0 || n > max) throw std::out_of_range(text);
+    return n;
+  } catch (const std::exception&) {
+    throw UsageError(option + ": expected a count from 1 to " + std::to_string(max) + ", got \"" + text + "\"");
+  }
+}
+
 }  // namespace
 
 Options parse_options(int argc, char** argv) {
@@ -91,15 +103,7 @@ Options parse_options(int argc, char** argv) {
       if (!o.run_raw && !o.run_registry && !o.run_hostile && !o.run_scale && !o.run_real && !o.run_properties)
         throw UsageError("--only: expected raw, registry, hostile, scale, real or properties, got \"" + v + "\"");
     } else if (arg == "--hostile-connections") {
-      const std::string v = value();
-      try {
-        std::size_t used = 0;
-        const unsigned long n = std::stoul(v, &used);
-        if (used != v.size() || n == 0 || n > 100000) throw std::out_of_range(v);
-        o.hostile_connections = n;
-      } catch (const std::exception&) {
-        throw UsageError("--hostile-connections: expected a count from 1 to 100000, got \"" + v + "\"");
-      }
+      o.hostile_connections = parse_count(arg, value(), 100000);
     } else if (arg == "--fake") {
       const std::string v = value();
       if (v != "swift" && v != "s3" && v != "both")
@@ -128,15 +132,7 @@ Options parse_options(int argc, char** argv) {
     } else if (arg == "--property-tests") {
       o.property_tests = value();
     } else if (arg == "--property-cases") {
-      const std::string v = value();
-      try {
-        std::size_t used = 0;
-        const unsigned long n = std::stoul(v, &used);
-        if (used != v.size() || n == 0 || n > 1000000) throw std::out_of_range(v);
-        o.property_cases = n;
-      } catch (const std::exception&) {
-        throw UsageError("--property-cases: expected a count from 1 to 1000000, got \"" + v + "\"");
-      }
+      o.property_cases = parse_count(arg, value(), 1000000);
     } else if (arg == "--help" || arg == "-h") {
       throw UsageError("");
     } else {
