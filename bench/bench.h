@@ -67,6 +67,10 @@ struct Options {
   // The real-store row (a real Swift all-in-one); --no-real skips it.
   bool run_real = true;
   std::uint64_t real_image_size = 256ull << 20;
+  // The property-test rates (bench_properties.cpp); --no-properties skips them.
+  bool run_properties = true;
+  std::filesystem::path property_tests;  // "": tests/property_tests beside this binary
+  std::uint64_t property_cases = 2000;   // rapidcheck's max_success per property
 };
 
 Options parse_options(int argc, char** argv);  // throws UsageError
@@ -237,6 +241,33 @@ struct RealStoreResult {
 };
 RealStoreResult run_real_store(const Options& options, const std::filesystem::path& work_dir);
 
+// ---- phase (f): the property tests' rate (bench_properties.cpp)
+
+struct PropertyRate {
+  std::string test_case, property;
+  double seconds = 0;
+  std::uint64_t cases = 0;
+  bool passed = true;
+  double rate() const { return seconds > 0 ? static_cast<double>(cases) / seconds : 0; }
+};
+struct PropertiesResult {
+  bool ran = false;
+  std::string why_not;  // when !ran
+  std::filesystem::path binary;
+  std::string rc_params;
+  std::vector<PropertyRate> rows;
+  double total_seconds = 0;
+  std::uint64_t total_cases = 0;
+  double rate() const { return total_seconds > 0 ? static_cast<double>(total_cases) / total_seconds : 0; }
+  nlohmann::json to_json() const;
+};
+// Each property of Catch's XML report (-r xml -d yes), `cases` cases each.
+std::vector<PropertyRate> parse_property_xml(const std::string& xml, std::uint64_t cases);
+// Throws BenchFailure when the tests fail or time out; not run (why_not) when
+// the binary is not built.
+PropertiesResult run_properties(const Options& options);
+void print_properties(const PropertiesResult& result);
+
 // ---- the targets, met or not, from one run (bench_targets.cpp)
 
 struct AllResults {
@@ -246,6 +277,7 @@ struct AllResults {
   std::vector<ScaleRow> scale;
   std::optional<M1Result> m1;
   std::optional<RealStoreResult> real;
+  std::optional<PropertiesResult> properties;
 };
 struct TargetCheck {
   std::string what, measured, goal;

@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   report["units"] = {{"throughput", "MB/s, 1 MB = 1e6 bytes"}, {"rss", "MiB"}};
   report["parameters"] = {{"raw_size", options.raw_size},     {"raw_runs", options.raw_runs},
                           {"image_size", options.image_size}, {"image_layers", options.image_layers},
-                          {"registry", options.registry},     {"phases", {{"raw", options.run_raw}, {"registry", options.run_registry}, {"hostile", options.run_hostile}}},
+                          {"registry", options.registry},     {"phases", {{"raw", options.run_raw}, {"registry", options.run_registry}, {"hostile", options.run_hostile}, {"properties", options.run_properties}}},
                           {"fakes", {{"swift", options.run_swift}, {"s3", options.run_s3}}}};
   report["environment"] = {{"online_cpus", online_cpus()}, {"cpu_sha_ni", cpu_has_flag("sha_ni")}, {"load_average", load_average()}};
   const double rss_start = current_rss_mib();
@@ -256,6 +256,13 @@ int main(int argc, char** argv) {
                   << " x the layer), incident " << (all.m1->reproduced ? "reproduced" : "NOT reproduced") << "\n";
       }
     }
+    if (options.run_properties) {
+      std::cout << "\n== (f) property tests: cases/s of each model-level property, " << options.property_cases
+                << " cases each ==\n";
+      all.properties = run_properties(options);
+      print_properties(*all.properties);
+      report["properties"] = all.properties->to_json();
+    }
   } catch (const BenchFailure& e) {
     std::cerr << "\nstalemate_bench: FAILED: " << e.what() << "\n";
     report["error"] = e.what();
@@ -308,6 +315,14 @@ int main(int argc, char** argv) {
                     << fmt(c->push_mbps / std::max(reg->filesystem.push_mbps, 1e-9), 2)
                     << "  (the fake without its per-byte digests: the most any fake can reach)\n";
     }
+    if (all.properties && all.properties->ran)
+      std::cout << "  " << pad("property tests", 22) << fmt(all.properties->rate(), 0) << " cases/s over "
+                << all.properties->rows.size() << " properties (slowest "
+                << fmt(std::min_element(all.properties->rows.begin(), all.properties->rows.end(),
+                                        [](const PropertyRate& a, const PropertyRate& b) { return a.rate() < b.rate(); })
+                           ->rate(),
+                       0)
+                << " cases/s)\n";
     all.ceilings = ceilings;
     all.raw = raw;
     all.raw_s3 = raw_s3;

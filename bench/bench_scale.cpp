@@ -24,11 +24,8 @@ namespace {
 constexpr auto kClientTimeout = std::chrono::seconds(1800);
 
 std::uint64_t event_log_bytes(const sim::Store& store, std::uint64_t& events) {
-  std::uint64_t bytes = 0;
-  const auto all = store.events().since(0);
-  events = all.size();
-  for (const auto& e : all) bytes += e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() + 1;
-  return bytes;
+  events = store.events().size();
+  return store.events().jsonl_bytes();
 }
 
 ScaleRow push_row(const Options& options, const std::filesystem::path& work_dir, const std::string& kind,

@@ -21,9 +21,11 @@ namespace stalemate::bench {
 
 const char* const kUsage =
     "usage: stalemate_bench [--raw-size SIZE] [--image-size SIZE] [--registry PATH]\n"
-    "                       [--out DIR] [--json PATH] [--only raw|registry|hostile|scale|real] [--fake swift|s3|both]\n"
-    "                       [--hostile-connections N] [--push-runs N] [--ceiling] [--scale [--scale-max SIZE] [--scale-fake swift|s3]\n"
+    "                       [--out DIR] [--json PATH] [--only raw|registry|hostile|scale|real|properties]\n"
+    "                       [--fake swift|s3|both] [--hostile-connections N] [--push-runs N] [--ceiling]\n"
+    "                       [--scale [--scale-max SIZE] [--scale-fake swift|s3]\n"
     "                       [--m1 PATH | --no-m1]] [--no-real] [--real-image-size SIZE]\n"
+    "                       [--no-properties] [--property-tests PATH] [--property-cases N]\n"
     "  --raw-size SIZE    object for the raw PUT/GET on the fake Swift and fake S3 (default 256MiB)\n"
     "  --image-size SIZE  image pushed/pulled through the registry, as 4 equal layers (default 512MiB)\n"
     "  --registry PATH    registry binary (default /usr/bin/docker-registry)\n"
@@ -41,7 +43,10 @@ const char* const kUsage =
     "  --m1 PATH          the full-size M1 scenario (default scenarios/incidents/full-size/m1-dlo-splice-full-size.json)\n"
     "  --no-real          skip the real-store row (a real Swift all-in-one, when installed)\n"
     "  --real-image-size SIZE  image of the real-store row (default 256MiB)\n"
-    "  --only raw|registry|hostile|scale|real  run one phase only\n"
+    "  --no-properties    skip the property-test rates (cases/s of each model-level property)\n"
+    "  --property-tests PATH  the property_tests binary (default tests/property_tests beside this one)\n"
+    "  --property-cases N     cases per property, rapidcheck's max_success (default 2000; seed 1)\n"
+    "  --only raw|registry|hostile|scale|real|properties  run one phase only\n"
     "SIZE: 1048576, 256MiB, 1.5GiB, 100MB (decimal units too).\n"
     "Throughput is in MB/s with 1 MB = 10^6 bytes; sizes and RSS in MiB.\n";
 
@@ -55,6 +60,18 @@ std::uint64_t parse_size(const std::string& option, const std::string& text) {
     return v;
   } catch (const InputError&) {
     throw UsageError(option + ": expected a size such as 256MiB, 1GiB or 1048576, got \"" + text + "\"");
+  }
+}
+
+// A count from 1 to `max`.
+std::uint64_t parse_count(const std::string& option, const std::string& text, unsigned long max) {
+  try {
+    std::size_t used = 0;
+    const unsigned long n = std::stoul(text, &used);
+    if (used != text.size() || n == 0 || n > max) throw std::out_of_range(text);
+    return n;
+  } catch (const std::exception&) {
+    throw UsageError(option + ": expected a count from 1 to " + std::to_string(max) + ", got \"" + text + "\"");
   }
 }
 
@@ -85,18 +102,11 @@ Options parse_options(int argc, char** argv) {
       o.run_hostile = v == "hostile";
       o.run_scale = v == "scale";
       o.run_real = v == "real";
-      if (!o.run_raw && !o.run_registry && !o.run_hostile && !o.run_scale && !o.run_real)
-        throw UsageError("--only: expected raw, registry, hostile, scale or real, got \"" + v + "\"");
+      o.run_properties = v == "properties";
+      if (!o.run_raw && !o.run_registry && !o.run_hostile && !o.run_scale && !o.run_real && !o.run_properties)
+        throw UsageError("--only: expected raw, registry, hostile, scale, real or properties, got \"" + v + "\"");
     } else if (arg == "--hostile-connections") {
-      const std::string v = value();
-      try {
-        std::size_t used = 0;
-        const unsigned long n = std::stoul(v, &used);
-        if (used != v.size() || n == 0 || n > 100000) throw std::out_of_range(v);
-        o.hostile_connections = n;
-      } catch (const std::exception&) {
-        throw UsageError("--hostile-connections: expected a count from 1 to 100000, got \"" + v + "\"");
-      }
+      o.hostile_connections = parse_count(arg, value(), 100000);
     } else if (arg == "--fake") {
       const std::string v = value();
       if (v != "swift" && v != "s3" && v != "both")
@@ -126,6 +136,12 @@ Options parse_options(int argc, char** argv) {
       o.run_real = false;
     } else if (arg == "--real-image-size") {
       o.real_image_size = parse_size(arg, value());
+    } else if (arg == "--no-properties") {
+      o.run_properties = false;
+    } else if (arg == "--property-tests") {
+      o.property_tests = value();
+    } else if (arg == "--property-cases") {
+      o.property_cases = parse_count(arg, value(), 1000000);
     } else if (arg == "--help" || arg == "-h") {
       throw UsageError("");
     } else {

@@ -1,7 +1,8 @@
 // The targets as ratios measured in this one run: registry push and
 // pull through each fake against the filesystem driver, raw PUT against this
 // machine's single-core MD5 rate, raw GET, peak RSS per row against the live
-// unique bytes, and the full-size M1 scenario's time and RSS.
+// unique bytes, the full-size M1 scenario's time and RSS, and the cases per
+// second of each model-level property test.
 #include "bench/bench.h"
 
 namespace stalemate::bench {
@@ -51,6 +52,14 @@ std::vector<TargetCheck> check_targets(const AllResults& r) {
     const double bound = 1.3 * static_cast<double>(r.m1->layer_bytes) / kMiB;
     out.push_back({"full-size M1 peak RSS", fmt(r.m1->peak_rss_mib, 0) + " MiB",
                    "<= " + fmt(bound, 0) + " MiB (1.3 x the layer)", r.m1->peak_rss_mib <= bound});
+  }
+  if (r.properties && r.properties->ran) {
+    auto rate = [&out](const std::string& what, double value) {
+      out.push_back({what, fmt(value, 0) + " cases/s", ">= 1000 cases/s", value >= 1000});
+    };
+    for (const auto& row : r.properties->rows)
+      rate("property rate: " + (row.property.size() > 46 ? row.property.substr(0, 43) + "..." : row.property), row.rate());
+    rate("property rate: all properties", r.properties->rate());
   }
   return out;
 }

@@ -8,9 +8,17 @@
 namespace stalemate {
 
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
+  // strncasecmp's order in the C locale, inline: header maps compare on every
+  // lookup, and the library call cost more than the few bytes compared.
+  auto lower = [](char ch) {
+    const auto u = static_cast<unsigned char>(ch);
+    return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u + ('a' - 'A')) : u;
+  };
   const std::size_t n = std::min(a.size(), b.size());
-  int c = n ? ::strncasecmp(a.data(), b.data(), n) : 0;
-  if (c != 0) return c < 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char x = lower(a[i]), y = lower(b[i]);
+    if (x != y) return x < y;
+  }
   return a.size() < b.size();
 }
 

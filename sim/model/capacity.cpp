@@ -131,28 +131,45 @@ nlohmann::json Store::capacity_json() const {
   return capacity_json_locked();
 }
 
+CapacityReport Store::capacity() const {
+  std::lock_guard lock(mu_);
+  settle_locked();
+  return capacity_locked();
+}
+
+CapacityReport Store::capacity_locked() const {
+  auto tier = [](const std::vector<Disk>& disks, const char* prefix) {
+    std::vector<DiskUse> out(disks.size());
+    for (std::size_t i = 0; i < disks.size(); ++i)
+      out[i] = {prefix + std::to_string(i + 1), disks[i].used, disks[i].capacity, disks[i].rows, disks[i].row_capacity};
+    return out;
+  };
+  CapacityReport r{tier(object_disks_, "o"), tier(handoff_disks_, "h"), tier(container_disks_, "c"), 0};
+  for (const auto& [due, p] : pending_) r.deferred_updates += p.deferrals > 0 ? 1 : 0;
+  return r;
+}
+
 nlohmann::json Store::capacity_json_locked() const {
-  auto tier = [](const std::vector<Disk>& disks, const char* prefix, bool rows) {
+  auto tier = [](const std::vector<DiskUse>& disks, bool rows) {
     nlohmann::json out = nlohmann::json::array();
-    for (std::size_t i = 0; i < disks.size(); ++i) {
-      nlohmann::json d = {{"replica", prefix + std::to_string(i + 1)},
-                          {"used", disks[i].used},
-                          {"capacity", capacity_number(disks[i].capacity)},
-                          {"full", disks[i].used >= disks[i].capacity}};
+    for (const DiskUse& d : disks) {
+      nlohmann::json j = {{"replica", d.replica},
+                          {"used", d.used},
+                          {"capacity", capacity_number(d.capacity)},
+                          {"full", d.used >= d.capacity}};
       if (rows) {
-        d["rows"] = disks[i].rows;
-        d["row_capacity"] = capacity_number(disks[i].row_capacity);
+        j["rows"] = d.rows;
+        j["row_capacity"] = capacity_number(d.row_capacity);
       }
-      out.push_back(std::move(d));
+      out.push_back(std::move(j));
     }
     return out;
   };
-  std::size_t deferred = 0;
-  for (const auto& [due, p] : pending_) deferred += p.deferrals > 0 ? 1 : 0;
-  return {{"objects", tier(object_disks_, "o", false)},
-          {"handoffs", tier(handoff_disks_, "h", false)},
-          {"containers", tier(container_disks_, "c", true)},
-          {"deferred_updates", deferred}};
+  const CapacityReport r = capacity_locked();
+  return {{"objects", tier(r.objects, false)},
+          {"handoffs", tier(r.handoffs, false)},
+          {"containers", tier(r.containers, true)},
+          {"deferred_updates", r.deferred_updates}};
 }
 
 }  // namespace stalemate::sim

@@ -11,7 +11,10 @@ void EventLog::open_file(const std::string& path) {
   if (file_) std::fclose(file_);
   file_ = std::fopen(path.c_str(), "w");
   if (!file_) throw std::runtime_error("cannot write event log " + path);
-  for (const auto& e : events_) std::fprintf(file_, "%s\n", e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  for (const auto& line : lines_) {
+    std::fwrite(line.data(), 1, line.size(), file_);
+    std::fputc('\n', file_);
+  }
   std::fflush(file_);
 }
 
@@ -23,38 +26,53 @@ void EventLog::close_file() {
 
 void EventLog::clear() {
   std::lock_guard lock(mu_);
-  events_.clear();
+  lines_.clear();
+  bytes_ = 0;
 }
 
-void EventLog::append(nlohmann::json event) {
+void EventLog::append(const nlohmann::json& event) {
+  append_line(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void EventLog::append_line(std::string line) {
   std::lock_guard lock(mu_);
   if (file_) {
-    const std::string line = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::fprintf(file_, "%s\n", line.c_str());
+    std::fwrite(line.data(), 1, line.size(), file_);
+    std::fputc('\n', file_);
     std::fflush(file_);
   }
-  events_.push_back(std::move(event));
+  bytes_ += line.size() + 1;
+  lines_.push_back(std::move(line));
 }
 
 std::vector<nlohmann::json> EventLog::since(std::size_t first) const {
   std::lock_guard lock(mu_);
-  if (first >= events_.size()) return {};
-  return std::vector<nlohmann::json>(events_.begin() + static_cast<std::ptrdiff_t>(first), events_.end());
+  std::vector<nlohmann::json> out;
+  if (first >= lines_.size()) return out;
+  out.reserve(lines_.size() - first);
+  for (std::size_t i = first; i < lines_.size(); ++i) out.push_back(nlohmann::json::parse(lines_[i]));
+  return out;
 }
 
 std::string EventLog::jsonl() const {
   std::lock_guard lock(mu_);
   std::string out;
-  for (const auto& e : events_) {
-    out += e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.reserve(bytes_);
+  for (const auto& line : lines_) {
+    out += line;
     out += '\n';
   }
   return out;
 }
 
+std::uint64_t EventLog::jsonl_bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
+}
+
 std::size_t EventLog::size() const {
   std::lock_guard lock(mu_);
-  return events_.size();
+  return lines_.size();
 }
 
 }  // namespace stalemate::sim

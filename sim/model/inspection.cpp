@@ -6,6 +6,7 @@
 
 #include "common/time_format.h"
 #include "sim/model/decision.h"
+#include "sim/model/json_text.h"
 #include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
@@ -46,14 +47,17 @@ void Store::note_listing_evidence_locked(const std::string& account, const std::
     if (const Pending* p = pending_listing_locked(account, container, name, replica)) diff["pending"] = pending_json(*p);
     differences.push_back(std::move(diff));
   }
-  nlohmann::json d = decision(total ? DecisionKind::ListingGap : DecisionKind::Listing);
-  d.update({{"prefix", query.prefix}, {"replica", replica_name(true, replica)}});
-  if (!query.marker.empty()) d["marker"] = query.marker;
-  if (total) {
-    d["differences"] = differences;
-    d["more"] = total - 1;
+  std::string text;
+  {
+    json_text::ObjectWriter d(text);  // keys in dump()'s sorted order
+    if (total) json_text::append_json(d.key("differences"), differences);
+    d.field("kind", decision_kind_name(total ? DecisionKind::ListingGap : DecisionKind::Listing));
+    if (!query.marker.empty()) d.field("marker", query.marker);
+    if (total) d.field("more", std::uint64_t{total - 1});
+    d.field("prefix", query.prefix);
+    d.field("replica", replica_name(true, replica));
   }
-  ctx->note(std::move(d));
+  ctx->note_text(text);
 }
 
 const Store::Pending* Store::pending_listing_locked(const std::string& account, const std::string& container,
@@ -68,7 +72,11 @@ const Store::Pending* Store::pending_listing_locked(const std::string& account, 
 // when it falls due.
 nlohmann::json Store::pending_json(const Pending& p) const {
   const std::int64_t now = time_locked();
-  nlohmann::json j = p.why;
+  nlohmann::json j = {{"cause", p.why.cause}};
+  if (p.why.fault) {
+    j["rule"] = p.why.rule;
+    j["fault"] = p.why.fault;
+  }
   j["since_us"] = now - p.since_us;
   if (p.due_us == kForever)
     j["until_healed"] = true;
@@ -87,19 +95,16 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
   if (!c) return nullptr;
   nlohmann::json objects = nlohmann::json::array(), rows = nlohmann::json::array(), pending = nlohmann::json::array();
   const std::size_t n = c->object_replicas.size();
-  for (std::size_t i = 0; i < n + c->handoff_replicas.size(); ++i) {
-    const auto& replica = i < n ? c->object_replicas[i] : c->handoff_replicas[i - n];
-    auto it = replica.find(name);
-    if (i >= n && it == replica.end()) continue;  // handoffs appear only while they hold a copy
-    nlohmann::json o = {{"replica", replica_name(false, static_cast<int>(i))}};
-    if (it == replica.end()) {
+  for (const ReplicaCopy& copy : object_copies_locked(*c, name)) {
+    nlohmann::json o = {{"replica", copy.replica}};
+    if (copy.state == ReplicaCopy::State::Absent) {
       o["state"] = "absent";
     } else {
-      o["state"] = it->second.tombstone ? "tombstone" : "present";
-      o["ts"] = swift_timestamp(it->second.ts);
-      o["bytes"] = it->second.size();
-      o["etag"] = it->second.etag;
-      if (!it->second.manifest().empty()) o["manifest"] = it->second.manifest();
+      o["state"] = copy.state == ReplicaCopy::State::Tombstone ? "tombstone" : "present";
+      o["ts"] = swift_timestamp(copy.ts);
+      o["bytes"] = copy.bytes;
+      o["etag"] = copy.etag;
+      if (!copy.manifest.empty()) o["manifest"] = copy.manifest;
     }
     objects.push_back(std::move(o));
   }
@@ -130,6 +135,34 @@ nlohmann::json Store::dump_object(const std::string& account, const std::string&
   return {{"account", account}, {"container", container}, {"object", name},
           {"object_replicas", std::move(objects)}, {"listing_replicas", std::move(rows)}, {"pending", std::move(pending)},
           {"capacity", capacity_json_locked()}};
+}
+
+std::vector<ReplicaCopy> Store::object_copies(const std::string& account, const std::string& container,
+                                              const std::string& name) const {
+  std::lock_guard lock(mu_);
+  settle_locked();
+  const Container* c = find_container_locked(account, container);
+  return c ? object_copies_locked(*c, name) : std::vector<ReplicaCopy>{};
+}
+
+std::vector<ReplicaCopy> Store::object_copies_locked(const Container& c, const std::string& name) const {
+  std::vector<ReplicaCopy> out;
+  const std::size_t n = c.object_replicas.size();
+  for (std::size_t i = 0; i < n + c.handoff_replicas.size(); ++i) {
+    const auto& replica = i < n ? c.object_replicas[i] : c.handoff_replicas[i - n];
+    auto it = replica.find(name);
+    if (i >= n && it == replica.end()) continue;  // handoffs appear only while they hold a copy
+    ReplicaCopy& copy = out.emplace_back();
+    copy.replica = replica_name(false, static_cast<int>(i));
+    if (it == replica.end()) continue;
+    const ObjectVersion& v = it->second;
+    copy.state = v.tombstone ? ReplicaCopy::State::Tombstone : ReplicaCopy::State::Present;
+    copy.ts = v.ts;
+    copy.bytes = v.size();
+    copy.etag = v.etag;
+    copy.manifest = v.manifest();
+  }
+  return out;
 }
 
 // ---- test hooks

@@ -7,6 +7,7 @@
 
 #include "common/time_format.h"
 #include "sim/model/decision.h"
+#include "sim/model/json_text.h"
 #include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
@@ -27,34 +28,42 @@ ListingRow row_for(const ObjectVersion& v) {
   return row;
 }
 
-// One replica's fate in a write decision: {"replica", "fate": "applied" |
-// "updated" | "full" | "corrupted" | "pending", ...}.
-nlohmann::json fate(const std::string& replica, const char* what) { return {{"replica", replica}, {"fate", what}}; }
-
-// A replica left to the queue: why ("rule_hold" with the rule, "replication_lag",
-// "listing_lag", "container_full") and for how long.
-nlohmann::json pending_fate(const std::string& replica, const char* cause, const FaultRule* rule, std::int64_t delay) {
-  nlohmann::json f = fate(replica, "pending");
-  f["cause"] = cause;
-  if (rule) {
-    f["rule"] = rule->id;
-    f["fault"] = fault_kind_name(rule->kind());
-  }
-  if (delay == kForever)
-    f["until_healed"] = true;
-  else
-    f["delay_us"] = delay;
-  return f;
+// Each replica's fate in a write decision, written as JSON text into the
+// decision's "replicas" / "listings" array (keys in dump()'s sorted order):
+// {"fate": "applied" | "updated" | "full" | "corrupted" | "handoff" |
+// "pending", "replica", ...}.
+void add_fate(std::string& out, const std::string& replica, const char* what) {
+  if (!out.empty()) out += ',';
+  json_text::ObjectWriter f(out);
+  f.field("fate", what);
+  f.field("replica", replica);
 }
 
-// The cause part of a pending fate, kept with the queued update.
-nlohmann::json why_of(const nlohmann::json& fate) {
-  nlohmann::json why = {{"cause", fate["cause"]}};
-  if (fate.contains("rule")) {
-    why["rule"] = fate["rule"];
-    why["fault"] = fate["fault"];
-  }
-  return why;
+// A fate with more fields (full, corrupted, handoff: rare), built as json.
+void add_fate(std::string& out, const std::string& replica, const char* what, nlohmann::json fields) {
+  fields["replica"] = replica;
+  fields["fate"] = what;
+  if (!out.empty()) out += ',';
+  json_text::append_json(out, fields);
+}
+
+// Why a replica was left to the queue ("rule_hold" with the rule,
+// "replication_lag", "listing_lag", "container_full", "handoff", "replica_full").
+PendingWhy why(const char* cause, const FaultRule* rule) {
+  return {cause, rule ? rule->id : std::string(), rule ? fault_kind_name(rule->kind()) : nullptr};
+}
+
+// A replica left to the queue: why, and for how long.
+void add_pending_fate(std::string& out, const std::string& replica, const PendingWhy& w, std::int64_t delay) {
+  if (!out.empty()) out += ',';
+  json_text::ObjectWriter f(out);
+  f.field("cause", w.cause);
+  if (delay != kForever) f.field("delay_us", delay);
+  f.field("fate", "pending");
+  if (w.fault) f.field("fault", w.fault);
+  f.field("replica", replica);
+  if (w.fault) f.field("rule", w.rule);
+  if (delay == kForever) json_text::append_json(f.key("until_healed"), true);
 }
 
 }  // namespace
@@ -157,7 +166,7 @@ bool Store::converged() const {
 // next handoff in the ring's order, which holds the copy until replication
 // moves it to that primary (Swift's PUT, POST and DELETE all do so).
 int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WriteEffects& plan,
-                                        const ConsistencyParams& params, nlohmann::json& replicas, bool& notable,
+                                        const ConsistencyParams& params, std::string& replicas, bool& notable,
                                         int& refused) {
   const int quorum = quorum_locked(params);
   const std::int64_t now = time_locked();
@@ -168,9 +177,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
   for (int i : rng_.permutation(topology_.object_replicas, purpose::kWriteOrder, w.identity)) {
     const std::string rn = replica_name(false, i);
     if (nlohmann::json refusal = object_refusal_locked(i, version, plan); !refusal.is_null()) {
-      nlohmann::json f = fate(rn, "full");
-      f.update(refusal);
-      replicas.push_back(std::move(f));
+      add_fate(replicas, rn, "full", refusal);
       notable = true;
       int taken = -1;
       while (taken < 0 && !handoffs.empty()) {
@@ -180,9 +187,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
         if (place_object_locked(*w.c, hi, w.name, version)) {
           taken = h;
         } else {
-          nlohmann::json hf = fate(replica_name(false, hi), "full");
-          hf.update({{"status", 507}, {"cause", "capacity"}, {"for", rn}});
-          replicas.push_back(std::move(hf));
+          add_fate(replicas, replica_name(false, hi), "full", {{"status", 507}, {"cause", "capacity"}, {"for", rn}});
         }
       }
       if (taken < 0) {
@@ -193,13 +198,10 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
       // The handoff took it now; the primary gets it from replication.
       const auto index = static_cast<std::uint64_t>(i);
       const std::int64_t delay = params.replication_delay.sample(rng_.uniform(purpose::kReplication, w.identity, index));
-      nlohmann::json hf = fate(replica_name(false, topology_.object_replicas + taken), "handoff");
-      hf["for"] = rn;
-      replicas.push_back(std::move(hf));
-      nlohmann::json pf = pending_fate(rn, "handoff", nullptr, delay);
+      add_fate(replicas, replica_name(false, topology_.object_replicas + taken), "handoff", {{"for", rn}});
       Pending p{delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, version, {},
                 "on handoff " + replica_name(false, topology_.object_replicas + taken) + ": primary full",
-                why_of(pf)};
+                why("handoff", nullptr)};
       p.handoff = taken;
       enqueue_locked(std::move(p));
       ++stored;
@@ -210,10 +212,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
     const auto b = plan.bitrot.find(i);
     if (const Bitrot* rot = b == plan.bitrot.end() ? nullptr : b->second->as<Bitrot>(); rot && rot->offset < v.size()) {
       v.body = v.body.with_flipped_byte(rot->offset);  // copies one chunk only
-      nlohmann::json f = fate(rn, "corrupted");
-      f["offset"] = rot->offset;
-      f["rule"] = b->second->id;
-      replicas.push_back(std::move(f));
+      add_fate(replicas, rn, "corrupted", {{"offset", rot->offset}, {"rule", b->second->id}});
       notable = true;
     }
     const auto index = static_cast<std::uint64_t>(i);
@@ -236,13 +235,13 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
     if (delay == 0) {
       place_object_locked(*w.c, i, w.name, v);  // fits: object_refusal_locked checked
       ++synchronous;
-      replicas.push_back(fate(rn, "applied"));
+      add_fate(replicas, rn, "applied");
     } else {
       notable = true;
-      nlohmann::json f = pending_fate(rn, cause_code, rule, delay);
+      const PendingWhy pw = why(cause_code, rule);
+      add_pending_fate(replicas, rn, pw, delay);
       enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, v, {}, cause,
-                      why_of(f)});
-      replicas.push_back(std::move(f));
+                      pw});
     }
   }
   // The replicator later pushes what the others stored to each primary that
@@ -254,9 +253,8 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
       const std::int64_t delay =
           by_rule ? kForever
                   : params.replication_delay.sample(rng_.uniform(purpose::kReplication, w.identity, static_cast<std::uint64_t>(i)));
-      nlohmann::json f = pending_fate(replica_name(false, i), "replica_full", nullptr, delay);
       enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, i, false, version,
-                      {}, "replica full: replication retries", why_of(f)});
+                      {}, "replica full: replication retries", why("replica_full", nullptr)});
     }
   return stored;
 }
@@ -264,7 +262,7 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
 // Each object server that stored the write updates its container replica,
 // asynchronously; a failed update becomes an async pending.
 void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WriteEffects& plan,
-                                          const ConsistencyParams& params, nlohmann::json& listings, bool& notable) {
+                                          const ConsistencyParams& params, std::string& listings, bool& notable) {
   const std::int64_t now = time_locked();
   for (int j = 0; j < topology_.container_replicas; ++j) {
     const std::string rn = replica_name(true, j);
@@ -298,13 +296,13 @@ void Store::write_listing_replicas_locked(const WriteTarget& w, const ListingRow
     }
     if (delay == 0) {
       place_row_locked(*w.c, j, w.name, row);  // fits: checked above
-      listings.push_back(fate(rn, "updated"));
+      add_fate(listings, rn, "updated");
     } else {
       notable = true;
-      nlohmann::json f = pending_fate(rn, cause_code, rule, delay);
+      const PendingWhy pw = why(cause_code, rule);
+      add_pending_fate(listings, rn, pw, delay);
       enqueue_locked({delay == kForever ? kForever : now + delay, now, w.account, w.container, w.name, j, true, {}, row, cause,
-                      why_of(f)});
-      listings.push_back(std::move(f));
+                      pw});
     }
   }
 }
@@ -318,15 +316,27 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   const WriteTarget w{account, container, name, c,
                       ctx ? ctx->identity : "direct " + name + "@" + std::to_string(version.ts)};
   const WriteEffects plan = plan_write(version, change, ctx);
-  nlohmann::json replicas = nlohmann::json::array(), listings = nlohmann::json::array();
+  std::string replicas, listings;  // the fates, as JSON text
   bool notable = false;
   int refused = 0;
+  auto array = [](json_text::ObjectWriter& d, const char* key, const std::string& items) {
+    std::string& out = d.key(key);
+    out += '[';
+    out += items;
+    out += ']';
+  };
   const int stored = write_object_replicas_locked(w, version, plan, params, replicas, notable, refused);
   if (stored == 0) {
     if (ctx) {
-      nlohmann::json d = decision(DecisionKind::WriteStoredNowhere);
-      d.update({{"name", name}, {"change", change}, {"replicas", replicas}});
-      ctx->note(std::move(d));
+      std::string text;
+      {
+        json_text::ObjectWriter d(text);  // keys in dump()'s sorted order
+        d.field("change", change);
+        d.field("kind", decision_kind_name(DecisionKind::WriteStoredNowhere));
+        d.field("name", name);
+        array(d, "replicas", replicas);
+      }
+      ctx->note_text(text);
     }
     return {WriteStatus::Unavailable, version.ts, refused > 0};
   }
@@ -334,15 +344,20 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   const int quorum = quorum_locked(params);
   const WriteStatus status = stored >= quorum ? WriteStatus::Ok : WriteStatus::Unavailable;
   if (ctx) {
-    nlohmann::json d = decision(notable || status == WriteStatus::Unavailable ? DecisionKind::ReplicaHeldBack
-                                                                              : DecisionKind::Write);
-    d.update({{"name", name}, {"change", change}, {"ts", swift_timestamp(version.ts)},
-              {"replicas", replicas}, {"listings", listings}});
-    if (status == WriteStatus::Unavailable) {
-      d["unavailable"] = true;
-      d["quorum"] = quorum;
+    const bool unavailable = status == WriteStatus::Unavailable;
+    std::string text;
+    {
+      json_text::ObjectWriter d(text);  // keys in dump()'s sorted order
+      d.field("change", change);
+      d.field("kind", decision_kind_name(notable || unavailable ? DecisionKind::ReplicaHeldBack : DecisionKind::Write));
+      array(d, "listings", listings);
+      d.field("name", name);
+      if (unavailable) d.field("quorum", quorum);
+      array(d, "replicas", replicas);
+      d.field("ts", swift_timestamp(version.ts));
+      if (unavailable) json_text::append_json(d.key("unavailable"), true);
     }
-    ctx->note(std::move(d));
+    ctx->note_text(text);
   }
   return {status, version.ts, status == WriteStatus::Unavailable && refused > 0};
 }

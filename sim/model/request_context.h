@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -29,13 +30,29 @@ struct RequestContext {
   std::optional<std::uint64_t> cut_after;
   bool credentials_expired = false;  // an EXPIRE rule fired: reject the credentials (401)
 
-  nlohmann::json decisions = nlohmann::json::array();
+  // The decisions so far as the event log writes them: JSON objects separated
+  // by commas, without the brackets (the hot ones are written as text
+  // directly, sim/model/json_text.h; the others are dumped when noted).
+  std::string decisions_text;
   std::uint64_t inner = 0;  // inner reads/listings so far (each gets its own seeded choice)
 
-  void note(nlohmann::json decision) { decisions.push_back(std::move(decision)); }
+  void note(const nlohmann::json& decision);
+  // One decision already written as dump() would write it.
+  void note_text(std::string_view object) {
+    if (!decisions_text.empty()) decisions_text += ',';
+    decisions_text += object;
+  }
+  nlohmann::json decisions() const;  // parsed: a json array
   // Rules of one kind that fired for this request.
   std::vector<const FaultRule*> fired(FaultKind kind) const;
 };
+
+inline void RequestContext::note(const nlohmann::json& decision) {
+  if (!decisions_text.empty()) decisions_text += ',';
+  decisions_text += decision.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+inline nlohmann::json RequestContext::decisions() const { return nlohmann::json::parse("[" + decisions_text + "]"); }
 
 inline std::vector<const FaultRule*> RequestContext::fired(FaultKind kind) const {
   std::vector<const FaultRule*> out;

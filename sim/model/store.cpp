@@ -12,6 +12,7 @@
 #include "common/json_reader.h"
 #include "common/time_format.h"
 #include "sim/model/decision.h"
+#include "sim/model/json_text.h"
 #include "sim/model/store_internal.h"
 
 namespace stalemate::sim {
@@ -200,24 +201,38 @@ void Store::end_request(const RequestContext& ctx, int status, std::uint64_t byt
 }
 
 void Store::end_request(RequestContext&& ctx, int status, std::uint64_t bytes) {
-  nlohmann::json e = {{"seq", ctx.seq},
-                      {"t", static_cast<double>(ctx.t_us) / 1e6},
-                      {"protocol", ctx.info.protocol},
-                      {"method", ctx.info.method},
-                      {"account", ctx.info.account},
-                      {"container", ctx.info.container},
-                      {"object", ctx.info.object},
-                      {"identity", ctx.identity},
-                      {"status", status},
-                      {"bytes", bytes}};
-  if (ctx.info.is_listing) e["listing_prefix"] = ctx.info.listing_prefix;
-  if (!ctx.rules.empty()) {
-    nlohmann::json ids = nlohmann::json::array();
-    for (const auto& r : ctx.rules) ids.push_back(r->id);
-    e["rules"] = ids;
+  // The line dump() would write for {"seq", "t", ..., "decisions"}: keys in
+  // std::map order, written straight into the text (json_text.h).
+  std::string line;
+  line.reserve(256);
+  {
+    json_text::ObjectWriter e(line);
+    e.field("account", ctx.info.account);
+    e.field("bytes", bytes);
+    e.field("container", ctx.info.container);
+    std::string& decisions = e.key("decisions");
+    decisions += '[';
+    decisions += ctx.decisions_text;
+    decisions += ']';
+    e.field("identity", ctx.identity);
+    if (ctx.info.is_listing) e.field("listing_prefix", ctx.info.listing_prefix);
+    e.field("method", ctx.info.method);
+    e.field("object", ctx.info.object);
+    e.field("protocol", ctx.info.protocol);
+    if (!ctx.rules.empty()) {
+      std::string& out = e.key("rules");
+      out += '[';
+      for (std::size_t i = 0; i < ctx.rules.size(); ++i) {
+        if (i) out += ',';
+        json_text::append_string(out, ctx.rules[i]->id);
+      }
+      out += ']';
+    }
+    e.field("seq", ctx.seq);
+    e.field("status", status);
+    e.field("t", static_cast<double>(ctx.t_us) / 1e6);
   }
-  e["decisions"] = std::move(ctx.decisions);
-  events_.append(std::move(e));
+  events_.append_line(std::move(line));
 }
 
 Store::Container* Store::find_container_locked(const std::string& account, const std::string& container) {
@@ -416,28 +431,44 @@ Store::WriteResult Store::post_object(const std::string& account, const std::str
 // ---- objects: reads
 
 // The decision of one read: plain, stale (a replica holds a newer state) or
-// missed (404 while a replica holds the object).
-nlohmann::json Store::read_decision(const std::string& name, nlohmann::json how, nlohmann::json tried,
-                                    const ReadResult& result, const ObjectVersion* newest, int newest_replica) const {
+// missed (404 while a replica holds the object), written as JSON text with
+// its keys in dump()'s sorted order. `tried`: the replicas passed over, as
+// JSON text items.
+std::string Store::read_decision(const std::string& name, const char* how, const std::string* route_rule,
+                                 const std::string& tried, const ReadResult& result, const ObjectVersion* newest,
+                                 int newest_replica) const {
   const bool stale = result.version && newest && newest->ts > result.version->ts;
   const bool missed = !result.version && newest && !newest->tombstone;
-  nlohmann::json d = decision(stale ? DecisionKind::StaleRead : missed ? DecisionKind::ReadMissed : DecisionKind::Read);
-  d["name"] = name;
-  d.update(how);
-  if (!tried.empty()) d["tried"] = std::move(tried);
-  d["replica"] = result.version ? nlohmann::json(replica_name(false, result.replica)) : nlohmann::json(nullptr);
-  if (result.version) d["ts"] = swift_timestamp(result.version->ts);
-  if (stale) {
-    d["stale"] = true;
-    d["newest_replica"] = replica_name(false, newest_replica);
-    d["newest_ts"] = swift_timestamp(newest->ts);
-    d["newest_tombstone"] = newest->tombstone;
+  std::string text;
+  {
+    json_text::ObjectWriter d(text);
+    if (missed) {
+      d.field("holder", replica_name(false, newest_replica));
+      d.field("holder_ts", swift_timestamp(newest->ts));
+    }
+    d.field("how", how);
+    d.field("kind", decision_kind_name(stale ? DecisionKind::StaleRead : missed ? DecisionKind::ReadMissed : DecisionKind::Read));
+    d.field("name", name);
+    if (stale) {
+      d.field("newest_replica", replica_name(false, newest_replica));
+      json_text::append_json(d.key("newest_tombstone"), newest->tombstone);
+      d.field("newest_ts", swift_timestamp(newest->ts));
+    }
+    if (result.version)
+      d.field("replica", replica_name(false, result.replica));
+    else
+      d.key("replica") += "null";
+    if (route_rule) d.field("route_rule", *route_rule);
+    if (stale) json_text::append_json(d.key("stale"), true);
+    if (!tried.empty()) {
+      std::string& out = d.key("tried");
+      out += '[';
+      out += tried;
+      out += ']';
+    }
+    if (result.version) d.field("ts", swift_timestamp(result.version->ts));
   }
-  if (missed) {
-    d["holder"] = replica_name(false, newest_replica);
-    d["holder_ts"] = swift_timestamp(newest->ts);
-  }
-  return d;
+  return text;
 }
 
 ReadResult Store::read_locked(const std::string& where, const Container& c, const std::string& name,
@@ -476,8 +507,9 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
   }
 
   ReadResult result;
-  nlohmann::json tried = nlohmann::json::array();
-  nlohmann::json how = {{"how", "newest"}};  // X-Newest: all replicas asked
+  std::string tried;             // JSON text items
+  const char* how = "newest";    // X-Newest: all replicas asked
+  const std::string* route_rule = nullptr;
   if (options.newest || params.always_newest) {
     if (newest && !newest->tombstone) {
       result.version = *newest;
@@ -491,14 +523,15 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
         if (i < n && std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
       for (int i = 0; i < n; ++i)
         if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
-      how = {{"how", "forced"}, {"route_rule", route->id}};
+      how = "forced";
+      route_rule = &route->id;
     } else if (params.shuffle_reads && ctx) {
       order = rng_.permutation(n, purpose::kReadOrder, ctx->identity, ctx->inner++);
-      how = {{"how", "shuffled"}};
+      how = "shuffled";
     } else {
       order.resize(static_cast<std::size_t>(n));
       std::iota(order.begin(), order.end(), 0);
-      how = {{"how", "fixed"}};
+      how = "fixed";
     }
     int tries = params.read_tries > 0 ? std::min(params.read_tries, n) : n;
     // After the primaries the proxy goes on to the handoffs, in ring order
@@ -514,7 +547,10 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
       const int i = order[static_cast<std::size_t>(t)];
       const ObjectVersion* v = lookup(i);
       if (!v || v->tombstone) {
-        tried.push_back({{"replica", replica_name(false, i)}, {"state", v ? "tombstone" : "absent"}});
+        if (!tried.empty()) tried += ',';
+        json_text::ObjectWriter item(tried);
+        item.field("replica", replica_name(false, i));
+        item.field("state", v ? "tombstone" : "absent");
         continue;
       }
       result.version = *v;
@@ -526,7 +562,7 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
     const auto ttl = params.negative_cache.sample(rng_.uniform(purpose::kNegativeCache, ctx->identity, ctx->inner));
     negative_cache_[cache_key] = ttl == kForever ? kForever : now + ttl;
   }
-  if (ctx) ctx->note(read_decision(name, std::move(how), std::move(tried), result, newest, newest_replica));
+  if (ctx) ctx->note_text(read_decision(name, how, route_rule, tried, result, newest, newest_replica));
   return result;
 }
 

@@ -70,6 +70,39 @@ struct AccountStats {
   Headers metadata;  // X-Account-Meta-*
 };
 
+// One object replica's (or handoff's) copy of a name, as inspection sees it
+// (dump_object renders these; property tests read them without JSON).
+struct ReplicaCopy {
+  enum class State { Absent, Present, Tombstone };
+  std::string replica;  // o1.., h1..
+  State state = State::Absent;
+  Timestamp ts = 0;  // Present / Tombstone
+  std::uint64_t bytes = 0;
+  std::string etag;
+  std::string manifest;  // X-Object-Manifest, "" when not a DLO
+};
+
+// One device's room and use (capacity_json renders these).
+struct DiskUse {
+  std::string replica;  // o1.., h1.., c1..
+  std::uint64_t used = 0;
+  std::uint64_t capacity = 0;      // kUnlimited: no limit
+  std::uint64_t rows = 0;          // container replicas only
+  std::uint64_t row_capacity = 0;  // container replicas only
+};
+
+struct CapacityReport {
+  std::vector<DiskUse> objects, handoffs, containers;
+  std::size_t deferred_updates = 0;  // queued updates whose replica was full when they fell due
+};
+
+// Why the store queued an update for a replica, as decisions show it.
+struct PendingWhy {
+  const char* cause = "";       // "rule_hold", "replication_lag", "listing_lag", "container_full", ...
+  std::string rule;             // with a rule: its id
+  const char* fault = nullptr;  // with a rule: its kind
+};
+
 // Which replica served a read, for the event log and for tests.
 struct ReadResult {
   std::optional<ObjectVersion> version;  // nullopt: 404
@@ -193,6 +226,11 @@ class Store {
   bool converged() const;
   // Capacity and use of every replica (objects, handoffs, containers).
   nlohmann::json capacity_json() const;
+  CapacityReport capacity() const;
+  // Each object replica's copy of `name`, then each handoff that holds one
+  // (pending updates that are due applied first); empty without the container.
+  std::vector<ReplicaCopy> object_copies(const std::string& account, const std::string& container,
+                                         const std::string& name) const;
   // Per-replica state of one object (and its listing rows) and pending updates.
   nlohmann::json dump_object(const std::string& account, const std::string& container, const std::string& name) const;
   // Distinct payload bytes the store holds (every replica, handoff and pending
@@ -263,7 +301,7 @@ class Store {
     ObjectVersion version;  // object updates
     ListingRow row;         // listing updates
     std::string cause;      // for state dumps: "held back by rule hide (ROW)", "listing lag", ...
-    nlohmann::json why;     // for decisions: {"cause": "rule_hold", "rule", "fault"} (see replication.cpp)
+    PendingWhy why;         // for decisions: {"cause": "rule_hold", "rule", "fault"} (see replication.cpp)
     int handoff = -1;       // the handoff holding this version for `replica` (freed once it moved)
     std::uint64_t deferrals = 0;  // times the target replica was full when it fell due
   };
@@ -283,7 +321,9 @@ class Store {
   bool place_row_locked(Container& c, int replica, const std::string& name, const ListingRow& row) const;
   void release_handoff_locked(Container& c, int handoff, const std::string& name, Timestamp ts) const;
   void release_container_locked(const Container& c) const;
+  CapacityReport capacity_locked() const;
   nlohmann::json capacity_json_locked() const;
+  std::vector<ReplicaCopy> object_copies_locked(const Container& c, const std::string& name) const;
   std::vector<int> handoff_order(const std::string& key) const;  // key: account/container/name
   // Why object replica i refuses `v` (a FULL rule or no room), or null.
   nlohmann::json object_refusal_locked(int replica, const ObjectVersion& v, const WriteEffects& plan) const;
@@ -304,14 +344,16 @@ class Store {
   // Returns how many replicas (primaries or handoffs) stored it; `refused`
   // counts the primaries that answered 507 and found no handoff.
   int write_object_replicas_locked(const WriteTarget& w, const ObjectVersion& version, const WriteEffects& plan,
-                                   const ConsistencyParams& params, nlohmann::json& replicas, bool& notable,
+                                   const ConsistencyParams& params, std::string& replicas, bool& notable,
                                    int& refused);
+  // `listings` and `replicas` collect each replica's fate as JSON text (json_text.h).
   void write_listing_replicas_locked(const WriteTarget& w, const ListingRow& row, const WriteEffects& plan,
-                                     const ConsistencyParams& params, nlohmann::json& listings, bool& notable);
+                                     const ConsistencyParams& params, std::string& listings, bool& notable);
   void fire_rules_locked(RequestContext& ctx);
   void enqueue_locked(Pending p);
-  nlohmann::json read_decision(const std::string& name, nlohmann::json how, nlohmann::json tried,
-                               const ReadResult& result, const ObjectVersion* newest, int newest_replica) const;
+  std::string read_decision(const std::string& name, const char* how, const std::string* route_rule,
+                            const std::string& tried, const ReadResult& result, const ObjectVersion* newest,
+                            int newest_replica) const;
   ReadResult read_locked(const std::string& where, const Container& c, const std::string& name, ReadOptions options,
                          RequestContext* ctx) const;
   int choose_listing_replica_locked(const Container& c, RequestContext* ctx, std::string_view purpose) const;

@@ -109,11 +109,9 @@ void run(Store& store, const std::vector<Op>& ops, const std::function<void()>& 
 // Used bytes per object replica and handoff, recomputed from what each holds.
 std::map<std::string, std::uint64_t> held_bytes(const Store& store) {
   std::map<std::string, std::uint64_t> held;
-  for (const char* name : kNames) {
-    const auto dump = store.dump_object("A", "c", name);  // a named dump: the loop must not outlive it
-    for (const auto& o : dump["object_replicas"])
-      if (o["state"] == "present") held[o["replica"].get<std::string>()] += o["bytes"].get<std::uint64_t>();
-  }
+  for (const char* name : kNames)
+    for (const auto& copy : store.object_copies("A", "c", name))
+      if (copy.state == ReplicaCopy::State::Present) held[copy.replica] += copy.bytes;
   return held;
 }
 
@@ -129,16 +127,15 @@ TEST_CASE("capacity properties", "[capacity]") {
              for (int j = 0; j < 3; ++j) t.capacity.container_rows.push_back(*rc::gen::inRange<std::uint64_t>(0, 5));
              Store store(lagged(seed, t));
              run(store, ops, [&] {
-               const auto cap = store.capacity_json();
+               const CapacityReport cap = store.capacity();
                const auto held = held_bytes(store);
-               for (const char* tier : {"objects", "handoffs", "containers"})
-                 for (const auto& d : cap[tier]) {
-                   if (d["capacity"].is_number()) RC_ASSERT(d["used"].get<std::uint64_t>() <= d["capacity"].get<std::uint64_t>());
-                   if (d.contains("row_capacity") && d["row_capacity"].is_number())
-                     RC_ASSERT(d["rows"].get<std::uint64_t>() <= d["row_capacity"].get<std::uint64_t>());
-                   if (std::string(tier) != "containers") {
-                     const auto it = held.find(d["replica"].get<std::string>());
-                     RC_ASSERT(d["used"].get<std::uint64_t>() == (it == held.end() ? 0u : it->second));
+               for (const auto* tier : {&cap.objects, &cap.handoffs, &cap.containers})
+                 for (const DiskUse& d : *tier) {
+                   if (d.capacity != kUnlimited) RC_ASSERT(d.used <= d.capacity);
+                   if (tier == &cap.containers && d.row_capacity != kUnlimited) RC_ASSERT(d.rows <= d.row_capacity);
+                   if (tier != &cap.containers) {
+                     const auto it = held.find(d.replica);
+                     RC_ASSERT(d.used == (it == held.end() ? 0u : it->second));
                    }
                  }
              });

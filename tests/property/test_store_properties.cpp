@@ -112,16 +112,16 @@ void run_history(Store& store, const std::vector<Step>& steps) {
         }
         if (step.kind == Step::GetNewest) {
           // X-Newest returns the newest version any replica holds
-          const auto dump = store.dump_object("A", "c", key);
-          std::string newest_ts, newest_state = "absent";
-          for (const auto& o : dump["object_replicas"]) {
-            if (o["state"] == "absent") continue;
-            if (newest_ts.empty() || o["ts"].get<std::string>() > newest_ts) {
-              newest_ts = o["ts"].get<std::string>();
-              newest_state = o["state"].get<std::string>();
+          Timestamp newest_ts = -1;
+          auto newest_state = ReplicaCopy::State::Absent;
+          for (const auto& copy : store.object_copies("A", "c", key)) {
+            if (copy.state == ReplicaCopy::State::Absent) continue;
+            if (copy.ts > newest_ts) {
+              newest_ts = copy.ts;
+              newest_state = copy.state;
             }
           }
-          RC_ASSERT((newest_state == "present") == r.version.has_value());
+          RC_ASSERT((newest_state == ReplicaCopy::State::Present) == r.version.has_value());
         }
         break;
       }

@@ -7,14 +7,14 @@
 //  - a listed name was PUT at some point, with the size and hash of one of
 //    its values; a subdir rolls up names that were PUT;
 //  - a GET with X-Newest returns the newest state any replica holds (compared
-//    with Store::dump_object): 404 for a newest tombstone or nothing; as an
+//    with Store::object_copies): 404 for a newest tombstone or nothing; as an
 //    acknowledged write is on a quorum at once, that is the model's newest
 //    acknowledged state;
 //  - a server-side copy reads its source with X-Newest: it copies the newest
 //    acknowledged value, or answers 404;
 //  - DELETE answers 204 exactly when the newest acknowledged state is live;
 //  - after Store::quiesce() the store has converged, and every GET (with or
-//    without X-Newest) and the listing equal the std::map model of the
+//    without X-Newest) and the listing equal the sorted-map model of the
 //    acknowledged writes.
 #include <catch2/catch.hpp>
 #include <rapidcheck.h>
@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -35,6 +36,7 @@
 #include "common/crypto.h"
 #include "sim/model/store.h"
 #include "sim/swift/swift_frontend.h"
+#include "tests/property/model_containers.h"
 #include "tests/sim/swift_test_util.h"
 
 using namespace stalemate;
@@ -68,18 +70,36 @@ std::int64_t parse_swift_ts(const std::string& s) {
 
 // ---------------------------------------------------------------- the model
 
+// One value PUT (or copied) to a name, and every value written before it.
+struct Write {
+  std::string name, value;
+  std::shared_ptr<const Write> older;
+};
+
+// rapidcheck copies the model for every command: the history is shared
+// between copies (it only grows), the newest states are one flat vector.
 struct LagModel {
-  std::map<std::string, std::vector<std::string>> written;  // every value ever PUT to a name, in order
-  std::map<std::string, std::optional<std::string>> last;   // newest acknowledged state (nullopt: deleted)
+  std::shared_ptr<const Write> written;  // every value ever PUT to a name, newest first
+  // The newest acknowledged state of each name (nullopt: deleted).
+  property::CopyOnWrite<property::FlatMap<std::string, std::optional<std::string>>> last;
   int puts = 0;
 
+  void write(const std::string& name, const std::string& value) {
+    written = std::make_shared<const Write>(Write{name, value, written});
+    last.edit()[name] = value;
+  }
+  template <typename Pred>
+  bool any_written(Pred pred) const {
+    for (const Write* w = written.get(); w; w = w->older.get())
+      if (pred(*w)) return true;
+    return false;
+  }
   bool ever_put(const std::string& name) const {
-    auto it = written.find(name);
-    return it != written.end() && !it->second.empty();
+    return any_written([&](const Write& w) { return w.name == name; });
   }
   bool live(const std::string& name) const {
-    auto it = last.find(name);
-    return it != last.end() && it->second.has_value();
+    auto it = last->find(name);
+    return it != last->end() && it->second.has_value();
   }
 };
 
@@ -123,8 +143,8 @@ void check_quiesced(const LagModel& m, LagSut& sut) {
   RC_ASSERT(sut.store.converged());
   RC_ASSERT(sut.store.pending_count() == 0u);
   for (const auto& name : kNames) {
-    const auto it = m.last.find(name);
-    const std::optional<std::string> want = it == m.last.end() ? std::nullopt : it->second;
+    const auto it = m.last->find(name);
+    const std::optional<std::string> want = it == m.last->end() ? std::nullopt : it->second;
     for (bool newest : {false, true}) {
       const auto r = sut.get(name, newest);
       RC_ASSERT(r.status == (want ? 200 : 404));
@@ -136,8 +156,8 @@ void check_quiesced(const LagModel& m, LagSut& sut) {
   }
   std::vector<std::string> listed, live;
   for (const auto& e : sut.list("")) listed.push_back(e["name"].get<std::string>());
-  for (const auto& [name, value] : m.last)
-    if (value) live.push_back(name);  // std::map: already in name order
+  for (const auto& [name, value] : *m.last)
+    if (value) live.push_back(name);  // sorted: already in name order
   RC_ASSERT(listed == live);
 }
 
@@ -162,8 +182,7 @@ struct Put : LagCommand {
     body = "v" + std::to_string(m.puts) + std::string(*rc::gen::inRange<std::size_t>(0, 4), '.');
   }
   void apply(LagModel& m) const override {
-    m.written[name].push_back(body);
-    m.last[name] = body;
+    m.write(name, body);
     ++m.puts;
   }
   void exec(const LagModel&, LagSut& sut) const override {
@@ -177,7 +196,7 @@ struct Put : LagCommand {
 struct Del : LagCommand {
   std::string name = *rc::gen::elementOf(kNames);
 
-  void apply(LagModel& m) const override { m.last[name] = std::nullopt; }
+  void apply(LagModel& m) const override { m.last.edit()[name] = std::nullopt; }
   void exec(const LagModel& m, LagSut& sut) const override {
     // The write quorum holds the newest acknowledged state, so the proxy's
     // newest answer is that state.
@@ -193,17 +212,17 @@ struct Get : LagCommand {
 
   void exec(const LagModel& m, LagSut& sut) const override {
     // The newest state any replica holds (pending updates that are due are
-    // applied by dump_object as by any read; the clock does not move between).
-    const auto dump = sut.store.dump_object(kAccount, kContainer, name);
+    // applied by object_copies as by any read; the clock does not move between).
     std::int64_t newest_ts = -1;
-    std::string newest_state = "absent", newest_etag;
-    for (const auto& o : dump["object_replicas"]) {
-      if (o["state"] == "absent") continue;
-      const std::int64_t ts = parse_swift_ts(o["ts"].get<std::string>());
+    auto newest_state = ReplicaCopy::State::Absent;
+    std::string newest_etag;
+    for (const auto& copy : sut.store.object_copies(kAccount, kContainer, name)) {
+      if (copy.state == ReplicaCopy::State::Absent) continue;
+      const std::int64_t ts = copy.ts / 10;  // X-Timestamp's 10 us units, as parse_swift_ts gives them
       if (ts > newest_ts) {
         newest_ts = ts;
-        newest_state = o["state"].get<std::string>();
-        newest_etag = o["etag"].get<std::string>();
+        newest_state = copy.state;
+        newest_etag = copy.etag;
       }
     }
 
@@ -213,21 +232,20 @@ struct Get : LagCommand {
     if (r.status == 200) {
       // never fabricated: one of the values PUT to this name, with its etag
       const std::string body = r.body_string();
-      const auto& values = m.written.at(name);
-      RC_ASSERT(std::find(values.begin(), values.end(), body) != values.end());
+      RC_ASSERT(m.any_written([&](const Write& w) { return w.name == name && w.value == body; }));
       RC_ASSERT(header(r, "Etag") == md5_hex(body));
       RC_ASSERT(r.content_length() == body.size());
       // never newer than what the newest replica holds
       RC_ASSERT(parse_swift_ts(header(r, "X-Timestamp")) <= newest_ts);
     }
     if (newest) {
-      RC_ASSERT((r.status == 200) == (newest_state == "present"));
+      RC_ASSERT((r.status == 200) == (newest_state == ReplicaCopy::State::Present));
       if (r.status == 200) {
         RC_ASSERT(header(r, "Etag") == newest_etag);
         RC_ASSERT(parse_swift_ts(header(r, "X-Timestamp")) == newest_ts);
       }
       RC_ASSERT(r.status == (m.live(name) ? 200 : 404));
-      if (r.status == 200) RC_ASSERT(r.body_string() == *m.last.at(name));
+      if (r.status == 200) RC_ASSERT(r.body_string() == *m.last->at(name));
     }
   }
   void show(std::ostream& os) const override {
@@ -243,16 +261,15 @@ struct Copy : LagCommand {
 
   void apply(LagModel& m) const override {
     if (!m.live(src)) return;
-    const std::string value = *m.last.at(src);
-    m.written[dst].push_back(value);
-    m.last[dst] = value;
+    const std::string value = *m.last->at(src);
+    m.write(dst, value);
   }
   void exec(const LagModel& m, LagSut& sut) const override {
     const auto r = copy_method
                        ? sut.call("COPY", obj_path(kContainer, src), {{"Destination", kContainer + "/" + dst}})
                        : sut.call("PUT", obj_path(kContainer, dst), {{"X-Copy-From", kContainer + "/" + src}});
     RC_ASSERT(r.status == (m.live(src) ? 201 : 404));
-    if (r.status == 201) RC_ASSERT(header(r, "Etag") == md5_hex(*m.last.at(src)));
+    if (r.status == 201) RC_ASSERT(header(r, "Etag") == md5_hex(*m.last->at(src)));
   }
   void show(std::ostream& os) const override {
     if (copy_method)
@@ -282,10 +299,7 @@ struct List : LagCommand {
         RC_ASSERT(delimiter);
         RC_ASSERT(name.back() == '/');
         RC_ASSERT(name.find('/', prefix.size()) == name.size() - 1);
-        bool rolls_up = false;
-        for (const auto& [n, values] : m.written)
-          rolls_up = rolls_up || (!values.empty() && n.compare(0, name.size(), name) == 0);
-        RC_ASSERT(rolls_up);
+        RC_ASSERT(m.any_written([&](const Write& w) { return w.name.compare(0, name.size(), name) == 0; }));
         continue;
       }
       // a name that was PUT, with the size and hash of one of its values
@@ -293,9 +307,8 @@ struct List : LagCommand {
       if (delimiter) RC_ASSERT(name.find('/', prefix.size()) == std::string::npos);
       const auto bytes = e["bytes"].get<std::uint64_t>();
       const auto hash = e["hash"].get<std::string>();
-      bool matches = false;
-      for (const auto& v : m.written.at(name)) matches = matches || (v.size() == bytes && md5_hex(v) == hash);
-      RC_ASSERT(matches);
+      RC_ASSERT(m.any_written(
+          [&](const Write& w) { return w.name == name && w.value.size() == bytes && md5_hex(w.value) == hash; }));
     }
   }
   void show(std::ostream& os) const override {

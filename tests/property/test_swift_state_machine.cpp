@@ -3,7 +3,7 @@
 // linearizable: every response of a random sequence of object PUT / GET / HEAD
 // / DELETE / COPY / PUT X-Copy-From, container listings (prefix, delimiter)
 // and DLO manifests (GET / HEAD, with and without Range) must equal what a
-// plain std::map of the acknowledged objects predicts, as real Swift would
+// plain sorted map of the acknowledged objects predicts, as real Swift would
 // answer it.
 //
 // The name space is small on purpose so that commands collide: segment names
@@ -32,6 +32,7 @@
 #include "common/crypto.h"
 #include "sim/model/store.h"
 #include "sim/swift/swift_frontend.h"
+#include "tests/property/model_containers.h"
 #include "tests/sim/swift_test_util.h"
 
 using namespace stalemate;
@@ -149,7 +150,7 @@ struct Obj {
 };
 
 struct SwiftModel {
-  std::map<ObjKey, Obj> objects;  // what every read must see
+  property::CopyOnWrite<property::FlatMap<ObjKey, Obj>> objects;  // what every read must see
 };
 
 bool container_exists(const std::string& c) {
@@ -160,7 +161,7 @@ bool container_exists(const std::string& c) {
 std::vector<std::pair<std::string, const Obj*>> objects_with_prefix(const SwiftModel& m, const std::string& container,
                                                                     const std::string& prefix) {
   std::vector<std::pair<std::string, const Obj*>> out;
-  for (auto it = m.objects.lower_bound({container, prefix}); it != m.objects.end(); ++it) {
+  for (auto it = m.objects->lower_bound({container, prefix}); it != m.objects->end(); ++it) {
     if (it->first.first != container || it->first.second.compare(0, prefix.size(), prefix) != 0) break;
     out.emplace_back(it->first.second, &it->second);
   }
@@ -177,8 +178,8 @@ struct Content {
 };
 
 std::optional<Content> content_of(const SwiftModel& m, const ObjKey& key) {
-  auto it = m.objects.find(key);
-  if (it == m.objects.end()) return std::nullopt;
+  auto it = m.objects->find(key);
+  if (it == m.objects->end()) return std::nullopt;
   const Obj& o = it->second;
   if (o.manifest.empty()) return Content{o.body, md5_hex(o.body), "", o.meta};
   const auto slash = o.manifest.find('/');
@@ -295,7 +296,7 @@ struct PutObject : SwiftCommand {
   std::string meta = *gen_meta();
 
   void apply(SwiftModel& m) const override {
-    if (container_exists(key.first)) m.objects[key] = Obj{body, "", meta};
+    if (container_exists(key.first)) m.objects.edit()[key] = Obj{body, "", meta};
   }
   void run(const SwiftModel&, SwiftSut& sut) const override {
     Headers h;
@@ -317,7 +318,7 @@ struct PutManifest : SwiftCommand {
   std::string meta = *gen_meta();
 
   void apply(SwiftModel& m) const override {
-    if (container_exists(key.first)) m.objects[key] = Obj{"", target, meta};
+    if (container_exists(key.first)) m.objects.edit()[key] = Obj{"", target, meta};
   }
   void run(const SwiftModel&, SwiftSut& sut) const override {
     Headers h{{"X-Object-Manifest", target}};
@@ -369,10 +370,10 @@ struct ReadManifest : Read {
 struct Delete : SwiftCommand {
   ObjKey key = *gen_key();
 
-  void apply(SwiftModel& m) const override { m.objects.erase(key); }
+  void apply(SwiftModel& m) const override { m.objects.edit().erase(key); }
   void run(const SwiftModel& m, SwiftSut& sut) const override {
     const auto r = sut.call("DELETE", obj_path(key.first, key.second));
-    RC_ASSERT(r.status == (m.objects.count(key) ? 204 : 404));
+    RC_ASSERT(r.status == (m.objects->count(key) ? 204 : 404));
   }
   void show(std::ostream& os) const override { os << "DELETE " << show_key(key); }
 };
@@ -389,7 +390,7 @@ struct Copy : SwiftCommand {
 
   void apply(SwiftModel& m) const override {
     if (auto c = content_of(m, src); c && container_exists(dst.first))
-      m.objects[dst] = Obj{c->bytes, "", meta.empty() ? c->meta : meta};
+      m.objects.edit()[dst] = Obj{c->bytes, "", meta.empty() ? c->meta : meta};
   }
   void run(const SwiftModel& m, SwiftSut& sut) const override {
     const std::string slash = leading_slash ? "/" : "";

@@ -33,7 +33,7 @@ struct CapacityStore {
     v.body = make_payload(std::string(bytes, 'x'));
     const auto w = store.put_object("A", "c", name, v, &ctx);
     store.end_request(ctx, w.status == Store::WriteStatus::Ok ? 201 : 503, 0);
-    if (decisions) *decisions = ctx.decisions;
+    if (decisions) *decisions = ctx.decisions();
     return w;
   }
   Store::WriteResult del(const std::string& name) {

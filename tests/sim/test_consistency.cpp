@@ -58,7 +58,7 @@ struct Cluster {
     store.end_request(ctx, 200, 0);
     std::vector<std::string> names;
     for (const auto& it : *items) names.push_back(it.name);
-    if (replica) *replica = std::stoi(ctx.decisions.back()["replica"].get<std::string>().substr(1));
+    if (replica) *replica = std::stoi(ctx.decisions().back()["replica"].get<std::string>().substr(1));
     return names;
   }
 };
@@ -157,7 +157,7 @@ TEST_CASE("OBJ rule holding a delete back from one replica resurrects the object
   auto r = cl.store.read_object("A", "c", "U/data", {}, &head);
   REQUIRE(r.version);
   CHECK(r.replica == 2);
-  CHECK(head.decisions.back()["tried"].size() == 2);
+  CHECK(head.decisions().back()["tried"].size() == 2);
   CHECK_FALSE(cl.get("U/data", true));
 }
 

@@ -1,0 +1,64 @@
+#include "sim/model/json_text.h"
+
+#include <charconv>
+
+namespace stalemate::sim::json_text {
+
+namespace {
+
+constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+
+// Printable ASCII without '"' or '\\': dump writes it as it is. Anything else
+// (escapes, UTF-8, invalid bytes) goes through nlohmann's own serializer.
+bool plain(std::string_view s) {
+  for (const char c : s)
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  return true;
+}
+
+template <typename T>
+void append_integer(std::string& out, T v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+void append_string(std::string& out, std::string_view s) {
+  if (!plain(s)) {
+    out += nlohmann::json(s).dump(-1, ' ', false, kReplace);
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+void append_uint(std::string& out, std::uint64_t v) { append_integer(out, v); }
+void append_int(std::string& out, std::int64_t v) { append_integer(out, v); }
+
+void append_double(std::string& out, double v) {
+  // nlohmann's shortest round-trip form ("1.5", "0.0", "1e-07"): not to_chars's.
+  out += nlohmann::json(v).dump(-1, ' ', false, kReplace);
+}
+
+void append_json(std::string& out, const nlohmann::json& j) {
+  if (j.is_string()) {
+    append_string(out, j.get_ref<const std::string&>());
+    return;
+  }
+  // What dump() runs, writing into `out` instead of a string of its own.
+  nlohmann::detail::serializer<nlohmann::json> writer(nlohmann::detail::output_adapter<char>(out), ' ', kReplace);
+  writer.dump(j, false, false, 0);
+}
+
+std::string& ObjectWriter::key(std::string_view k) {
+  if (!first_) out_ += ',';
+  first_ = false;
+  append_string(out_, k);
+  out_ += ':';
+  return out_;
+}
+
+}  // namespace stalemate::sim::json_text

@@ -1,0 +1,47 @@
+// JSON text written straight into a string, byte for byte as nlohmann::json's
+// dump(-1, ' ', false, error_handler_t::replace) writes the same value: the
+// event log serialises each request's line with these instead of building a
+// json object per event (property tests run thousands of requests a second).
+// Objects must be written with their keys in std::map order, as dump sorts them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace stalemate::sim::json_text {
+
+// A JSON string literal, quotes included.
+void append_string(std::string& out, std::string_view s);
+void append_uint(std::string& out, std::uint64_t v);
+void append_int(std::string& out, std::int64_t v);
+void append_double(std::string& out, double v);
+// Any json value, as dump() writes it.
+void append_json(std::string& out, const nlohmann::json& j);
+
+// {"k":v,...}: writes the separators; the caller writes keys in sorted order.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+  ~ObjectWriter() { out_ += '}'; }
+  // Writes `"key":` (and the comma before it); the value follows.
+  std::string& key(std::string_view k);
+  void field(std::string_view k, std::string_view v) { append_string(key(k), v); }
+  void field(std::string_view k, const char* v) { append_string(key(k), v); }
+  void field(std::string_view k, const std::string& v) { append_string(key(k), v); }
+  void field(std::string_view k, std::uint64_t v) { append_uint(key(k), v); }
+  void field(std::string_view k, int v) { append_int(key(k), v); }
+  void field(std::string_view k, std::int64_t v) { append_int(key(k), v); }
+  void field(std::string_view k, double v) { append_double(key(k), v); }
+  void field(std::string_view k, const nlohmann::json& v) { append_json(key(k), v); }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace stalemate::sim::json_text
