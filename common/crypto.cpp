@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace stalemate {
@@ -21,6 +23,32 @@ std::string to_hex(std::string_view bytes) {
 }
 
 namespace {
+
+// OpenSSL 3 looks a legacy EVP_md5() up among its providers on every digest
+// it starts (an implicit fetch: locks and property matching), which costs more
+// than hashing a small body. Each algorithm is fetched once and kept.
+const EVP_MD* fetched(const char* name) {
+  static std::mutex mu;
+  static std::map<std::string, EVP_MD*, std::less<>> cache;
+  std::lock_guard lock(mu);
+  if (const auto it = cache.find(std::string_view(name)); it != cache.end()) return it->second;
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);  // null: the caller reports it
+  cache.emplace(name, md);
+  return md;
+}
+const EVP_MD* md5_md() {
+  static const EVP_MD* md = fetched("MD5");
+  return md;
+}
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = fetched("SHA256");
+  return md;
+}
+const EVP_MD* sha1_md() {
+  static const EVP_MD* md = fetched("SHA1");
+  return md;
+}
+
 std::string digest_raw(const EVP_MD* md, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -37,12 +65,12 @@ std::string hmac_raw(const EVP_MD* md, std::string_view key, std::string_view da
 }
 }  // namespace
 
-std::string md5_raw(std::string_view data) { return digest_raw(EVP_md5(), data); }
+std::string md5_raw(std::string_view data) { return digest_raw(md5_md(), data); }
 std::string md5_hex(std::string_view data) { return to_hex(md5_raw(data)); }
-std::string sha256_raw(std::string_view data) { return digest_raw(EVP_sha256(), data); }
+std::string sha256_raw(std::string_view data) { return digest_raw(sha256_md(), data); }
 std::string sha256_hex(std::string_view data) { return to_hex(sha256_raw(data)); }
-std::string hmac_sha1_hex(std::string_view key, std::string_view data) { return to_hex(hmac_raw(EVP_sha1(), key, data)); }
-std::string hmac_sha256_raw(std::string_view key, std::string_view data) { return hmac_raw(EVP_sha256(), key, data); }
+std::string hmac_sha1_hex(std::string_view key, std::string_view data) { return to_hex(hmac_raw(sha1_md(), key, data)); }
+std::string hmac_sha256_raw(std::string_view key, std::string_view data) { return hmac_raw(sha256_md(), key, data); }
 
 std::string base64_encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
@@ -86,7 +114,7 @@ struct StreamingDigest::Impl {
 };
 
 StreamingDigest::StreamingDigest(const char* algorithm) : impl_(std::make_unique<Impl>()) {
-  const EVP_MD* md = EVP_get_digestbyname(algorithm);
+  const EVP_MD* md = fetched(algorithm);
   impl_->ctx = EVP_MD_CTX_new();
   if (!md || !impl_->ctx || !EVP_DigestInit_ex(impl_->ctx, md, nullptr))
     throw std::runtime_error(std::string("cannot start digest ") + algorithm);
