@@ -1,7 +1,5 @@
 #include "common/crypto.h"
 
-#include <optional>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 

@@ -9,7 +9,6 @@
 #include <thread>
 #include <vector>
 
-
 namespace stalemate::sim {
 
 namespace {
@@ -69,7 +68,7 @@ class DigestWorkers {
 
 }  // namespace
 
-struct BackgroundDigests::Job : std::enable_shared_from_this<Job> {
+struct BackgroundDigests::Job {
   std::optional<StreamingDigest> md5, sha256;
   std::mutex mutex;
   std::condition_variable idle;

@@ -1,8 +1,9 @@
 // Digests of a large request body computed on a worker thread while the
 // connection's thread goes on reading: MD5 runs at ~0.75 GB/s on one core,
-// slower than the socket, so hashing inline makes the fake's read loop (and a
-// registry's synchronous segment or part PUT waiting on it) pay recv + MD5 in
-// series. Here they overlap; finish() waits only for the tail.
+// so hashing inline makes the fake's read loop pay recv + MD5 in series. Here
+// they overlap, and finish() waits only for the hashing still behind. (A body
+// that arrives faster than MD5, as a registry's segment PUT does, still waits
+// for most of its MD5: the response carries it.)
 //
 // The fed bytes must stay where they are until finish() or the destructor
 // returns (ChunkBody feeds stretches of chunks it has already sized).

@@ -3,9 +3,9 @@
 // read buffer into its chunk, never zero-filled first nor moved when a
 // chunked upload grows, and its MD5 (the ETag both protocols need) and, when
 // the client declared one, its SHA-256 (S3's signed payload) are computed
-// while the bytes are hot in cache — or, for a large body of known length, on
-// a worker while the next bytes are read (BackgroundDigests). Internal to
-// sim/server (pulls in Beast).
+// while the bytes are hot in cache — or, for a large body (a known length of
+// 1 MiB or more, a chunked one past 1 MiB), on a worker while the next bytes
+// are read (BackgroundDigests). Internal to sim/server (pulls in Beast).
 #pragma once
 
 #include <boost/asio/buffer.hpp>

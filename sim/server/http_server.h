@@ -57,10 +57,10 @@ struct HttpServerOptions {
   // After an error answer the server reads and discards what the client is
   // still sending (so the answer is not lost to a reset) for at most this long.
   std::chrono::milliseconds linger_timeout{2'000};
-  // Benchmark ceiling only, never set by a scenario: bodies of 1 MiB and more
-  // (and chunked ones) are not hashed; their MD5 is made up and a declared SHA-256 is taken as
-  // given. ETags become wrong; what remains is the fake's cost without its
-  // per-byte digests (stalemate_bench --ceiling).
+  // Benchmark ceiling only, never set by a scenario: bodies of 1 MiB and
+  // more (and chunked ones) are not hashed; their MD5 is made up and a
+  // declared SHA-256 is taken as given. ETags become wrong; what remains is
+  // the fake's cost without its per-byte digests (stalemate_bench --ceiling).
   bool unhashed_large_bodies = false;
 };
 
