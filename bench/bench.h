@@ -12,7 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/history.h"
 #include "harness/registry_client.h"
+#include "harness/registry_process.h"
 
 namespace stalemate::harness {
 struct RegistryLaunch;
@@ -167,6 +169,10 @@ struct BackendRun {
   // CPU seconds spent during the push: the registry process, and this one
   // (client + fake; with the filesystem driver, the client alone).
   double push_cpu_registry = 0, push_cpu_bench = 0;
+  double pull_cpu_registry = 0, pull_cpu_bench = 0;  // of the best pull run
+  // Fake rows: the best filesystem pull among the runs interleaved with this
+  // row's pulls, the denominator of its pull ratio.
+  double paired_filesystem_pull_mbps = 0;
   nlohmann::json to_json() const;
 };
 
@@ -192,13 +198,39 @@ struct RegistryResult {
 // harness::InfrastructureError.
 RegistryResult run_registry(const Options& options, const std::filesystem::path& work_dir);
 
+// One registry row, driven in steps so that rows can interleave: a registry
+// process started from `launch`, pushed `push_runs` times — run k > 0 an
+// image of other layer bytes in another repository, so nothing is skipped as
+// already there; the best run counts — then pulled by digest one run at a
+// time. fake: the backend whose requests are counted. Throws BenchFailure or
+// harness::InfrastructureError.
+class RegistryRow {
+ public:
+  RegistryRow(std::string name, const harness::RegistryLaunch& launch, std::uint64_t image_bytes,
+              harness::FakeBackend* fake);
+  ~RegistryRow();
+  RegistryRow(const RegistryRow&) = delete;
+  RegistryRow& operator=(const RegistryRow&) = delete;
+
+  void push(const harness::ImageSpec& first_image, int push_runs);
+  double pull_once();      // one timed pull of the last image pushed; its seconds
+  void close_rss_window(); // the row's peak RSS is what it is now, whatever runs later
+  BackendRun finish();     // checks the history, totals the operations, stops the registry
+
+ private:
+  BackendRun run_;
+  harness::History history_;
+  harness::RegistryProcess registry_;
+  harness::RegistryClient client_;
+  harness::ImageSpec image_;
+  std::uint64_t image_bytes_;
+  harness::FakeBackend* fake_;
+  std::optional<double> frozen_row_peak_rss_mib_;
+};
+
 // A registry image of `layers` equal layers (seeds from seed_base).
 harness::ImageSpec bench_image(const std::string& repository, std::uint64_t size, int layers, std::uint64_t seed_base = 0);
-// Pushes (monolithic) `push_runs` times — run k > 0 an image of other layer
-// bytes in another repository, so nothing is skipped as already there; the
-// best run counts — then pulls the last image by digest `pull_runs` times,
-// through a registry started from `launch`; fake: the backend whose requests
-// are counted.
+// A RegistryRow pushed, then pulled `pull_runs` times on its own.
 BackendRun push_pull(const std::string& name, const harness::RegistryLaunch& launch, const harness::ImageSpec& image,
                      std::uint64_t image_bytes, harness::FakeBackend* fake, int pull_runs, int push_runs = 1);
 

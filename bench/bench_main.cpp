@@ -86,6 +86,10 @@ void print_registry(const RegistryResult& r) {
     std::cout << "  the fake Swift served " << r.fake->backend_requests << " requests from the registry\n";
   if (r.fake_s3 && r.fake_s3->backend_requests)
     std::cout << "  the fake S3 served " << r.fake_s3->backend_requests << " requests from the registry\n";
+  for (const BackendRun* b : {r.fake ? &*r.fake : nullptr, r.fake_s3 ? &*r.fake_s3 : nullptr})
+    if (b)
+      std::cout << "  " << b->name << ": pull ratio against the best filesystem pull interleaved with it ("
+                << fmt(b->paired_filesystem_pull_mbps, 1) << " MB/s)\n";
   std::cout << "  filesystem driver root: " << r.fs_root << " (" << r.fs_type << ")\n";
 
   // Where the client's time went, per operation (sum of request durations).
@@ -208,7 +212,7 @@ int main(int argc, char** argv) {
       std::cout << "\n== (b) registry push/pull: " << human_size(options.image_size) << " image as "
                 << options.image_layers << " layers, monolithic push (best of " << options.push_runs
                 << "), pull by digest (best of "
-                << options.pull_runs << ") ==\n"
+                << options.pull_runs << ", each fake's pulls alternating with filesystem pulls) ==\n"
                 << "  registry: " << harness::RegistryProcess::version_of(options.registry) << "\n";
       if (options.run_swift) std::cout << "  fake swift: chunksize 20 MiB, redirect off\n";
       if (options.run_s3) std::cout << "  fake s3: chunksize 10 MiB, path style, v4auth, redirect off\n";
