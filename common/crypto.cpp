@@ -121,6 +121,15 @@ StreamingDigest::StreamingDigest(const char* algorithm) : impl_(std::make_unique
     throw std::runtime_error(std::string("cannot start digest ") + algorithm);
 }
 StreamingDigest::~StreamingDigest() = default;
+StreamingDigest::StreamingDigest(const StreamingDigest& other)
+    : impl_(std::make_unique<Impl>()), bytes_(other.bytes_) {
+  impl_->ctx = EVP_MD_CTX_new();
+  if (!impl_->ctx || !EVP_MD_CTX_copy_ex(impl_->ctx, other.impl_->ctx)) throw std::runtime_error("cannot copy a digest");
+}
+StreamingDigest& StreamingDigest::operator=(const StreamingDigest& other) {
+  if (this != &other) *this = StreamingDigest(other);
+  return *this;
+}
 StreamingDigest::StreamingDigest(StreamingDigest&&) noexcept = default;
 StreamingDigest& StreamingDigest::operator=(StreamingDigest&&) noexcept = default;
 
@@ -129,11 +138,13 @@ void StreamingDigest::update(const void* data, std::size_t n) {
   bytes_ += n;
 }
 
-std::string StreamingDigest::hex_final() {
+std::string StreamingDigest::raw_final() {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(impl_->ctx, out, &len);
-  return to_hex(std::string_view(reinterpret_cast<char*>(out), len));
+  return std::string(reinterpret_cast<const char*>(out), len);
 }
+
+std::string StreamingDigest::hex_final() { return to_hex(raw_final()); }
 
 }  // namespace stalemate

@@ -20,16 +20,20 @@ std::string hmac_sha256_raw(std::string_view key, std::string_view data);
 std::string base64_encode(std::string_view data);
 std::optional<std::string> base64_decode(std::string_view in);  // nullopt: not base64
 
-// Incremental digest ("md5", "sha256", ...) for streaming gigabyte bodies.
+// Incremental digest ("md5", "sha1", "sha256", ...) for streaming gigabyte
+// bodies. A copy carries the state so far (a digest of a prefix, then more).
 class StreamingDigest {
  public:
   explicit StreamingDigest(const char* algorithm);
   ~StreamingDigest();
+  StreamingDigest(const StreamingDigest& other);
+  StreamingDigest& operator=(const StreamingDigest& other);
   StreamingDigest(StreamingDigest&&) noexcept;
   StreamingDigest& operator=(StreamingDigest&&) noexcept;
   void update(const void* data, std::size_t n);
   void update(std::string_view s) { update(s.data(), s.size()); }
-  std::string hex_final();  // may be called once
+  std::string hex_final();  // either final may be called once
+  std::string raw_final();
   std::uint64_t bytes() const { return bytes_; }
 
  private:

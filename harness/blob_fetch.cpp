@@ -93,24 +93,9 @@ void note_error(BlobFetch& out, const std::string& e) {
 
 namespace client_detail {
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || !EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr)) throw std::runtime_error("cannot start sha256");
-}
-Sha256::Sha256(const Sha256& o) : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || !EVP_MD_CTX_copy_ex(ctx_, o.ctx_)) throw std::runtime_error("cannot copy sha256");
-}
-Sha256& Sha256::operator=(const Sha256& o) {
-  if (this != &o && !EVP_MD_CTX_copy_ex(ctx_, o.ctx_)) throw std::runtime_error("cannot copy sha256");
-  return *this;
-}
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
-void Sha256::update(const char* p, std::size_t n) { EVP_DigestUpdate(ctx_, p, n); }
 std::string Sha256::digest() const {
-  Sha256 copy(*this);
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(copy.ctx_, out, &len);
-  return "sha256:" + to_hex(std::string_view(reinterpret_cast<char*>(out), len));
+  StreamingDigest copy(state_);
+  return "sha256:" + copy.hex_final();
 }
 
 void Piece::consume(const BlobSource& src, std::uint64_t size, const char* data, std::size_t n,

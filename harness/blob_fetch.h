@@ -15,8 +15,7 @@
 #include <string>
 #include <vector>
 
-#include <openssl/evp.h>
-
+#include "common/crypto.h"
 #include "harness/blob_checks.h"
 #include "harness/blob_source.h"
 #include "harness/history.h"
@@ -35,15 +34,11 @@ struct Hypothesis {
 // the response.
 class Sha256 {
  public:
-  Sha256();
-  Sha256(const Sha256& o);
-  Sha256& operator=(const Sha256& o);
-  ~Sha256();
-  void update(const char* p, std::size_t n);
+  void update(const char* p, std::size_t n) { state_.update(p, n); }
   std::string digest() const;  // "sha256:<hex>" of what was hashed so far (the state is kept)
 
  private:
-  EVP_MD_CTX* ctx_;
+  StreamingDigest state_{"sha256"};
 };
 
 // The bytes of one response under one hypothesis of where they belong.

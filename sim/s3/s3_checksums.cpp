@@ -2,7 +2,6 @@
 // send instead (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256:
 // the base64 of the big-endian digest). AWS verifies the one given and
 // accepts it where Content-MD5 is required (DeleteObjects).
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <array>
@@ -36,15 +35,10 @@ T reflected_crc(const std::vector<std::string_view>& pieces, T reflected_poly) {
   return ~crc;
 }
 
-std::string evp_digest(const EVP_MD* md, const std::vector<std::string_view>& pieces) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, md, nullptr);
-  for (std::string_view data : pieces) EVP_DigestUpdate(ctx, data.data(), data.size());
-  EVP_DigestFinal_ex(ctx, out, &n);
-  EVP_MD_CTX_free(ctx);
-  return std::string(reinterpret_cast<const char*>(out), n);
+std::string digest_raw(const char* algorithm, const std::vector<std::string_view>& pieces) {
+  StreamingDigest digest(algorithm);
+  for (std::string_view data : pieces) digest.update(data);
+  return digest.raw_final();
 }
 
 // Over the pieces in order, so that a body held as shared chunks is never
@@ -62,8 +56,8 @@ std::optional<std::string> checksum_of_pieces(std::string_view algorithm, const 
   }
   if (algorithm == "crc32c") return big_endian(reflected_crc<std::uint32_t>(pieces, 0x82F63B78u), 4);
   if (algorithm == "crc64nvme") return big_endian(reflected_crc<std::uint64_t>(pieces, 0x9A6C9329AC4BC9B5ull), 8);
-  if (algorithm == "sha1") return evp_digest(EVP_sha1(), pieces);
-  if (algorithm == "sha256") return evp_digest(EVP_sha256(), pieces);
+  if (algorithm == "sha1") return digest_raw("sha1", pieces);
+  if (algorithm == "sha256") return digest_raw("sha256", pieces);
   return std::nullopt;
 }
 }  // namespace

@@ -65,3 +65,19 @@ TEST_CASE("bytes: known digests are used, others computed, and slices drop them"
   CHECK(Bytes().md5_hex() == md5_hex(""));
   CHECK(Bytes().empty());
 }
+
+TEST_CASE("streaming digest: a copy carries the state so far, raw and hex finals agree") {
+  StreamingDigest sha("sha256");
+  sha.update("hello ");
+  StreamingDigest prefix(sha);  // the state after "hello "
+  sha.update("world");
+  CHECK(prefix.bytes() == 6);
+  CHECK(prefix.hex_final() == sha256_hex("hello "));
+  StreamingDigest assigned("md5");
+  assigned = sha;
+  CHECK(assigned.raw_final() == sha256_raw("hello world"));
+  CHECK(sha.hex_final() == sha256_hex("hello world"));  // the original goes on unchanged
+  StreamingDigest sha1("sha1");
+  sha1.update("abc");
+  CHECK(to_hex(sha1.raw_final()) == "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
