@@ -1,5 +1,7 @@
 #include "harness/registry_fleet.h"
 
+#include <algorithm>
+
 namespace stalemate::harness {
 
 RegistryFleet::RegistryFleet(RegistryLaunch launch, int instances) : launch_(std::move(launch)), count_(instances) {
@@ -32,6 +34,8 @@ void RegistryFleet::restart(int which) {
     ++restarts_[i];
   }
 }
+
+void RegistryFleet::reset_restart_counts() { std::fill(restarts_.begin(), restarts_.end(), 0); }
 
 void RegistryFleet::stop() {
   for (auto& p : instances_)

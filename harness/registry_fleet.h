@@ -26,6 +26,8 @@ class RegistryFleet {
   std::string base_url(std::size_t i) const;
   // Stops and starts instance i (-1: every instance) on its old port.
   void restart(int i);
+  // A reused fleet's next run counts its own restarts from zero.
+  void reset_restart_counts();
   void stop();
   nlohmann::json describe() const;  // per instance: url, config path, log path, pid, restarts
   // Every instance, for the run's liveness checks and log scans.

@@ -3,7 +3,7 @@
 // fake store and one registry process for consecutive cases, the store reset
 // between them. A small Swift case costs about 0.45 s as a child `stalemate run`,
 // most of it the registry's start; in a reused registry only its workload.
-// A case that needs processes of its own (restarts, several instances, Redis,
+// A case that needs processes of its own (several instances, Redis, garbage-collect,
 // nginx: harness::reuse_obstacle) runs as a child `stalemate run`, as every
 // case does with reuse off.
 //

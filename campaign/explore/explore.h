@@ -56,7 +56,7 @@ struct ExploreResult {
   double seconds = 0;             // exploration time, without shrinking
   double cases_per_minute = 0;
   std::size_t reused = 0;         // exploration cases run in a reused registry
-  std::size_t fallbacks = 0;      // exploration cases that needed a child `stalemate run` (restarts)
+  std::size_t fallbacks = 0;      // exploration cases that needed a child `stalemate run`
   std::set<int> registry_pids;    // the reused registries' pids
   std::vector<Counterexample> found;
 };

@@ -67,7 +67,7 @@ class Worker {
     } catch (const InputError& e) {
       return {{{"exit", harness::kExitBadInput}, {"error", e.what()}}, false};
     }
-    // Restarts, several instances, Redis, nginx: the case needs processes of its own.
+    // Several instances, Redis, nginx, garbage-collect: the case needs processes of its own.
     if (auto why = harness::reuse_obstacle(*plan, env_.get()); !why.empty()) return {{{"fallback", why}}, false};
     try {
       if (!env_) {

@@ -10,8 +10,8 @@
 // bounded polls: the driver writes request-N.json ({"dir", "seed", "control",
 // "scenario"}), the worker answers answer-N.json — {"exit": code} once the case
 // wrote DIR-of-the-case/report.json, or {"fallback": why} when the case needs
-// processes of its own (restarts, several instances, Redis, nginx, other
-// registry or backend settings) and must run as a child `stalemate run`.
+// processes of its own (several instances, Redis, nginx, garbage-collect,
+// other registry or backend settings) and must run as a child `stalemate run`.
 // Both files appear by rename, never half-written.
 #pragma once
 
