@@ -45,6 +45,10 @@ const EVP_MD* sha256_md() {
   static const EVP_MD* md = fetched("SHA256");
   return md;
 }
+const EVP_MD* sha512_md() {
+  static const EVP_MD* md = fetched("SHA512");
+  return md;
+}
 const EVP_MD* sha1_md() {
   static const EVP_MD* md = fetched("SHA1");
   return md;
@@ -72,6 +76,7 @@ std::string sha256_raw(std::string_view data) { return digest_raw(sha256_md(), d
 std::string sha256_hex(std::string_view data) { return to_hex(sha256_raw(data)); }
 std::string hmac_sha1_hex(std::string_view key, std::string_view data) { return to_hex(hmac_raw(sha1_md(), key, data)); }
 std::string hmac_sha256_raw(std::string_view key, std::string_view data) { return hmac_raw(sha256_md(), key, data); }
+std::string hmac_sha512_raw(std::string_view key, std::string_view data) { return hmac_raw(sha512_md(), key, data); }
 
 std::string base64_encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');

@@ -17,6 +17,7 @@ std::string sha256_hex(std::string_view data);
 std::string sha256_raw(std::string_view data);
 std::string hmac_sha1_hex(std::string_view key, std::string_view data);
 std::string hmac_sha256_raw(std::string_view key, std::string_view data);
+std::string hmac_sha512_raw(std::string_view key, std::string_view data);
 std::string base64_encode(std::string_view data);
 std::optional<std::string> base64_decode(std::string_view in);  // nullopt: not base64
 

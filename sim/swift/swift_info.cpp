@@ -42,7 +42,7 @@ HttpResponse SwiftService::handle_info(const HttpRequest& req) const {
       j += (i ? ", " : "") + json_quote(config_.tempurl_methods[i]);
     j += "], \"incoming_remove_headers\": [\"x-timestamp\", \"x-open-expired\"], \"incoming_allow_headers\": []"
          ", \"outgoing_remove_headers\": [\"x-object-meta-*\"], \"outgoing_allow_headers\": "
-         "[\"x-object-meta-public-*\"], \"allowed_digests\": [\"sha1\", \"sha256\"]}";
+         "[\"x-object-meta-public-*\"], \"allowed_digests\": [\"sha1\", \"sha256\", \"sha512\"], \"deprecated_digests\": [\"sha1\"]}";
   }
   if (config_.bulk_delete) {
     j += ", \"bulk_delete\": {\"max_deletes_per_request\": " + std::to_string(config_.max_deletes_per_request) +

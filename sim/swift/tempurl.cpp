@@ -5,7 +5,8 @@
 // HEAD, GET, POST or PUT signature. Responses lose X-Object-Meta-* (bar
 // X-Object-Meta-Public-*) and GET/HEAD gain Content-Disposition and Expires.
 // With temp_url_prefix=P the signature covers "prefix:/v1/<a>/<c>/P" and any
-// object whose name starts with P.
+// object whose name starts with P. HMAC-SHA1, -SHA256 and -SHA512, as Swift
+// 2.30's default allowed_digests.
 #include <algorithm>
 #include <ctime>
 
@@ -44,6 +45,43 @@ void add_keys(const Headers& meta, const char* prefix, std::vector<std::string>&
   }
 }
 
+// A signature as Swift's extract_digest_and_algorithm reads it: "<hex>" (40
+// digits sha1, 64 sha256, 128 sha512) or "<algorithm>:<base64>" (standard or
+// URL-safe, not both; padding optional). Besides, the HP Cloud form
+// "<tenant>:<access key>:<hex>" that the registry's driver writes when it has
+// an access key. nullopt: not a signature (401).
+struct Signature {
+  std::string algorithm, hex;
+};
+std::optional<Signature> parse_signature(const std::string& sig) {
+  const auto colon = sig.find(':');
+  if (colon != std::string::npos) {
+    const std::string algorithm = sig.substr(0, colon);
+    if (algorithm == "sha1" || algorithm == "sha256" || algorithm == "sha512") {
+      const std::string encoded = sig.substr(colon + 1);
+      const bool url_safe = encoded.find_first_of("-_") != std::string::npos;
+      if (url_safe && encoded.find_first_of("+/") != std::string::npos) return std::nullopt;
+      const auto raw = base64_decode(encoded);
+      if (!raw) return std::nullopt;
+      return Signature{algorithm, to_hex(*raw)};
+    }
+    return parse_signature(sig.substr(sig.rfind(':') + 1));  // HP Cloud
+  }
+  if (sig.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) return std::nullopt;
+  switch (sig.size()) {
+    case 40: return Signature{"sha1", sig};
+    case 64: return Signature{"sha256", sig};
+    case 128: return Signature{"sha512", sig};
+    default: return std::nullopt;
+  }
+}
+
+std::string hmac_hex(const std::string& algorithm, const std::string& key, const std::string& message) {
+  if (algorithm == "sha1") return hmac_sha1_hex(key, message);
+  if (algorithm == "sha256") return to_hex(hmac_sha256_raw(key, message));
+  return to_hex(hmac_sha512_raw(key, message));
+}
+
 std::string disposition(const std::string& type, const std::string& filename) {
   return type + "; filename=\"" + percent_encode_except(filename, " /") + "\"; filename*=UTF-8''" + percent_encode_except(filename, "/");
 }
@@ -55,11 +93,11 @@ bool SwiftService::has_tempurl_query(const HttpRequest& req) const {
 
 std::optional<HttpResponse> SwiftService::check_tempurl(Ctx& ctx) const {
   const HttpRequest& req = ctx.req;
-  std::string sig = req.query_value("temp_url_sig");
+  const std::string sig_text = req.query_value("temp_url_sig");
   const std::int64_t expires = normalize_expires(req.query_value("temp_url_expires"), ctx.now / 1000000);
-  if (sig.empty() || expires == 0) return invalid(req);
-  // The HP Cloud form "<tenant>:<access key>:<hex>".
-  if (auto colon = sig.rfind(':'); colon != std::string::npos) sig = sig.substr(colon + 1);
+  if (sig_text.empty() || expires == 0) return invalid(req);
+  const auto sig = parse_signature(sig_text);
+  if (!sig) return invalid(req);
 
   bool method_allowed = false;
   for (const auto& m : config_.tempurl_methods) method_allowed = method_allowed || m == req.method;
@@ -85,14 +123,7 @@ std::optional<HttpResponse> SwiftService::check_tempurl(Ctx& ctx) const {
   for (const auto& key : keys) {
     for (const auto& method : methods) {
       const std::string message = method + "\n" + std::to_string(expires) + "\n" + path;
-      std::string expected;
-      if (sig.size() == 40)
-        expected = hmac_sha1_hex(key, message);
-      else if (sig.size() == 64)
-        expected = to_hex(hmac_sha256_raw(key, message));
-      else
-        continue;
-      ok = ok || expected == sig;
+      ok = ok || hmac_hex(sig->algorithm, key, message) == sig->hex;
     }
   }
   if (!ok) return invalid(req);

@@ -24,14 +24,27 @@ namespace {
 
 const std::string kKey = "diffkey";
 
-// A TempURL signature (sha256) over "<method>\n<expires>\n<path>" for both sides alike.
+// How a TempURL is signed: hex HMAC-SHA256 (what the driver's ncw/swift
+// writes is hex too), hex HMAC-SHA512, or "sha512:<URL-safe base64>".
+enum class Sig { Sha256Hex, Sha512Hex, Sha512Base64 };
+
+// A TempURL signature over "<method>\n<expires>\n<path>" for both sides alike.
 std::function<std::string(const std::string&)> temp_url(const std::string& method, std::int64_t expires,
-                                                        const std::string& prefix = "", bool bad = false) {
+                                                        const std::string& prefix = "", bool bad = false,
+                                                        Sig how = Sig::Sha256Hex) {
   return [=](const std::string& path) {
     std::string signed_path = path;
     if (!prefix.empty()) signed_path = "prefix:" + path.substr(0, path.rfind('/') + 1) + prefix;
-    std::string sig = stalemate::to_hex(stalemate::hmac_sha256_raw(kKey, method + "\n" + std::to_string(expires) + "\n" + signed_path));
-    if (bad) sig[0] = sig[0] == '0' ? '1' : '0';
+    const std::string message = method + "\n" + std::to_string(expires) + "\n" + signed_path;
+    std::string sig;
+    if (how == Sig::Sha256Hex) sig = stalemate::to_hex(stalemate::hmac_sha256_raw(kKey, message));
+    if (how == Sig::Sha512Hex) sig = stalemate::to_hex(stalemate::hmac_sha512_raw(kKey, message));
+    if (how == Sig::Sha512Base64) {
+      std::string b64 = stalemate::base64_encode(stalemate::hmac_sha512_raw(kKey, message));
+      for (char& c : b64) c = c == '+' ? '-' : c == '/' ? '_' : c;
+      sig = "sha512:" + b64.substr(0, b64.find('='));
+    }
+    if (bad) sig.back() = sig.back() == 'A' ? 'B' : 'A';
     return "temp_url_sig=" + sig + "&temp_url_expires=" + std::to_string(expires) +
            (prefix.empty() ? "" : "&temp_url_prefix=" + prefix);
   };
@@ -148,6 +161,12 @@ std::vector<Step> steps(std::int64_t expires) {
   v.push_back(get);
   Step bad{"tempurl bad signature", "GET", "/diff/pub/doc.txt", {}, "", B::Exact, true, temp_url("GET", expires, "", true)};
   v.push_back(bad);
+  v.push_back(Step{"tempurl GET sha512 hex", "GET", "/diff/pub/doc.txt", {}, "", B::Exact, true,
+                   temp_url("GET", expires, "", false, Sig::Sha512Hex)});
+  v.push_back(Step{"tempurl GET sha512 base64", "GET", "/diff/pub/doc.txt", {}, "", B::Exact, true,
+                   temp_url("GET", expires, "", false, Sig::Sha512Base64)});
+  v.push_back(Step{"tempurl bad sha512 base64", "GET", "/diff/pub/doc.txt", {}, "", B::Exact, true,
+                   temp_url("GET", expires, "", true, Sig::Sha512Base64)});
   Step prefix{"tempurl prefix", "GET", "/diff/pub/doc.txt", {}, "", B::Exact, true, temp_url("GET", expires, "pub/")};
   v.push_back(prefix);
   Step outside{"tempurl prefix outside", "GET", "/diff/files/blob/data", {}, "", B::Exact, true, temp_url("GET", expires, "pub/")};
@@ -200,6 +219,8 @@ TEST_CASE("the fake answers the registry's shapes and issue 12's Swift items as 
   const auto fake_info = nlohmann::json::parse(http("GET", fake.base_url + "/info", "").body);
   CHECK(real_info["slo"] == fake_info["slo"]);
   CHECK(real_info["tempurl"]["methods"] == fake_info["tempurl"]["methods"]);
+  CHECK(real_info["tempurl"]["allowed_digests"] == fake_info["tempurl"]["allowed_digests"]);
+  CHECK(real_info["tempurl"]["deprecated_digests"] == fake_info["tempurl"]["deprecated_digests"]);
   CHECK(real_info["bulk_delete"] == fake_info["bulk_delete"]);
 
   const std::int64_t expires = std::chrono::duration_cast<std::chrono::seconds>(

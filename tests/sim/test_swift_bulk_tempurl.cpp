@@ -1,6 +1,7 @@
 // Swift front-end: bulk delete and TempURL.
 #include "common/crypto.h"
 #include "common/time_format.h"
+#include "common/url.h"
 #include "swift_test_util.h"
 
 using namespace swift_test;
@@ -202,4 +203,33 @@ TEST_CASE_METHOD(TempUrlFixture, "TempURL: an expiry far in the future caps the 
   auto res = temp("HEAD", kPath, sign("acctkey", "HEAD", exp, kPath), exp);
   CHECK(res.status == 200);
   CHECK(res.headers["Expires"] == "Fri, 31 Dec 9999 23:59:59 GMT");
+}
+
+TEST_CASE_METHOD(TempUrlFixture, "TempURL: sha256 and sha512 signatures, hex or <algorithm>:<base64> as Swift 2.30 reads them") {
+  const auto exp = in_20_minutes();
+  const std::string message = "GET\n" + std::to_string(exp) + "\n" + kPath;
+  const std::string raw256 = stalemate::hmac_sha256_raw("acctkey", message);
+  const std::string raw512 = stalemate::hmac_sha512_raw("acctkey", message);
+  REQUIRE(raw512.size() == 64);
+  CHECK(temp("GET", kPath, stalemate::to_hex(raw256), exp).status == 200);
+  CHECK(temp("GET", kPath, stalemate::to_hex(raw512), exp).status == 200);
+  // "<algorithm>:<base64>", standard alphabet (percent-encoded in the query) or URL-safe, padding optional.
+  auto url_safe = [](std::string b64, bool keep_padding) {
+    for (char& c : b64) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    if (!keep_padding) b64.erase(b64.find_last_not_of('=') + 1);
+    return b64;
+  };
+  const std::string b64 = stalemate::base64_encode(raw512);
+  CHECK(temp("GET", kPath, "sha512:" + stalemate::percent_encode_except(b64, ""), exp).status == 200);
+  CHECK(temp("GET", kPath, "sha512:" + url_safe(b64, false), exp).status == 200);
+  CHECK(temp("GET", kPath, "sha256:" + url_safe(stalemate::base64_encode(raw256), true), exp).status == 200);
+  CHECK(temp("GET", kPath, "sha1:" + url_safe(stalemate::base64_encode(stalemate::hmac_sha256_raw("acctkey", message)), false), exp).status == 401);
+  // The digest named must be the one signed; other lengths, non-hex and bad base64 are invalid.
+  CHECK(temp("GET", kPath, "sha256:" + url_safe(b64, false), exp).status == 401);
+  CHECK(temp("GET", kPath, stalemate::to_hex(raw512).substr(0, 100), exp).status == 401);
+  CHECK(temp("GET", kPath, std::string(128, 'g'), exp).status == 401);
+  CHECK(temp("GET", kPath, "sha512:" + url_safe(b64, false) + "!", exp).status == 401);
+  CHECK(temp("GET", kPath, "md5:" + url_safe(b64, false), exp).status == 401);
+  // The TempURL's sha512 key works for HEAD as for GET.
+  CHECK(temp("HEAD", kPath, stalemate::to_hex(raw512), exp).status == 200);
 }
