@@ -2,6 +2,7 @@
 // Swift's constraints (constraints.check_metadata) and header-name casing.
 #include <cstdlib>
 
+#include "sim/swift/acl.h"
 #include "sim/swift/swift_service.h"
 #include "sim/swift/swift_util.h"
 
@@ -36,11 +37,22 @@ std::string check_meta(const HttpRequest& req, const std::string& prefix) {
 std::optional<Headers> metadata_changes(const HttpRequest& req, const std::string& type, HttpResponse& error) {
   const std::string prefix = "X-" + type + "-Meta-";
   const std::string remove_prefix = "X-Remove-" + type + "-Meta-";
+  Headers changes;
+  // The proxy cleans the ACL headers first (tempauth's clean_acl); a bad one is a 400 with its message.
+  if (type == "Container")
+    for (const char* h : {"X-Container-Read", "X-Container-Write"}) {
+      if (!req.has_header(h)) continue;
+      auto cleaned = clean_acl(h, req.header(h));
+      if (const auto* bad = std::get_if<AclError>(&cleaned)) {
+        error = error_response(400, bad->message);
+        return std::nullopt;
+      }
+      changes[h] = std::get<std::string>(std::move(cleaned));
+    }
   if (auto msg = check_meta(req, prefix); !msg.empty()) {
     error = error_response(400, msg);
     return std::nullopt;
   }
-  Headers changes;
   for (const auto& [k, v] : req.headers) {
     if (istarts_with(k, prefix)) {
       changes[title_case(k)] = v;
@@ -49,7 +61,7 @@ std::optional<Headers> metadata_changes(const HttpRequest& req, const std::strin
       if (!changes.count(key)) changes[key] = "";
     } else if (type == "Container") {
       for (const char* h : kContainerSysHeaders) {
-        if (iequals(k, h)) changes[h] = v;
+        if (iequals(k, h) && !changes.count(h)) changes[h] = v;  // the ACLs are in, cleaned
         if (iequals(k, std::string("X-Remove-") + (h + 2)) && !req.has_header(h)) changes[h] = "";
       }
     }

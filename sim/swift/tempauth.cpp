@@ -3,6 +3,7 @@
 // X-Storage-Token). Unknown, missing or expired token: 401; a token used on
 // an account its user does not own: 403. Tokens expire when the store's auth
 // epoch moves past them (EXPIRE rules, the control endpoint).
+#include "sim/swift/acl.h"
 #include "sim/swift/swift_service.h"
 #include "sim/swift/swift_util.h"
 
@@ -74,19 +75,16 @@ std::optional<HttpResponse> SwiftService::check_token(const HttpRequest& req, co
 }
 
 bool SwiftService::anonymous_read_allowed(const HttpRequest& req, const SwiftPath& path) const {
-  // tempauth.authorize for a request without a token: a container read ACL
-  // with a referrer rule matching every referrer (".r:*") lets anyone GET or
-  // HEAD its objects; listing the container also needs ".rlistings".
+  // tempauth.authorize for a request without a token: the container's read
+  // ACL lets in a GET or HEAD whose Referer passes its ".r:" rules (".r:*":
+  // anyone); listing the container also needs ".rlistings" (sim/swift/acl.h).
   if (!req.header("X-Auth-Token").empty() || !req.header("X-Storage-Token").empty()) return false;
   if ((req.method != "GET" && req.method != "HEAD") || path.container.empty()) return false;
   const auto container = store_.container(path.account, path.container);
   if (!container) return false;
   const auto acl = container->metadata.find("X-Container-Read");
   if (acl == container->metadata.end()) return false;
-  const bool any_referrer =
-      any_list_item(acl->second, [](std::string_view item) { return item == ".r:*" || item == ".referrer:*"; });
-  const bool listings = any_list_item(acl->second, [](std::string_view item) { return item == ".rlistings"; });
-  return any_referrer && (!path.object.empty() || listings);
+  return acl_allows_anonymous_read(acl->second, req.header("Referer"), path.object.empty());
 }
 
 }  // namespace stalemate::sim::swift

@@ -179,6 +179,16 @@ std::vector<Step> steps(std::int64_t expires) {
       {"ACL .rlistings POST", "POST", "/diff", {{"X-Container-Read", ".r:*,.rlistings"}}, "", B::Exact},
       {"anonymous listing with .rlistings", "GET", "/diff?format=json&prefix=pub/", {}, "", B::Listing, true},
       {"anonymous PUT refused", "PUT", "/diff/pub/evil", {}, "x", B::Exact, true},
+      // clean_acl on the way in, then the referrer rules in order
+      {"ACL messy POST", "POST", "/diff", {{"X-Container-Read", " .referrer : *.example.com , .r:-Thief.Example.com,,bob "}}, "", B::Exact},
+      {"ACL cleaned HEAD", "HEAD", "/diff", {}, "", B::Exact},
+      {"anonymous GET from a listed domain", "GET", "/diff/pub/doc.txt", {{"Referer", "http://www.EXAMPLE.com:8080/page"}}, "", B::Exact, true},
+      {"anonymous GET from a denied host", "GET", "/diff/pub/doc.txt", {{"Referer", "https://user@thief.example.com/x"}}, "", B::Exact, true},
+      {"anonymous GET from elsewhere", "GET", "/diff/pub/doc.txt", {{"Referer", "http://example.org/"}}, "", B::Exact, true},
+      {"anonymous GET without Referer", "GET", "/diff/pub/doc.txt", {}, "", B::Exact, true},
+      {"ACL referrer in a write ACL", "POST", "/diff", {{"X-Container-Write", ".r:*"}}, "", B::Exact},
+      {"ACL referrer without host", "POST", "/diff", {{"X-Container-Read", ".r:-"}}, "", B::Exact},
+      {"ACL unknown designator", "POST", "/diff", {{"X-Container-Read", ".rlistings,.x:y"}}, "", B::Exact},
   };
   v.insert(v.end(), acl.begin(), acl.end());
   return v;
