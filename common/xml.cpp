@@ -21,4 +21,16 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
+std::string xml_text_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace stalemate

@@ -12,4 +12,8 @@ namespace stalemate {
 // XML 1.0 cannot carry at all, become spaces.
 std::string xml_escape(std::string_view text);
 
+// Element text as Python's xml.sax.saxutils.escape writes it: & < > only
+// (Swift's bulk and SLO answers; quotes and newlines stand as they are).
+std::string xml_text_escape(std::string_view text);
+
 }  // namespace stalemate

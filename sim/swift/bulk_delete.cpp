@@ -63,10 +63,10 @@ std::string render_bulk_result(const BulkDeleteResult& res, const std::string& f
   if (format == "application/xml" || format == "text/xml") {
     std::string x = "<delete>\n<number_deleted>" + std::to_string(res.deleted) + "</number_deleted>\n" +
                     "<number_not_found>" + std::to_string(res.not_found) + "</number_not_found>\n" +
-                    "<response_body>" + xml_escape(res.body) + "</response_body>\n" + "<response_status>" +
-                    xml_escape(res.status) + "</response_status>\n<errors>\n";
+                    "<response_body>" + xml_text_escape(res.body) + "</response_body>\n" + "<response_status>" +
+                    xml_text_escape(res.status) + "</response_status>\n<errors>\n";
     for (const auto& [name, status] : res.errors)
-      x += "<object><name>" + xml_escape(name) + "</name><status>" + xml_escape(status) + "</status></object>\n";
+      x += "<object><name>" + xml_text_escape(name) + "</name><status>" + xml_text_escape(status) + "</status></object>\n";
     return x + "</errors>\n</delete>\n";
   }
   std::string t = "Number Deleted: " + std::to_string(res.deleted) + "\nNumber Not Found: " +

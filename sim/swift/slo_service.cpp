@@ -39,23 +39,56 @@ std::string segment_last_modified(Timestamp ts) {
   return swift_listing_time(secs * 1'000'000);
 }
 
-// bulk.get_response_body for the manifest PUT's problem list.
-std::string problems_body(const std::string& format, const std::vector<std::pair<std::string, std::string>>& problems) {
+// bulk.get_response_body(format, fields, problems, "upload"): JSON keeps the
+// fields' order and adds "Errors"; XML and text sort the fields' keys.
+using Fields = std::vector<std::pair<std::string, std::string>>;
+std::string upload_body(const std::string& format, Fields fields, const Fields& problems) {
   if (format == "application/json") {
-    std::string j = "{\"Errors\": [";
+    std::string j = "{";
+    for (const auto& [key, value] : fields) j += json_quote(key) + ": " + json_quote(value) + ", ";
+    j += "\"Errors\": [";
     for (std::size_t i = 0; i < problems.size(); ++i)
       j += (i ? ", [" : "[") + json_quote(problems[i].first) + ", " + json_quote(problems[i].second) + "]";
     return j + "]}";
   }
+  std::sort(fields.begin(), fields.end());
   if (format == "application/xml" || format == "text/xml") {
-    std::string x = "<upload>\n<errors>\n";
+    std::string x = "<upload>\n";
+    for (auto [key, value] : fields) {
+      std::replace(key.begin(), key.end(), ' ', '_');
+      std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+      x += "<" + key + ">" + xml_text_escape(value) + "</" + key + ">\n";
+    }
+    x += "<errors>\n";
     for (const auto& [name, status] : problems)
-      x += "<object><name>" + xml_escape(name) + "</name><status>" + xml_escape(status) + "</status></object>\n";
+      x += "<object><name>" + xml_text_escape(name) + "</name><status>" + xml_text_escape(status) + "</status></object>\n";
     return x + "</errors>\n</upload>\n";
   }
-  std::string t = "Errors:\n";
+  std::string t;
+  for (const auto& [key, value] : fields) t += key + ": " + value + "\n";
+  t += "Errors:\n";
   for (const auto& [name, status] : problems) t += name + ", " + status + "\n";
   return t;
+}
+
+// With ?heartbeat=on slo.py answers 202 at once (a space, then every
+// yield_frequency seconds another while segments are HEADed; here there is no
+// wait) and writes the outcome into the body after "\r\n\r\n": the object
+// PUT's status, Etag and Last-Modified, or an error's status and body (an
+// empty error body is the status's reason text, swob's RESPONSE_REASONS).
+HttpResponse heartbeat_answer(const std::string& format, const HttpResponse& outcome, const Fields& problems) {
+  Fields fields{{"Response Status", status_line(outcome.status)}};
+  if (outcome.status / 100 == 2) {
+    fields.emplace_back("Etag", outcome.headers.at("Etag"));
+    fields.emplace_back("Last Modified", outcome.headers.at("Last-Modified"));
+  }
+  std::string body = outcome.status / 100 == 2 || !problems.empty() ? std::string() : outcome.body_string();
+  if (body.empty() && outcome.status / 100 != 2) body = swob_reason_text(outcome.status);
+  fields.emplace_back("Response Body", body);
+  HttpResponse r;
+  r.status = 202;
+  r.set_text(" \r\n\r\n" + upload_body(format, std::move(fields), problems), format);
+  return r;
 }
 
 }  // namespace
@@ -153,18 +186,26 @@ HttpResponse SwiftService::slo_put(const Ctx& ctx) {
     total += length;
     entries.push_back(std::move(e));
   }
+  const bool heartbeat = config_true(req.query_value("heartbeat"));
+  auto answer = [&](HttpResponse outcome) {
+    return heartbeat ? heartbeat_answer(format, outcome, problems) : outcome;
+  };
   if (!problems.empty()) {
     HttpResponse e;
     e.status = 400;
-    e.set_text(problems_body(format, problems), format);
-    return e;
+    e.set_text(upload_body(format, {}, problems), format);
+    return answer(std::move(e));
   }
   const std::string etag = slo_etag(entries);
-  if (req.has_header("ETag") && normalize_etag(req.header("ETag")) != etag) return error_response(422);
+  if (req.has_header("ETag") && normalize_etag(req.header("ETag")) != etag) {
+    HttpResponse e = error_response(422);
+    if (heartbeat) e.body.clear();  // the heartbeat form reports the reason text
+    return answer(std::move(e));
+  }
 
   HttpResponse error;
   auto metadata = object_metadata_from_request(req, ctx.now, error);
-  if (!metadata) return error;
+  if (!metadata) return answer(std::move(error));
   (*metadata)[kSloHeader] = "True";
   (*metadata)[kSloEtagSysmeta] = etag;
   (*metadata)[kSloSizeSysmeta] = std::to_string(total);
@@ -176,12 +217,12 @@ HttpResponse SwiftService::slo_put(const Ctx& ctx) {
   v.content_type = (type.empty() ? guess_content_type(ctx.path.object) : type) + ";swift_bytes=" + std::to_string(total);
   v.metadata = std::move(*metadata);
   const auto w = store_.put_object(ctx.path.account, ctx.path.container, ctx.path.object, std::move(v), ctx.model);
-  if (w.status != Store::WriteStatus::Ok) return write_failure(w.status);
+  if (w.status != Store::WriteStatus::Ok) return answer(write_failure(w.status));
   HttpResponse r;
   r.status = 201;
   r.headers["Etag"] = "\"" + etag + "\"";
   r.headers["Last-Modified"] = last_modified_header(w.ts);
-  return r;
+  return answer(std::move(r));
 }
 
 SpanBody SwiftService::read_slo_span(const std::string& account, const std::vector<SloEntry>& entries,

@@ -38,15 +38,18 @@ const char* default_explanation(int status) {
     default: return "";
   }
 }
+
+const char* swob_title(int status) {
+  return status == 500 ? "Internal Error" : (status == 406 ? "Not Acceptable" : reason_phrase(status));
+}
 }  // namespace
+
+std::string swob_reason_text(int status) { return std::string(swob_title(status)) + "\n" + default_explanation(status); }
 
 HttpResponse error_response(int status, std::string body) {
   HttpResponse r;
   r.status = status;
-  if (body.empty()) {
-    const char* title = status == 500 ? "Internal Error" : (status == 406 ? "Not Acceptable" : reason_phrase(status));
-    body = std::string("<html><h1>") + title + "</h1><p>" + default_explanation(status) + "</p></html>";
-  }
+  if (body.empty()) body = std::string("<html><h1>") + swob_title(status) + "</h1><p>" + default_explanation(status) + "</p></html>";
   r.set_text(std::move(body), kHtmlType);
   return r;
 }

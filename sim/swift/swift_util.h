@@ -32,6 +32,8 @@ std::string status_line(int status);
 // A response as swob builds it: the given body, or swob's default HTML body
 // for the status when `body` is empty.
 HttpResponse error_response(int status, std::string body = {});
+// "<title>\n<explanation>" of swob's RESPONSE_REASONS (what bulk and slo.py report for an empty error body).
+std::string swob_reason_text(int status);
 
 // Items of a comma-separated header value (ACLs, If-Match lists), each
 // trimmed of spaces: true as soon as `pred` is true for one.

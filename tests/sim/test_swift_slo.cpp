@@ -177,3 +177,37 @@ TEST_CASE_METHOD(SloFixture, "SLO segments are read through the model: a stale s
   CHECK(store.delete_object("AUTH_test", "c", "seg/1").status == stalemate::sim::Store::WriteStatus::Ok);
   CHECK(get("c", "big").status == 409);  // SegmentedIterable.validate_first_segment
 }
+
+TEST_CASE_METHOD(SloFixture, "SLO heartbeat=on answers 202 and writes the outcome into the body, in the format asked for") {
+  auto text = call("PUT", obj_path("c", "hb") + "?multipart-manifest=put&heartbeat=on", {}, manifest());
+  REQUIRE(text.status == 202);
+  CHECK(header(text, "Content-Type") == "text/plain");
+  const auto stored = get("c", "hb");
+  REQUIRE(stored.status == 200);
+  CHECK(stored.body_string() == "helloworld!");
+  const std::string last_modified = header(stored, "Last-Modified");
+  CHECK(text.body_string() == " \r\n\r\nEtag: \"" + slo_etag() + "\"\nLast Modified: " + last_modified +
+                                  "\nResponse Body: \nResponse Status: 201 Created\nErrors:\n");
+
+  auto json = call("PUT", obj_path("c", "hb") + "?multipart-manifest=put&heartbeat=on", {{"Accept", "application/json"}},
+                   manifest());
+  REQUIRE(json.status == 202);
+  const std::string body = json.body_string();
+  REQUIRE(body.compare(0, 5, " \r\n\r\n") == 0);
+  const auto doc = nlohmann::json::parse(body.substr(5));
+  CHECK(doc["Response Status"] == "201 Created");
+  CHECK(doc["Etag"] == "\"" + slo_etag() + "\"");
+  CHECK(doc["Errors"].empty());
+  CHECK(body.find("{\"Response Status\": \"201 Created\", \"Etag\": ") == 5);  // json.dumps keeps slo.py's order
+
+  auto xml = call("PUT", obj_path("c", "bad") + "?multipart-manifest=put&heartbeat=on", {{"Accept", "application/xml"}},
+                  R"([{"path": "/c/nope"}])");
+  REQUIRE(xml.status == 202);
+  CHECK(xml.body_string() ==
+        " \r\n\r\n<upload>\n<response_body>Bad Request\nThe server could not comply with the request since it is either "
+        "malformed or otherwise incorrect.</response_body>\n<response_status>400 Bad Request</response_status>\n"
+        "<errors>\n<object><name>/c/nope</name><status>404 Not Found</status></object>\n</errors>\n</upload>\n");
+  CHECK(get("c", "bad").status == 404);
+  // Without heartbeat the same problems are a plain 400.
+  CHECK(put_manifest("bad", R"([{"path": "/c/nope"}])").status == 400);
+}
