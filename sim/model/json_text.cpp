@@ -1,6 +1,7 @@
 #include "sim/model/json_text.h"
 
 #include <charconv>
+#include <cmath>
 
 namespace stalemate::sim::json_text {
 
@@ -30,8 +31,9 @@ void append_string(std::string& out, std::string_view s) {
     out += nlohmann::json(s).dump(-1, ' ', false, kReplace);
     return;
   }
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
-  out += s;
+  out.append(s);
   out += '"';
 }
 
@@ -39,8 +41,16 @@ void append_uint(std::string& out, std::uint64_t v) { append_integer(out, v); }
 void append_int(std::string& out, std::int64_t v) { append_integer(out, v); }
 
 void append_double(std::string& out, double v) {
-  // nlohmann's shortest round-trip form ("1.5", "0.0", "1e-07"): not to_chars's.
-  out += nlohmann::json(v).dump(-1, ' ', false, kReplace);
+  // What dump() writes for a number_float (serializer::dump_float): "null"
+  // when not finite, else nlohmann's shortest round-trip form ("1.5", "0.0",
+  // "1e-07"; not std::to_chars's), without building a json value.
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
 void append_json(std::string& out, const nlohmann::json& j) {
@@ -54,10 +64,20 @@ void append_json(std::string& out, const nlohmann::json& j) {
 }
 
 std::string& ObjectWriter::key(std::string_view k) {
+  if (!plain(k)) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    append_string(out_, k);
+    out_ += ':';
+    return out_;
+  }
+  // The usual key, a literal: one append of `,"key":`.
+  out_.reserve(out_.size() + k.size() + 4);
   if (!first_) out_ += ',';
   first_ = false;
-  append_string(out_, k);
-  out_ += ':';
+  out_ += '"';
+  out_.append(k);
+  out_.append("\":", 2);
   return out_;
 }
 
