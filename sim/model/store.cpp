@@ -187,10 +187,17 @@ RequestContext Store::begin_request(RequestInfo info) {
   ctx.info = std::move(info);
   ctx.seq = ++request_seq_;
   ctx.t_us = time_locked();
-  std::string key = ctx.info.method + " " + ctx.info.container + "/" + ctx.info.object;
-  if (ctx.info.is_listing) key += "?prefix=" + ctx.info.listing_prefix;
+  const RequestInfo& i = ctx.info;
+  std::string key;
+  key.reserve(i.method.size() + i.container.size() + i.object.size() + 2 +
+              (i.is_listing ? 8 + i.listing_prefix.size() : 0));
+  key.append(i.method).append(1, ' ').append(i.container).append(1, '/').append(i.object);
+  if (i.is_listing) key.append("?prefix=").append(i.listing_prefix);
   key = name_ordinals_.canonical(key);  // the registry's random upload and segment names, as ordinals
-  ctx.identity = key + "#" + std::to_string(++occurrences_[key]);
+  const std::uint64_t occurrence = ++occurrences_[key];
+  ctx.identity = std::move(key);
+  ctx.identity += '#';
+  ctx.identity += std::to_string(occurrence);
   fire_rules_locked(ctx);
   return ctx;
 }
