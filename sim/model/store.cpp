@@ -211,7 +211,9 @@ void Store::end_request(RequestContext&& ctx, int status, std::uint64_t bytes) {
   // The line dump() would write for {"seq", "t", ..., "decisions"}: keys in
   // std::map order, written straight into the text (json_text.h).
   std::string line;
-  line.reserve(256);
+  const RequestInfo& i = ctx.info;
+  line.reserve(192 + i.account.size() + i.container.size() + i.object.size() + i.method.size() + ctx.identity.size() +
+               ctx.decisions_text.size() + (i.is_listing ? i.listing_prefix.size() : 0));  // one allocation
   {
     json_text::ObjectWriter e(line);
     e.field("account", ctx.info.account);
