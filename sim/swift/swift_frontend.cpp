@@ -41,13 +41,17 @@ HttpResponse SwiftFrontend::protocol_error(int status, const std::string& messag
 namespace stalemate::sim::swift {
 
 RandomHex::RandomHex() {
-  // One random_device for the process: opening one per front-end (every
-  // property-test case builds one) cost more than the case's requests.
-  static std::mutex device_mu;
-  static std::random_device rd;
-  std::lock_guard lock(device_mu);
-  std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-  rng_.seed(seq);
+  // One random_device for the process, read once: it seeds a generator whose
+  // output seeds each front-end's (every property-test case builds one, and
+  // eight random_device reads cost more than a small case's requests).
+  static std::mutex seeder_mu;
+  static std::mt19937_64 seeder = [] {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seq);
+  }();
+  std::lock_guard lock(seeder_mu);
+  rng_.seed(seeder());
 }
 
 std::string RandomHex::hex(std::size_t digits) {
