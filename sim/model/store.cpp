@@ -356,9 +356,13 @@ std::optional<ContainerStats> Store::container(const std::string& account, const
   if (!c) return std::nullopt;
   const int replica = choose_listing_replica_locked(*c, ctx, purpose::kContainerHead);
   if (ctx) {
-    nlohmann::json d = decision(DecisionKind::ContainerStats);
-    d["replica"] = replica_name(true, replica);
-    ctx->note(std::move(d));
+    std::string text;  // as dump() writes {"kind", "replica"}: every listing and container HEAD notes one
+    {
+      json_text::ObjectWriter d(text);
+      d.field("kind", decision_kind_name(DecisionKind::ContainerStats));
+      d.field("replica", replica_name(true, replica));
+    }
+    ctx->note_text(text);
   }
   return stats_of(*c, replica);
 }
@@ -484,7 +488,7 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
                               ReadOptions options, RequestContext* ctx) const {
   const ConsistencyParams params = params_locked();
   // Negative caching answers before any replica is asked.
-  const std::string cache_key = where + "/" + name;
+  const std::string cache_key = params.negative_cache.is_zero() ? std::string() : where + "/" + name;
   const std::int64_t now = time_locked();
   if (ctx && !params.negative_cache.is_zero()) {
     auto cached = negative_cache_.find(cache_key);
