@@ -24,7 +24,12 @@ void append_json(std::string& out, const nlohmann::json& j);
 // {"k":v,...}: writes the separators; the caller writes keys in sorted order.
 class ObjectWriter {
  public:
-  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  // Room for a small object up front: decisions start as empty strings, and
+  // growing one a field at a time cost more reallocations than writing it.
+  explicit ObjectWriter(std::string& out) : out_(out) {
+    out_.reserve(out_.size() + 112);
+    out_ += '{';
+  }
   ObjectWriter(const ObjectWriter&) = delete;
   ObjectWriter& operator=(const ObjectWriter&) = delete;
   ~ObjectWriter() { out_ += '}'; }
