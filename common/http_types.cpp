@@ -16,6 +16,7 @@ bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) con
   };
   const std::size_t n = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;  // the usual case (same spelling): no folding
     const unsigned char x = lower(a[i]), y = lower(b[i]);
     if (x != y) return x < y;
   }

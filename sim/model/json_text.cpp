@@ -1,5 +1,6 @@
 #include "sim/model/json_text.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -11,9 +12,16 @@ constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
 // Printable ASCII without '"' or '\\': dump writes it as it is. Anything else
 // (escapes, UTF-8, invalid bytes) goes through nlohmann's own serializer.
+// (One table load per byte: every key and string of every event line passes here.)
+constexpr auto kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c <= 0x7e; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
+
 bool plain(std::string_view s) {
   for (const char c : s)
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+    if (!kPlain[static_cast<unsigned char>(c)]) return false;
   return true;
 }
 
