@@ -103,6 +103,69 @@ struct LagModel {
   }
 };
 
+// ---------------------------------------------------------------- listings
+
+// One entry of a JSON container listing, as the checks read it.
+struct Listed {
+  bool subdir = false;
+  std::string name;  // "name", or "subdir" for a subdir entry
+  std::optional<std::uint64_t> bytes;
+  std::optional<std::string> hash;
+};
+
+// A JSON listing read with nlohmann's SAX parser into the fields the checks
+// use: a json tree per listing (a map per entry) cost more than the checks
+// themselves. Anything that is not an array of flat objects, or a field of
+// the wrong type, fails the property (as get<>() on the tree would).
+class ListingReader : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  std::vector<Listed> entries;
+
+  bool null() override { return field_done(); }
+  bool boolean(bool) override { return field_done(); }
+  bool number_integer(number_integer_t) override { return field_done(); }
+  bool number_unsigned(number_unsigned_t v) override {
+    if (depth_ == 2 && key_ == "bytes") entries.back().bytes = v;
+    return field_done();
+  }
+  bool number_float(number_float_t, const string_t&) override { return field_done(); }
+  bool string(string_t& v) override {
+    if (depth_ == 2) {
+      if (key_ == "name" || key_ == "subdir") {
+        entries.back().subdir = key_ == "subdir";
+        entries.back().name = std::move(v);
+      } else if (key_ == "hash") {
+        entries.back().hash = std::move(v);
+      }
+    }
+    return field_done();
+  }
+  bool binary(binary_t&) override { return field_done(); }
+  bool start_object(std::size_t) override {
+    if (++depth_ == 2) entries.emplace_back();
+    return depth_ == 2;  // entries are objects in the top-level array
+  }
+  bool key(string_t& k) override {
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override { return ++depth_ == 1; }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  bool field_done() { return depth_ == 2; }  // a scalar only as a field of an entry
+  int depth_ = 0;
+  std::string key_;
+};
+
 // ---------------------------------------------------------------- the system
 
 struct LagSut {
@@ -130,10 +193,12 @@ struct LagSut {
     if (newest) h["X-Newest"] = "true";
     return call("GET", obj_path(kContainer, name), h);
   }
-  nlohmann::json list(const std::string& query) {
+  std::vector<Listed> list(const std::string& query) {
     const auto r = call("GET", obj_path(kContainer) + "?format=json" + query);
     RC_ASSERT(r.status == 200);
-    return nlohmann::json::parse(r.body_string());
+    ListingReader reader;
+    RC_ASSERT(nlohmann::json::sax_parse(r.body_string(), &reader));
+    return std::move(reader.entries);
   }
 };
 
@@ -155,7 +220,10 @@ void check_quiesced(const LagModel& m, LagSut& sut) {
     }
   }
   std::vector<std::string> listed, live;
-  for (const auto& e : sut.list("")) listed.push_back(e["name"].get<std::string>());
+  for (const auto& e : sut.list("")) {
+    RC_ASSERT(!e.subdir);
+    listed.push_back(e.name);
+  }
   for (const auto& [name, value] : *m.last)
     if (value) live.push_back(name);  // sorted: already in name order
   RC_ASSERT(listed == live);
@@ -289,8 +357,8 @@ struct List : LagCommand {
     if (delimiter) query += "&delimiter=/";
     std::string previous;
     for (const auto& e : sut.list(query)) {
-      const bool subdir = e.contains("subdir");
-      const std::string name = e[subdir ? "subdir" : "name"].get<std::string>();
+      const bool subdir = e.subdir;
+      const std::string& name = e.name;
       RC_ASSERT(name.compare(0, prefix.size(), prefix) == 0);
       RC_ASSERT(previous < name);  // strictly increasing
       previous = name;
@@ -305,8 +373,10 @@ struct List : LagCommand {
       // a name that was PUT, with the size and hash of one of its values
       RC_ASSERT(m.ever_put(name));
       if (delimiter) RC_ASSERT(name.find('/', prefix.size()) == std::string::npos);
-      const auto bytes = e["bytes"].get<std::uint64_t>();
-      const auto hash = e["hash"].get<std::string>();
+      RC_ASSERT(e.bytes.has_value());
+      RC_ASSERT(e.hash.has_value());
+      const auto bytes = *e.bytes;
+      const auto& hash = *e.hash;
       RC_ASSERT(m.any_written(
           [&](const Write& w) { return w.name == name && w.value.size() == bytes && md5_hex(w.value) == hash; }));
     }
