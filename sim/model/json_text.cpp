@@ -71,22 +71,4 @@ void append_json(std::string& out, const nlohmann::json& j) {
   writer.dump(j, false, false, 0);
 }
 
-std::string& ObjectWriter::key(std::string_view k) {
-  if (!plain(k)) {
-    if (!first_) out_ += ',';
-    first_ = false;
-    append_string(out_, k);
-    out_ += ':';
-    return out_;
-  }
-  // The usual key, a literal: one append of `,"key":`.
-  out_.reserve(out_.size() + k.size() + 4);
-  if (!first_) out_ += ',';
-  first_ = false;
-  out_ += '"';
-  out_.append(k);
-  out_.append("\":", 2);
-  return out_;
-}
-
 }  // namespace stalemate::sim::json_text

@@ -326,7 +326,7 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   std::string replicas, listings;  // the fates, as JSON text
   bool notable = false;
   int refused = 0;
-  auto array = [](json_text::ObjectWriter& d, const char* key, const std::string& items) {
+  auto array = [](json_text::ObjectWriter& d, json_text::Key key, const std::string& items) {
     std::string& out = d.key(key);
     out += '[';
     out += items;
