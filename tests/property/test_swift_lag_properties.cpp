@@ -36,6 +36,7 @@
 #include "common/crypto.h"
 #include "sim/model/store.h"
 #include "sim/swift/swift_frontend.h"
+#include "tests/property/listing_reader.h"
 #include "tests/property/model_containers.h"
 #include "tests/sim/swift_test_util.h"
 
@@ -103,69 +104,6 @@ struct LagModel {
   }
 };
 
-// ---------------------------------------------------------------- listings
-
-// One entry of a JSON container listing, as the checks read it.
-struct Listed {
-  bool subdir = false;
-  std::string name;  // "name", or "subdir" for a subdir entry
-  std::optional<std::uint64_t> bytes;
-  std::optional<std::string> hash;
-};
-
-// A JSON listing read with nlohmann's SAX parser into the fields the checks
-// use: a json tree per listing (a map per entry) cost more than the checks
-// themselves. Anything that is not an array of flat objects, or a field of
-// the wrong type, fails the property (as get<>() on the tree would).
-class ListingReader : public nlohmann::json_sax<nlohmann::json> {
- public:
-  std::vector<Listed> entries;
-
-  bool null() override { return field_done(); }
-  bool boolean(bool) override { return field_done(); }
-  bool number_integer(number_integer_t) override { return field_done(); }
-  bool number_unsigned(number_unsigned_t v) override {
-    if (depth_ == 2 && key_ == "bytes") entries.back().bytes = v;
-    return field_done();
-  }
-  bool number_float(number_float_t, const string_t&) override { return field_done(); }
-  bool string(string_t& v) override {
-    if (depth_ == 2) {
-      if (key_ == "name" || key_ == "subdir") {
-        entries.back().subdir = key_ == "subdir";
-        entries.back().name = std::move(v);
-      } else if (key_ == "hash") {
-        entries.back().hash = std::move(v);
-      }
-    }
-    return field_done();
-  }
-  bool binary(binary_t&) override { return field_done(); }
-  bool start_object(std::size_t) override {
-    if (++depth_ == 2) entries.emplace_back();
-    return depth_ == 2;  // entries are objects in the top-level array
-  }
-  bool key(string_t& k) override {
-    key_ = std::move(k);
-    return true;
-  }
-  bool end_object() override {
-    --depth_;
-    return true;
-  }
-  bool start_array(std::size_t) override { return ++depth_ == 1; }
-  bool end_array() override {
-    --depth_;
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
-
- private:
-  bool field_done() { return depth_ == 2; }  // a scalar only as a field of an entry
-  int depth_ = 0;
-  std::string key_;
-};
-
 // ---------------------------------------------------------------- the system
 
 struct LagSut {
@@ -193,12 +131,12 @@ struct LagSut {
     if (newest) h["X-Newest"] = "true";
     return call("GET", obj_path(kContainer, name), h);
   }
-  std::vector<Listed> list(const std::string& query) {
+  std::vector<property::Listed> list(const std::string& query) {
     const auto r = call("GET", obj_path(kContainer) + "?format=json" + query);
     RC_ASSERT(r.status == 200);
-    ListingReader reader;
-    RC_ASSERT(nlohmann::json::sax_parse(r.body_string(), &reader));
-    return std::move(reader.entries);
+    std::vector<property::Listed> entries;
+    RC_ASSERT(property::read_listing(r.body_string(), entries));
+    return entries;
   }
 };
 
