@@ -53,6 +53,17 @@ const std::string kContainer = "c";
 const std::vector<std::string> kNames = {"s/a", "s/b", "s/ab", "s/b/c", "o1"};
 const std::vector<std::string> kListPrefixes = {"", "s/", "s/a", "s/b", "o"};
 
+// A name / a listing prefix. The generators are built once: elementOf copies
+// its list into every generator it builds, once per command otherwise.
+std::string any_name() {
+  static const rc::Gen<std::string> gen = rc::gen::elementOf(kNames);
+  return *gen;
+}
+std::string any_prefix() {
+  static const rc::Gen<std::string> gen = rc::gen::elementOf(kListPrefixes);
+  return *gen;
+}
+
 ModelConfig lagged_config(std::uint64_t seed) {
   ModelConfig c;
   c.seed = seed;
@@ -183,7 +194,7 @@ struct Put : LagCommand {
   std::string body;
 
   explicit Put(const LagModel& m) {
-    name = *rc::gen::elementOf(kNames);
+    name = any_name();
     // Distinct values, so that a stale or fabricated read is recognisable.
     body = "v" + std::to_string(m.puts) + std::string(*rc::gen::inRange<std::size_t>(0, 4), '.');
   }
@@ -200,7 +211,7 @@ struct Put : LagCommand {
 };
 
 struct Del : LagCommand {
-  std::string name = *rc::gen::elementOf(kNames);
+  std::string name = any_name();
 
   void apply(LagModel& m) const override { m.last.edit()[name] = std::nullopt; }
   void exec(const LagModel& m, LagSut& sut) const override {
@@ -213,7 +224,7 @@ struct Del : LagCommand {
 };
 
 struct Get : LagCommand {
-  std::string name = *rc::gen::elementOf(kNames);
+  std::string name = any_name();
   bool newest = *rc::gen::arbitrary<bool>();
 
   void exec(const LagModel& m, LagSut& sut) const override {
@@ -261,8 +272,8 @@ struct Get : LagCommand {
 
 // COPY with Destination, or PUT with X-Copy-From.
 struct Copy : LagCommand {
-  std::string src = *rc::gen::elementOf(kNames);
-  std::string dst = *rc::gen::elementOf(kNames);
+  std::string src = any_name();
+  std::string dst = any_name();
   bool copy_method = *rc::gen::arbitrary<bool>();
 
   void apply(LagModel& m) const override {
@@ -286,7 +297,7 @@ struct Copy : LagCommand {
 };
 
 struct List : LagCommand {
-  std::string prefix = *rc::gen::elementOf(kListPrefixes);
+  std::string prefix = any_prefix();
   bool delimiter = *rc::gen::arbitrary<bool>();
 
   void exec(const LagModel& m, LagSut& sut) const override {
