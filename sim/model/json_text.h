@@ -52,7 +52,6 @@ class ObjectWriter {
   // Writes `"key":` (and the comma before it); the value follows.
   std::string& key(Key k) {
     const std::string_view t = k.text();
-    out_.reserve(out_.size() + t.size() + 4);
     if (!first_) out_ += ',';
     first_ = false;
     out_ += '"';
