@@ -29,6 +29,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -140,7 +141,7 @@ struct LagSut {
   HttpResponse get(const std::string& name, bool newest) {
     Headers h;
     if (newest) h["X-Newest"] = "true";
-    return call("GET", obj_path(kContainer, name), h);
+    return call("GET", obj_path(kContainer, name), std::move(h));
   }
   std::vector<property::Listed> list(const std::string& query) {
     const auto r = call("GET", obj_path(kContainer) + "?format=json" + query);
