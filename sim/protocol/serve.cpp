@@ -20,9 +20,7 @@ HttpResponse internal_error(Protocol& protocol, const HttpRequest& req, const st
     return res;
   }
 }
-}  // namespace
 
-namespace {
 // `owned`, when given, is `in` itself, handed over: it is worked on in place
 // instead of a copy (a request's header and query maps cost more to copy
 // than a small request costs to serve).
