@@ -16,6 +16,7 @@ bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) con
   };
   const std::size_t n = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;  // the usual case (same spelling): no folding
     const unsigned char x = lower(a[i]), y = lower(b[i]);
     if (x != y) return x < y;
   }
@@ -27,10 +28,25 @@ std::string HttpRequest::header(std::string_view name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 bool HttpRequest::has_header(std::string_view name) const { return headers.find(name) != headers.end(); }
-bool HttpRequest::has_query(std::string_view key) const { return query.find(std::string(key)) != query.end(); }
+namespace {
+// The query map is keyed by std::string without a transparent comparator:
+// a short query (the usual: none at all) is scanned instead of building a
+// std::string key per lookup (a front-end asks for several keys per request).
+const std::string* find_query(const std::map<std::string, std::string>& query, std::string_view key) {
+  if (query.size() <= 8) {
+    for (const auto& [k, v] : query)
+      if (k == key) return &v;
+    return nullptr;
+  }
+  const auto it = query.find(std::string(key));
+  return it == query.end() ? nullptr : &it->second;
+}
+}  // namespace
+
+bool HttpRequest::has_query(std::string_view key) const { return find_query(query, key) != nullptr; }
 std::string HttpRequest::query_value(std::string_view key) const {
-  auto it = query.find(std::string(key));
-  return it == query.end() ? std::string() : it->second;
+  const std::string* v = find_query(query, key);
+  return v ? *v : std::string();
 }
 
 bool parse_request_target(HttpRequest& req) {

@@ -18,12 +18,14 @@ void Store::note_listing_evidence_locked(const std::string& account, const std::
                                          const Container& c, int replica, const ListQuery& query,
                                          RequestContext* ctx) const {
   // The truth for the listed range: the newest row any listing replica has or
-  // is still waiting for.
-  std::map<std::string, ListingRow> truth;
+  // is still waiting for (pointers into the replicas and the queue, which
+  // outlive this call: every listing request notes its evidence).
+  static const ListingRow kNone;
+  std::map<std::string_view, const ListingRow*> truth;
   auto consider = [&](const std::string& name, const ListingRow& row) {
     if (!in_range(name, query)) return;
-    auto& slot = truth[name];
-    if (slot.ts < row.ts) slot = row;
+    auto& slot = truth.try_emplace(name, &kNone).first->second;
+    if (slot->ts < row.ts) slot = &row;
   };
   for (const auto& rows : c.listing_replicas)
     for (auto it = rows.lower_bound(query.prefix); it != rows.end() && it->first.compare(0, query.prefix.size(), query.prefix) == 0; ++it)
@@ -34,17 +36,21 @@ void Store::note_listing_evidence_locked(const std::string& account, const std::
   const auto& mine = c.listing_replicas[static_cast<std::size_t>(replica)];
   nlohmann::json differences = nlohmann::json::array();
   std::size_t total = 0;
-  for (const auto& [name, row] : truth) {
-    auto it = mine.find(name);
+  for (const auto& [name, newest] : truth) {
+    const ListingRow& row = *newest;
+    const std::string name_text(name);
+    auto it = mine.find(name_text);
     const ListingRow* have = it == mine.end() ? nullptr : &it->second;
-    nlohmann::json diff = {{"name", name}};
-    if (!row.deleted && (!have || have->deleted)) diff["problem"] = "lacks";
-    else if (row.deleted && have && !have->deleted) diff["problem"] = "lists_deleted";
-    else if (!row.deleted && have && have->ts < row.ts)
-      diff.update({{"problem", "stale_row"}, {"bytes", have->bytes}, {"newest_bytes", row.bytes}});
+    const char* problem = nullptr;
+    const bool stale = !row.deleted && have && !have->deleted && have->ts < row.ts;
+    if (!row.deleted && (!have || have->deleted)) problem = "lacks";
+    else if (row.deleted && have && !have->deleted) problem = "lists_deleted";
+    else if (stale) problem = "stale_row";
     else continue;
     if (++total > 8) continue;
-    if (const Pending* p = pending_listing_locked(account, container, name, replica)) diff["pending"] = pending_json(*p);
+    nlohmann::json diff = {{"name", name_text}, {"problem", problem}};
+    if (stale) diff.update({{"bytes", have->bytes}, {"newest_bytes", row.bytes}});
+    if (const Pending* p = pending_listing_locked(account, container, name_text, replica)) diff["pending"] = pending_json(*p);
     differences.push_back(std::move(diff));
   }
   std::string text;

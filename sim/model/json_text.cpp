@@ -1,6 +1,8 @@
 #include "sim/model/json_text.h"
 
+#include <array>
 #include <charconv>
+#include <cmath>
 
 namespace stalemate::sim::json_text {
 
@@ -10,9 +12,16 @@ constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
 // Printable ASCII without '"' or '\\': dump writes it as it is. Anything else
 // (escapes, UTF-8, invalid bytes) goes through nlohmann's own serializer.
+// (One table load per byte: every key and string of every event line passes here.)
+constexpr auto kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c <= 0x7e; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
+
 bool plain(std::string_view s) {
   for (const char c : s)
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+    if (!kPlain[static_cast<unsigned char>(c)]) return false;
   return true;
 }
 
@@ -30,8 +39,9 @@ void append_string(std::string& out, std::string_view s) {
     out += nlohmann::json(s).dump(-1, ' ', false, kReplace);
     return;
   }
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
-  out += s;
+  out.append(s);
   out += '"';
 }
 
@@ -39,8 +49,16 @@ void append_uint(std::string& out, std::uint64_t v) { append_integer(out, v); }
 void append_int(std::string& out, std::int64_t v) { append_integer(out, v); }
 
 void append_double(std::string& out, double v) {
-  // nlohmann's shortest round-trip form ("1.5", "0.0", "1e-07"): not to_chars's.
-  out += nlohmann::json(v).dump(-1, ' ', false, kReplace);
+  // What dump() writes for a number_float (serializer::dump_float): "null"
+  // when not finite, else nlohmann's shortest round-trip form ("1.5", "0.0",
+  // "1e-07"; not std::to_chars's), without building a json value.
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
 void append_json(std::string& out, const nlohmann::json& j) {
@@ -51,14 +69,6 @@ void append_json(std::string& out, const nlohmann::json& j) {
   // What dump() runs, writing into `out` instead of a string of its own.
   nlohmann::detail::serializer<nlohmann::json> writer(nlohmann::detail::output_adapter<char>(out), ' ', kReplace);
   writer.dump(j, false, false, 0);
-}
-
-std::string& ObjectWriter::key(std::string_view k) {
-  if (!first_) out_ += ',';
-  first_ = false;
-  append_string(out_, k);
-  out_ += ':';
-  return out_;
 }
 
 }  // namespace stalemate::sim::json_text

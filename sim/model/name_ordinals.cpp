@@ -1,5 +1,6 @@
 #include "sim/model/name_ordinals.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace stalemate::sim {
@@ -42,6 +43,15 @@ std::string NameOrdinals::ordinal(std::map<std::string, std::uint64_t>& seen, st
 }
 
 std::string NameOrdinals::canonical(std::string_view name) {
+  // Every random part holds a run of at least 8 hex digits (a UUID's first
+  // group; segment hashes and digests are longer): a name without one, as
+  // most are, is already canonical.
+  std::size_t longest = 0;
+  for (std::size_t i = 0, run = 0; i < name.size() && longest < 8; ++i) {
+    run = is_hex(name[i]) ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  if (longest < 8) return std::string(name);
   std::string out;
   out.reserve(name.size());
   std::size_t i = 0;

@@ -3,6 +3,7 @@
 // decides, per replica, whether a write applies now or waits in the queue.
 #include "sim/model/store.h"
 
+#include <optional>
 #include <set>
 
 #include "common/time_format.h"
@@ -208,13 +209,19 @@ int Store::write_object_replicas_locked(const WriteTarget& w, const ObjectVersio
       ++synchronous;
       continue;
     }
-    ObjectVersion v = version;
+    // What this replica gets: the version itself (each copy made of it below
+    // is one the store keeps) or, under BITROT, a copy with a flipped byte.
+    const ObjectVersion* vp = &version;
+    std::optional<ObjectVersion> rotted;
     const auto b = plan.bitrot.find(i);
-    if (const Bitrot* rot = b == plan.bitrot.end() ? nullptr : b->second->as<Bitrot>(); rot && rot->offset < v.size()) {
-      v.body = v.body.with_flipped_byte(rot->offset);  // copies one chunk only
+    if (const Bitrot* rot = b == plan.bitrot.end() ? nullptr : b->second->as<Bitrot>(); rot && rot->offset < version.size()) {
+      rotted = version;
+      rotted->body = rotted->body.with_flipped_byte(rot->offset);  // copies one chunk only
+      vp = &*rotted;
       add_fate(replicas, rn, "corrupted", {{"offset", rot->offset}, {"rule", b->second->id}});
       notable = true;
     }
+    const ObjectVersion& v = *vp;
     const auto index = static_cast<std::uint64_t>(i);
     std::int64_t delay = 0;
     std::string cause;
@@ -319,7 +326,7 @@ Store::WriteResult Store::write_locked(const std::string& account, const std::st
   std::string replicas, listings;  // the fates, as JSON text
   bool notable = false;
   int refused = 0;
-  auto array = [](json_text::ObjectWriter& d, const char* key, const std::string& items) {
+  auto array = [](json_text::ObjectWriter& d, json_text::Key key, const std::string& items) {
     std::string& out = d.key(key);
     out += '[';
     out += items;

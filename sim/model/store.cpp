@@ -187,10 +187,17 @@ RequestContext Store::begin_request(RequestInfo info) {
   ctx.info = std::move(info);
   ctx.seq = ++request_seq_;
   ctx.t_us = time_locked();
-  std::string key = ctx.info.method + " " + ctx.info.container + "/" + ctx.info.object;
-  if (ctx.info.is_listing) key += "?prefix=" + ctx.info.listing_prefix;
+  const RequestInfo& i = ctx.info;
+  std::string key;
+  key.reserve(i.method.size() + i.container.size() + i.object.size() + 2 +
+              (i.is_listing ? 8 + i.listing_prefix.size() : 0));
+  key.append(i.method).append(1, ' ').append(i.container).append(1, '/').append(i.object);
+  if (i.is_listing) key.append("?prefix=").append(i.listing_prefix);
   key = name_ordinals_.canonical(key);  // the registry's random upload and segment names, as ordinals
-  ctx.identity = key + "#" + std::to_string(++occurrences_[key]);
+  const std::uint64_t occurrence = ++occurrences_[key];
+  ctx.identity = std::move(key);
+  ctx.identity += '#';
+  ctx.identity += std::to_string(occurrence);
   fire_rules_locked(ctx);
   return ctx;
 }
@@ -204,7 +211,9 @@ void Store::end_request(RequestContext&& ctx, int status, std::uint64_t bytes) {
   // The line dump() would write for {"seq", "t", ..., "decisions"}: keys in
   // std::map order, written straight into the text (json_text.h).
   std::string line;
-  line.reserve(256);
+  const RequestInfo& i = ctx.info;
+  line.reserve(192 + i.account.size() + i.container.size() + i.object.size() + i.method.size() + ctx.identity.size() +
+               ctx.decisions_text.size() + (i.is_listing ? i.listing_prefix.size() : 0));  // one allocation
   {
     json_text::ObjectWriter e(line);
     e.field("account", ctx.info.account);
@@ -347,9 +356,13 @@ std::optional<ContainerStats> Store::container(const std::string& account, const
   if (!c) return std::nullopt;
   const int replica = choose_listing_replica_locked(*c, ctx, purpose::kContainerHead);
   if (ctx) {
-    nlohmann::json d = decision(DecisionKind::ContainerStats);
-    d["replica"] = replica_name(true, replica);
-    ctx->note(std::move(d));
+    std::string text;  // as dump() writes {"kind", "replica"}: every listing and container HEAD notes one
+    {
+      json_text::ObjectWriter d(text);
+      d.field("kind", decision_kind_name(DecisionKind::ContainerStats));
+      d.field("replica", replica_name(true, replica));
+    }
+    ctx->note_text(text);
   }
   return stats_of(*c, replica);
 }
@@ -475,7 +488,7 @@ ReadResult Store::read_locked(const std::string& where, const Container& c, cons
                               ReadOptions options, RequestContext* ctx) const {
   const ConsistencyParams params = params_locked();
   // Negative caching answers before any replica is asked.
-  const std::string cache_key = where + "/" + name;
+  const std::string cache_key = params.negative_cache.is_zero() ? std::string() : where + "/" + name;
   const std::int64_t now = time_locked();
   if (ctx && !params.negative_cache.is_zero()) {
     auto cached = negative_cache_.find(cache_key);

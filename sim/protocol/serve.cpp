@@ -20,15 +20,18 @@ HttpResponse internal_error(Protocol& protocol, const HttpRequest& req, const st
     return res;
   }
 }
-}  // namespace
 
-HttpResponse serve(Store& store, Protocol& protocol, const HttpRequest& in) {
+// `owned`, when given, is `in` itself, handed over: it is worked on in place
+// instead of a copy (a request's header and query maps cost more to copy
+// than a small request costs to serve).
+HttpResponse serve_request(Store& store, Protocol& protocol, const HttpRequest& in, HttpRequest* owned) {
   HttpResponse res;
   std::int64_t now = 0;
   std::optional<RequestContext> model;
   try {
     now = protocol.now_wall();
-    HttpRequest req = in;  // bodies are shared, not copied
+    std::optional<HttpRequest> copy;
+    HttpRequest& req = owned ? *owned : copy.emplace(in);  // bodies are shared, not copied
     if (auto early = protocol.answer_before_rules(req, now)) return std::move(*early);
     model.emplace(store.begin_request(protocol.request_info(req)));
     if (model->fail_status && !model->fail_applied) {
@@ -56,6 +59,15 @@ HttpResponse serve(Store& store, Protocol& protocol, const HttpRequest& in) {
     }
   }
   return res;
+}
+}  // namespace
+
+HttpResponse serve(Store& store, Protocol& protocol, const HttpRequest& request) {
+  return serve_request(store, protocol, request, nullptr);
+}
+
+HttpResponse serve(Store& store, Protocol& protocol, HttpRequest&& request) {
+  return serve_request(store, protocol, request, &request);
 }
 
 void apply_bodiless_rules(const HttpRequest& req, HttpResponse& res, std::optional<std::uint64_t> head_error_length) {

@@ -40,6 +40,10 @@ class Protocol {
 
 // Never throws.
 HttpResponse serve(Store& store, Protocol& protocol, const HttpRequest& request);
+// The same for a request the caller gives up: served in place, without a
+// copy. answer_before_rules' changes (S3's decoded body) are then what the
+// failure answers and finalize see too.
+HttpResponse serve(Store& store, Protocol& protocol, HttpRequest&& request);
 
 // The body rules both protocols share: a HEAD answer has no body (a success
 // announces the length GET would have had; an error announces

@@ -21,7 +21,7 @@ std::vector<BodySlice> cut_slices(const std::vector<BodySlice>& whole, std::uint
 }
 
 bool serve_ranges(HttpResponse& r, const std::string& range_header, std::uint64_t total, const SpanReader& read,
-                  const std::string& boundary) {
+                  const std::function<std::string()>& make_boundary) {
   const MultiRange mr = resolve_ranges(range_header, total);
   if (mr.unsatisfiable) {
     // swob's 416 keeps the object's headers (its Content-Type too) with the HTML explanation.
@@ -57,6 +57,7 @@ bool serve_ranges(HttpResponse& r, const std::string& range_header, std::uint64_
     r.declared_length = end - start;
     return true;
   }
+  const std::string boundary = make_boundary();
   const std::string type = r.headers.count("Content-Type") ? r.headers["Content-Type"] : "application/octet-stream";
   std::uint64_t length = 0;
   bool first = true;

@@ -27,8 +27,9 @@ using SpanReader = std::function<SpanBody(std::uint64_t start, std::uint64_t end
 // Content-Range / multipart Content-Type and the body for `range_header`.
 // Returns false when the first bytes could not be read at all (the caller
 // answers 409 for a large object, as SegmentedIterable.validate_first_segment).
+// `make_boundary` is called only for a multipart answer (several ranges).
 bool serve_ranges(HttpResponse& r, const std::string& range_header, std::uint64_t total, const SpanReader& read,
-                  const std::string& boundary);
+                  const std::function<std::string()>& make_boundary);
 
 // The slices of a whole body that cover [start, end) of it.
 std::vector<BodySlice> cut_slices(const std::vector<BodySlice>& whole, std::uint64_t start, std::uint64_t end);

@@ -301,7 +301,7 @@ HttpResponse SwiftService::slo_get_or_head(const Ctx& ctx, const ObjectVersion& 
       [&](std::uint64_t start, std::uint64_t end) {
         return read_slo_span(ctx.path.account, *entries, start, end, ctx.now, ctx.model, 0);
       },
-      random_.hex(32));
+      [this] { return random_.hex(32); });
   if (!ok) return error_response(409);
   return r;
 }

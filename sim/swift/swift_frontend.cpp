@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <mutex>
 
 #include "common/time_format.h"
@@ -29,6 +28,7 @@ void SwiftFrontend::set_base_url(std::string base_url) { impl_->service.set_base
 std::string SwiftFrontend::auth_url() const { return impl_->service.base_url() + "/auth/v1.0"; }
 std::string SwiftFrontend::storage_url() const { return impl_->service.storage_url(); }
 HttpResponse SwiftFrontend::handle(const HttpRequest& request) { return impl_->service.handle(request); }
+HttpResponse SwiftFrontend::handle(HttpRequest&& request) { return impl_->service.handle(std::move(request)); }
 std::optional<HttpResponse> SwiftFrontend::precheck(const HttpRequest& request) {
   return impl_->service.precheck(request);
 }
@@ -41,25 +41,34 @@ HttpResponse SwiftFrontend::protocol_error(int status, const std::string& messag
 namespace stalemate::sim::swift {
 
 RandomHex::RandomHex() {
-  // One random_device for the process: opening one per front-end (every
-  // property-test case builds one) cost more than the case's requests.
-  static std::mutex device_mu;
-  static std::random_device rd;
-  std::lock_guard lock(device_mu);
-  std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-  rng_.seed(seq);
+  // One random_device for the process, read once: it seeds a generator whose
+  // output seeds each front-end's (every property-test case builds one, and
+  // eight random_device reads cost more than a small case's requests).
+  static std::mutex seeder_mu;
+  static std::mt19937_64 seeder = [] {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seq);
+  }();
+  std::lock_guard lock(seeder_mu);
+  rng_.seed(seeder());
 }
 
 std::string RandomHex::hex(std::size_t digits) {
-  static const char* kHex = "0123456789abcdef";
   std::string out;
-  out.reserve(digits);
-  std::lock_guard lock(mu_);
-  while (out.size() < digits) {
-    std::uint64_t v = rng_();
-    for (int i = 0; i < 16 && out.size() < digits; ++i, v >>= 4) out.push_back(kHex[v & 15]);
-  }
+  append_hex(out, digits);
   return out;
+}
+
+void RandomHex::append_hex(std::string& out, std::size_t digits) {
+  static const char* kHex = "0123456789abcdef";
+  const std::size_t start = out.size();
+  out.resize(start + digits);
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < digits;) {
+    std::uint64_t v = rng_();
+    for (int k = 0; k < 16 && i < digits; ++k, ++i, v >>= 4) out[start + i] = kHex[v & 15];
+  }
 }
 
 SwiftService::SwiftService(Store& store, const SwiftConfig& config) : store_(store), config_(config) {
@@ -121,6 +130,7 @@ RequestInfo SwiftService::request_info(const HttpRequest& req) const {
 }
 
 HttpResponse SwiftService::handle(const HttpRequest& req) { return serve(store_, *this, req); }
+HttpResponse SwiftService::handle(HttpRequest&& req) { return serve(store_, *this, std::move(req)); }
 
 std::optional<HttpResponse> SwiftService::answer_before_rules(HttpRequest& req, std::int64_t now) {
   auto early = refusal_before_rules(req, true);
@@ -155,12 +165,20 @@ HttpResponse SwiftService::protocol_error(int status, const std::string& message
 }
 
 void SwiftService::finalize(const HttpRequest& req, HttpResponse& res, std::int64_t now, const RequestContext*) {
-  char suffix[32];
-  std::snprintf(suffix, sizeof suffix, "-%010llx", static_cast<unsigned long long>(now / 1000000));
-  const std::string tx = "tx" + random_.hex(21) + suffix;
-  res.headers["X-Trans-Id"] = tx;
-  res.headers["X-Openstack-Request-Id"] = tx;
-  res.headers["Date"] = http_date(now);
+  // "tx" + 21 random hex digits + "-" + the time in seconds as 10 hex digits
+  // (at least: printf's %010llx), written in place (every response has one).
+  std::string tx = "tx";
+  random_.append_hex(tx, 21);
+  tx += '-';
+  static const char* kHex = "0123456789abcdef";
+  char secs[16];
+  char* end = secs + sizeof secs;
+  char* p = end;
+  for (auto v = static_cast<unsigned long long>(now / 1000000); v || end - p < 10; v >>= 4) *--p = kHex[v & 15];
+  tx.append(p, end);
+  res.headers.insert_or_assign("X-Trans-Id", tx);
+  res.headers.insert_or_assign("X-Openstack-Request-Id", std::move(tx));
+  res.headers.insert_or_assign("Date", http_date(now));
   // Swift never sends a body for HEAD; error bodies are never generated for it.
   apply_bodiless_rules(req, res, std::nullopt);
   if (res.headers.find("Content-Type") == res.headers.end()) res.headers["Content-Type"] = kHtmlType;

@@ -42,6 +42,7 @@ class SwiftFrontend {
   const SwiftConfig& config() const { return config_; }
 
   HttpResponse handle(const HttpRequest& request);  // never throws
+  HttpResponse handle(HttpRequest&& request);       // the same, served in place (no copy of the request)
   // An HttpPrecheck: run on the headers before the body is read (and before
   // 100 Continue). A refusal (401/403 for a missing, wrong or foreign token or
   // TempURL, 400 for over-long names, 412, 405) is returned to be sent without

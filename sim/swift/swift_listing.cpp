@@ -2,8 +2,6 @@
 
 #include "sim/swift/slo.h"
 
-#include <functional>
-
 #include <algorithm>
 #include <cstdlib>
 
@@ -65,7 +63,8 @@ std::string best_match(const std::string& accept, const std::vector<std::string>
 std::optional<ListingRequest> parse_listing_request(const HttpRequest& req, HttpResponse& error) {
   ListingRequest out;
   for (const char* name : {"prefix", "delimiter", "marker", "end_marker", "limit", "format", "path"}) {
-    if (!valid_utf8_no_nul(req.query_value(name))) {
+    const auto it = req.query.find(name);
+    if (it != req.query.end() && !valid_utf8_no_nul(it->second)) {
       error = error_response(400, std::string("\"") + name + "\" parameter not valid UTF-8");
       return std::nullopt;
     }
@@ -93,7 +92,8 @@ std::optional<ListingRequest> parse_listing_request(const HttpRequest& req, Http
     const std::string f = to_lower(req.query_value("format"));
     accept = f == "json" ? "application/json" : (f == "xml" ? "application/xml" : "text/plain");
   }
-  const std::string type = best_match(accept, {"text/plain", "application/json", "application/xml", "text/xml"});
+  static const std::vector<std::string> kOffers = {"text/plain", "application/json", "application/xml", "text/xml"};
+  const std::string type = best_match(accept, kOffers);
   if (type.empty()) {
     error = error_response(406);
     return std::nullopt;
@@ -132,28 +132,48 @@ ShownRow shown(const ListingRow& row) {
           std::move(slo)};
 }
 
-// A JSON array of listing entries: subdirs as {"subdir": …}, rows as `row`.
-std::string json_listing(const std::vector<ListItem>& items, const std::function<std::string(const ListItem&)>& row) {
+// A JSON array of listing entries: subdirs as {"subdir": …}, rows written by
+// `row` (appending to the body; listings are rendered on every GET).
+template <class Row>
+std::string json_listing(const std::vector<ListItem>& items, Row row) {
   std::string body = "[";
   bool first = true;
   for (const auto& it : items) {
     if (!first) body += ", ";
     first = false;
-    body += it.subdir ? "{\"subdir\": " + json_quote(it.name) + "}" : row(it);
+    if (it.subdir) {
+      body += "{\"subdir\": ";
+      append_json_quoted(body, it.name);
+      body += '}';
+    } else {
+      row(body, it);
+    }
   }
-  return body + "]";
+  body += ']';
+  return body;
 }
 
 HttpResponse render_container_listing(const std::string& container, const std::vector<ListItem>& items,
                                       ListingFormat format) {
   std::string body;
   if (format == ListingFormat::Json) {
-    body = json_listing(items, [](const ListItem& it) {
+    body = json_listing(items, [](std::string& out, const ListItem& it) {
       const ShownRow r = shown(it.row);
-      return "{\"bytes\": " + std::to_string(r.bytes) + ", \"hash\": " + json_quote(r.hash) + ", \"name\": " +
-             json_quote(it.name) + ", \"content_type\": " + json_quote(r.content_type) + ", \"last_modified\": " +
-             json_quote(swift_listing_time(it.row.last_modified)) +
-             (r.slo_etag.empty() ? "" : ", \"slo_etag\": " + json_quote("\"" + r.slo_etag + "\"")) + "}";
+      out += "{\"bytes\": ";
+      out += std::to_string(r.bytes);
+      out += ", \"hash\": ";
+      append_json_quoted(out, r.hash);
+      out += ", \"name\": ";
+      append_json_quoted(out, it.name);
+      out += ", \"content_type\": ";
+      append_json_quoted(out, r.content_type);
+      out += ", \"last_modified\": ";
+      append_json_quoted(out, swift_listing_time(it.row.last_modified));
+      if (!r.slo_etag.empty()) {
+        out += ", \"slo_etag\": ";
+        append_json_quoted(out, "\"" + r.slo_etag + "\"");
+      }
+      out += '}';
     });
   } else if (format == ListingFormat::Xml) {
     body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<container name=\"" + xml_escape(container) + "\">";
@@ -179,10 +199,16 @@ HttpResponse render_account_listing(const std::string& account, const std::vecto
                                     ListingFormat format) {
   std::string body;
   if (format == ListingFormat::Json) {
-    body = json_listing(items, [](const ListItem& it) {
-      return "{\"name\": " + json_quote(it.name) + ", \"count\": " + std::to_string(it.row.count) +
-             ", \"bytes\": " + std::to_string(it.row.bytes) + ", \"last_modified\": " +
-             json_quote(swift_listing_time(it.row.last_modified)) + "}";
+    body = json_listing(items, [](std::string& out, const ListItem& it) {
+      out += "{\"name\": ";
+      append_json_quoted(out, it.name);
+      out += ", \"count\": ";
+      out += std::to_string(it.row.count);
+      out += ", \"bytes\": ";
+      out += std::to_string(it.row.bytes);
+      out += ", \"last_modified\": ";
+      append_json_quoted(out, swift_listing_time(it.row.last_modified));
+      out += '}';
     });
   } else if (format == ListingFormat::Xml) {
     body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<account name=\"" + xml_escape(account) + "\">";

@@ -122,7 +122,7 @@ HttpResponse SwiftService::object_get_or_head(const Ctx& ctx) {
         for (const auto& piece : part.pieces()) span.slices.push_back(piece);
         return span;
       },
-      random_.hex(32));
+      [this] { return random_.hex(32); });
   return r;
 }
 

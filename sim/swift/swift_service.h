@@ -68,6 +68,7 @@ class RandomHex {
  public:
   RandomHex();
   std::string hex(std::size_t digits);
+  void append_hex(std::string& out, std::size_t digits);  // the same digits hex() would return, appended
 
  private:
   std::mutex mu_;
@@ -79,6 +80,7 @@ class SwiftService : public Protocol {
   SwiftService(Store& store, const SwiftConfig& config);
 
   HttpResponse handle(const HttpRequest& req);
+  HttpResponse handle(HttpRequest&& req);  // served in place (sim/protocol/serve.h)
   std::optional<HttpResponse> precheck(const HttpRequest& req);
   HttpResponse protocol_error(int status, const std::string& message);
   void set_base_url(std::string base_url);

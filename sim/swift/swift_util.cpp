@@ -158,9 +158,8 @@ std::optional<std::uint64_t> parse_uint(std::string_view s) {
   return v;
 }
 
-std::string json_quote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
+void append_json_quoted(std::string& out, std::string_view s) {
+  out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
   char buf[16];
   auto escape_unit = [&](unsigned unit) {
@@ -168,6 +167,14 @@ std::string json_quote(std::string_view s) {
     out += buf;
   };
   for (std::size_t i = 0; i < s.size();) {
+    // A run of printable ASCII other than '"' and '\\' (most names): as it is.
+    std::size_t plain = i;
+    while (plain < s.size() && s[plain] >= 0x20 && s[plain] < 0x7F && s[plain] != '"' && s[plain] != '\\') ++plain;
+    if (plain > i) {
+      out.append(s, i, plain - i);
+      i = plain;
+      continue;
+    }
     const char c = s[i];
     switch (c) {
       case '"': out += "\\\""; ++i; continue;
@@ -195,6 +202,11 @@ std::string json_quote(std::string_view s) {
     }
   }
   out.push_back('"');
+}
+
+std::string json_quote(std::string_view s) {
+  std::string out;
+  append_json_quoted(out, s);
   return out;
 }
 

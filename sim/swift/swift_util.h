@@ -67,6 +67,7 @@ std::optional<std::uint64_t> parse_uint(std::string_view s);
 // A JSON string literal, with non-ASCII escaped as \uXXXX as Python's
 // json.dumps does by default (invalid UTF-8 bytes become U+FFFD).
 std::string json_quote(std::string_view s);
+void append_json_quoted(std::string& out, std::string_view s);  // json_quote(s), appended
 
 // Last-Modified: Swift rounds the X-Timestamp up to the next whole second.
 std::string last_modified_header(std::int64_t ts_micros);

@@ -58,8 +58,14 @@ HttpResponse SwiftService::handle_auth(const HttpRequest& req) {
 
 int SwiftService::token_status(const HttpRequest& req, const std::string& account,
                                const RequestContext& model) const {
-  std::string token = req.header("X-Auth-Token");
-  if (token.empty()) token = req.header("X-Storage-Token");
+  // Looked up in place: a token is longer than a short string, and every request carries one.
+  static const std::string kNone;
+  auto value = [&req](const char* name) -> const std::string& {
+    const auto it = req.headers.find(name);
+    return it == req.headers.end() ? kNone : it->second;
+  };
+  const std::string& auth = value("X-Auth-Token");
+  const std::string& token = auth.empty() ? value("X-Storage-Token") : auth;
   if (model.credentials_expired || token.empty() || !tokens_.valid(token, store_.auth_epoch_us())) return 401;
   if (account != config_.account) return 403;
   return 0;

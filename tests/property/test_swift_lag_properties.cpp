@@ -29,6 +29,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,7 @@
 #include "common/crypto.h"
 #include "sim/model/store.h"
 #include "sim/swift/swift_frontend.h"
+#include "tests/property/listing_reader.h"
 #include "tests/property/model_containers.h"
 #include "tests/sim/swift_test_util.h"
 
@@ -51,6 +53,17 @@ const std::string kAccount = "AUTH_test";
 const std::string kContainer = "c";
 const std::vector<std::string> kNames = {"s/a", "s/b", "s/ab", "s/b/c", "o1"};
 const std::vector<std::string> kListPrefixes = {"", "s/", "s/a", "s/b", "o"};
+
+// A name / a listing prefix. The generators are built once: elementOf copies
+// its list into every generator it builds, once per command otherwise.
+std::string any_name() {
+  static const rc::Gen<std::string> gen = rc::gen::elementOf(kNames);
+  return *gen;
+}
+std::string any_prefix() {
+  static const rc::Gen<std::string> gen = rc::gen::elementOf(kListPrefixes);
+  return *gen;
+}
 
 ModelConfig lagged_config(std::uint64_t seed) {
   ModelConfig c;
@@ -128,12 +141,14 @@ struct LagSut {
   HttpResponse get(const std::string& name, bool newest) {
     Headers h;
     if (newest) h["X-Newest"] = "true";
-    return call("GET", obj_path(kContainer, name), h);
+    return call("GET", obj_path(kContainer, name), std::move(h));
   }
-  nlohmann::json list(const std::string& query) {
+  std::vector<property::Listed> list(const std::string& query) {
     const auto r = call("GET", obj_path(kContainer) + "?format=json" + query);
     RC_ASSERT(r.status == 200);
-    return nlohmann::json::parse(r.body_string());
+    std::vector<property::Listed> entries;
+    RC_ASSERT(property::read_listing(r.body_string(), entries));
+    return entries;
   }
 };
 
@@ -145,17 +160,21 @@ void check_quiesced(const LagModel& m, LagSut& sut) {
   for (const auto& name : kNames) {
     const auto it = m.last->find(name);
     const std::optional<std::string> want = it == m.last->end() ? std::nullopt : it->second;
+    const std::string want_etag = want ? md5_hex(*want) : std::string();
     for (bool newest : {false, true}) {
       const auto r = sut.get(name, newest);
       RC_ASSERT(r.status == (want ? 200 : 404));
       if (want) {
         RC_ASSERT(r.body_string() == *want);
-        RC_ASSERT(header(r, "Etag") == md5_hex(*want));
+        RC_ASSERT(header(r, "Etag") == want_etag);
       }
     }
   }
   std::vector<std::string> listed, live;
-  for (const auto& e : sut.list("")) listed.push_back(e["name"].get<std::string>());
+  for (const auto& e : sut.list("")) {
+    RC_ASSERT(!e.subdir);
+    listed.push_back(e.name);
+  }
   for (const auto& [name, value] : *m.last)
     if (value) live.push_back(name);  // sorted: already in name order
   RC_ASSERT(listed == live);
@@ -177,7 +196,7 @@ struct Put : LagCommand {
   std::string body;
 
   explicit Put(const LagModel& m) {
-    name = *rc::gen::elementOf(kNames);
+    name = any_name();
     // Distinct values, so that a stale or fabricated read is recognisable.
     body = "v" + std::to_string(m.puts) + std::string(*rc::gen::inRange<std::size_t>(0, 4), '.');
   }
@@ -194,7 +213,7 @@ struct Put : LagCommand {
 };
 
 struct Del : LagCommand {
-  std::string name = *rc::gen::elementOf(kNames);
+  std::string name = any_name();
 
   void apply(LagModel& m) const override { m.last.edit()[name] = std::nullopt; }
   void exec(const LagModel& m, LagSut& sut) const override {
@@ -207,7 +226,7 @@ struct Del : LagCommand {
 };
 
 struct Get : LagCommand {
-  std::string name = *rc::gen::elementOf(kNames);
+  std::string name = any_name();
   bool newest = *rc::gen::arbitrary<bool>();
 
   void exec(const LagModel& m, LagSut& sut) const override {
@@ -255,8 +274,8 @@ struct Get : LagCommand {
 
 // COPY with Destination, or PUT with X-Copy-From.
 struct Copy : LagCommand {
-  std::string src = *rc::gen::elementOf(kNames);
-  std::string dst = *rc::gen::elementOf(kNames);
+  std::string src = any_name();
+  std::string dst = any_name();
   bool copy_method = *rc::gen::arbitrary<bool>();
 
   void apply(LagModel& m) const override {
@@ -280,7 +299,7 @@ struct Copy : LagCommand {
 };
 
 struct List : LagCommand {
-  std::string prefix = *rc::gen::elementOf(kListPrefixes);
+  std::string prefix = any_prefix();
   bool delimiter = *rc::gen::arbitrary<bool>();
 
   void exec(const LagModel& m, LagSut& sut) const override {
@@ -289,8 +308,8 @@ struct List : LagCommand {
     if (delimiter) query += "&delimiter=/";
     std::string previous;
     for (const auto& e : sut.list(query)) {
-      const bool subdir = e.contains("subdir");
-      const std::string name = e[subdir ? "subdir" : "name"].get<std::string>();
+      const bool subdir = e.subdir;
+      const std::string& name = e.name;
       RC_ASSERT(name.compare(0, prefix.size(), prefix) == 0);
       RC_ASSERT(previous < name);  // strictly increasing
       previous = name;
@@ -305,8 +324,10 @@ struct List : LagCommand {
       // a name that was PUT, with the size and hash of one of its values
       RC_ASSERT(m.ever_put(name));
       if (delimiter) RC_ASSERT(name.find('/', prefix.size()) == std::string::npos);
-      const auto bytes = e["bytes"].get<std::uint64_t>();
-      const auto hash = e["hash"].get<std::string>();
+      RC_ASSERT(e.bytes.has_value());
+      RC_ASSERT(e.hash.has_value());
+      const auto bytes = *e.bytes;
+      const auto& hash = *e.hash;
       RC_ASSERT(m.any_written(
           [&](const Write& w) { return w.name == name && w.value.size() == bytes && md5_hex(w.value) == hash; }));
     }

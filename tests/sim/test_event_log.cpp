@@ -4,9 +4,11 @@
 // comparisons see what they saw when events were json objects.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include <unistd.h>
@@ -54,7 +56,12 @@ TEST_CASE("json_text writes scalars as dump() does") {
     json_text::append_string(out, s);
     CHECK(out == dumped(nlohmann::json(s)));
   }
-  for (const double d : {0.0, 1.5, 1e-7, 0.1, 123456.78901, 1e21, 1764500000.12345}) {
+  std::vector<double> doubles = {0.0,  -0.0, 1.5, 1e-7, 0.1, 123456.78901, 1e21, 1764500000.12345, -2.5e-300,
+                                 1.7976931348623157e308, 5e-324, std::nan(""), INFINITY, -INFINITY};
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> seconds(0, 1e7);
+  for (int i = 0; i < 2000; ++i) doubles.push_back(static_cast<double>(static_cast<std::int64_t>(seconds(rng) * 1e6)) / 1e6);
+  for (const double d : doubles) {
     std::string out;
     json_text::append_double(out, d);
     CHECK(out == dumped(nlohmann::json(d)));
@@ -64,6 +71,15 @@ TEST_CASE("json_text writes scalars as dump() does") {
   out += ' ';
   json_text::append_uint(out, UINT64_MAX);
   CHECK(out == "-42 18446744073709551615");
+  out.clear();
+  {
+    json_text::ObjectWriter w(out);  // keys in dump()'s sorted order
+    w.field("a", std::string("x"));
+    w.field("b", std::uint64_t{1});
+    w.field("t", 0.25);
+    w.field("u", "q\"uote");
+  }
+  CHECK(out == dumped(nlohmann::json{{"a", "x"}, {"b", 1}, {"t", 0.25}, {"u", "q\"uote"}}));
   const auto nested = nlohmann::json::parse(R"({"b":[1,-2,2.5,null,true,"x\"y"],"a":{"z":{},"y":[]}})");
   out.clear();
   json_text::append_json(out, nested);
