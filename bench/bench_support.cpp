@@ -22,7 +22,7 @@ namespace stalemate::bench {
 const char* const kUsage =
     "usage: stalemate_bench [--raw-size SIZE] [--image-size SIZE] [--registry PATH]\n"
     "                       [--out DIR] [--json PATH] [--only raw|registry|hostile|scale|real|properties]\n"
-    "                       [--fake swift|s3|both] [--hostile-connections N] [--push-runs N] [--ceiling]\n"
+    "                       [--fake swift|s3|both] [--hostile-connections N] [--push-runs N] [--pull-runs N] [--ceiling]\n"
     "                       [--scale [--scale-max SIZE] [--scale-fake swift|s3]\n"
     "                       [--m1 PATH | --no-m1]] [--no-real] [--real-image-size SIZE]\n"
     "                       [--no-properties] [--property-tests PATH] [--property-cases N]\n"
@@ -35,6 +35,7 @@ const char* const kUsage =
     "  --hostile-connections N  idle and as many slowloris connections held in the hostile phase (default 1000)\n"
     "  --fake swift|s3|both  which fake backend(s) to measure (default both; filesystem rows always)\n"
     "  --push-runs N      registry pushes per backend, each a new image, best counts (default 3)\n"
+    "  --pull-runs N      registry pulls per backend, each fake's alternating with filesystem pulls, best counts (default 3)\n"
     "  --ceiling          the registry rows again on a fake that skips its per-byte MD5/SHA-256 (made-up\n"
     "                     ETags): what is left of the gap to the filesystem without the digests real stores compute\n"
     "  --scale            also the cost curve: image 64MiB x4 up to --scale-max (default 1GiB; 4GiB needs\n"
@@ -113,10 +114,10 @@ Options parse_options(int argc, char** argv) {
         throw UsageError("--fake: expected swift, s3 or both, got \"" + v + "\"");
       o.run_swift = v != "s3";
       o.run_s3 = v != "swift";
-    } else if (arg == "--push-runs") {
+    } else if (arg == "--push-runs" || arg == "--pull-runs") {
       const std::string v = value();
-      if (v.size() != 1 || v[0] < '1' || v[0] > '9') throw UsageError("--push-runs: expected 1 to 9, got \"" + v + "\"");
-      o.push_runs = v[0] - '0';
+      if (v.size() != 1 || v[0] < '1' || v[0] > '9') throw UsageError(arg + ": expected 1 to 9, got \"" + v + "\"");
+      (arg == "--push-runs" ? o.push_runs : o.pull_runs) = v[0] - '0';
     } else if (arg == "--ceiling") {
       o.run_ceiling = true;
     } else if (arg == "--scale") {
