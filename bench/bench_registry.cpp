@@ -23,6 +23,29 @@ constexpr std::uint64_t kConfigSeed = 0xC0F1;
 constexpr auto kClientTimeout = std::chrono::seconds(600);
 
 
+// One timed registry operation: wall seconds, and the CPU seconds the registry
+// process and this one (client + fake) spent in it.
+struct Timed {
+  double seconds = 0, cpu_registry = 0, cpu_bench = 0;
+};
+template <typename Op>
+Timed timed(pid_t registry_pid, Op&& op) {
+  const double registry_cpu = process_cpu_seconds(registry_pid), bench_cpu = own_cpu_seconds();
+  Stopwatch sw;
+  op();
+  Timed t;
+  t.seconds = sw.seconds();
+  t.cpu_registry = process_cpu_seconds(registry_pid) - registry_cpu;
+  t.cpu_bench = own_cpu_seconds() - bench_cpu;
+  return t;
+}
+
+void print_run(const std::string& what, const Timed& t, std::uint64_t bytes, const std::string& note) {
+  std::cout << "  " << what << ": " << fmt(t.seconds, 3) << " s  " << fmt(mb_per_s(bytes, t.seconds), 1) << " MB/s  ("
+            << note << "CPU s: registry " << fmt(t.cpu_registry, 2) << ", bench process " << fmt(t.cpu_bench, 2) << ")"
+            << std::endl;
+}
+
 std::string first_violation(const History& history) {
   const auto v = violations_of(history);
   if (v.empty()) return "";
@@ -63,49 +86,38 @@ void RegistryRow::push(const ImageSpec& first_image, int push_runs) {
       for (auto& layer : image_.layers) layer.seed += 1000 * static_cast<std::uint64_t>(k);
     }
     build_image(image_);  // layer digests (cached), untimed
-    const double registry_cpu = process_cpu_seconds(registry_.pid()), bench_cpu = own_cpu_seconds();
-    Stopwatch sw;
-    const auto pushed = client_.push(image_, push_options);
-    const double seconds = sw.seconds();
-    const double cpu_registry = process_cpu_seconds(registry_.pid()) - registry_cpu;
-    const double cpu_bench = own_cpu_seconds() - bench_cpu;
+    PushResult pushed;
+    const Timed t = timed(registry_.pid(), [&] { pushed = client_.push(image_, push_options); });
     if (!pushed.ok)
       throw BenchFailure(run_.name + ": push failed: " + pushed.error + " (registry log: " + run_.log_path + ")");
-    if (run_.push_runs_seconds.empty() || seconds < run_.push_seconds) {
-      run_.push_seconds = seconds;
-      run_.push_cpu_registry = cpu_registry;
-      run_.push_cpu_bench = cpu_bench;
+    if (run_.push_runs_seconds.empty() || t.seconds < run_.push_seconds) {
+      run_.push_seconds = t.seconds;
+      run_.push_cpu_registry = t.cpu_registry;
+      run_.push_cpu_bench = t.cpu_bench;
     }
-    run_.push_runs_seconds.push_back(seconds);
-    std::cout << "  " << run_.name << " push run " << k + 1 << ": " << fmt(seconds, 3) << " s  "
-              << fmt(mb_per_s(image_bytes_, seconds), 1) << " MB/s  (CPU s: registry " << fmt(cpu_registry, 2)
-              << ", bench process " << fmt(cpu_bench, 2) << ")" << std::endl;
+    run_.push_runs_seconds.push_back(t.seconds);
+    print_run(run_.name + " push run " + std::to_string(k + 1), t, image_bytes_, "");
   }
   run_.push_mbps = mb_per_s(image_bytes_, run_.push_seconds);
 }
 
 double RegistryRow::pull_once() {
-  const double registry_cpu = process_cpu_seconds(registry_.pid()), bench_cpu = own_cpu_seconds();
-  Stopwatch sw;
-  const auto pulled = client_.pull(image_, PullBy::Digest);
-  const double s = sw.seconds();
-  const double cpu_registry = process_cpu_seconds(registry_.pid()) - registry_cpu;
-  const double cpu_bench = own_cpu_seconds() - bench_cpu;
+  PullResult pulled;
+  const Timed t = timed(registry_.pid(), [&] { pulled = client_.pull(image_, PullBy::Digest); });
   if (!pulled.ok) {
     const std::string why = pulled.error.empty() ? first_violation(history_) : pulled.error;
     throw BenchFailure(run_.name + ": pull by digest failed: " + why + " (registry log: " + run_.log_path + ")");
   }
-  if (run_.pull_runs_seconds.empty() || s < run_.pull_seconds) {
-    run_.pull_seconds = s;
-    run_.pull_cpu_registry = cpu_registry;
-    run_.pull_cpu_bench = cpu_bench;
+  if (run_.pull_runs_seconds.empty() || t.seconds < run_.pull_seconds) {
+    run_.pull_seconds = t.seconds;
+    run_.pull_cpu_registry = t.cpu_registry;
+    run_.pull_cpu_bench = t.cpu_bench;
   }
-  run_.pull_runs_seconds.push_back(s);
+  run_.pull_runs_seconds.push_back(t.seconds);
   run_.pull_mbps = mb_per_s(image_bytes_, run_.pull_seconds);
-  std::cout << "  " << run_.name << " pull run " << run_.pull_runs_seconds.size() << ": " << fmt(s, 3) << " s  "
-            << fmt(mb_per_s(image_bytes_, s), 1) << " MB/s  (every blob sha256-checked; CPU s: registry "
-            << fmt(cpu_registry, 2) << ", bench process " << fmt(cpu_bench, 2) << ")" << std::endl;
-  return s;
+  print_run(run_.name + " pull run " + std::to_string(run_.pull_runs_seconds.size()), t, image_bytes_,
+            "every blob sha256-checked; ");
+  return t.seconds;
 }
 
 void RegistryRow::close_rss_window() { frozen_row_peak_rss_mib_ = peak_rss_since_reset_mib(); }
