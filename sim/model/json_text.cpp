@@ -15,7 +15,7 @@ constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 // (One table load per byte: every key and string of every event line passes here.)
 constexpr auto kPlain = [] {
   std::array<bool, 256> t{};
-  for (int c = 0x20; c <= 0x7e; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = plain_char(static_cast<char>(c));
   return t;
 }();
 

@@ -21,6 +21,9 @@ void append_double(std::string& out, double v);
 // Any json value, as dump() writes it.
 void append_json(std::string& out, const nlohmann::json& j);
 
+// A byte dump() writes as it is: printable ASCII other than '"' and '\\'.
+constexpr bool plain_char(char c) { return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\'; }
+
 // A key written as it is: a string literal of printable ASCII without '"'
 // or '\\', checked when compiled (keys are written for every field of every
 // event line and decision, and scanning them at run time showed in profiles).
@@ -29,7 +32,7 @@ class Key {
   template <std::size_t N>
   consteval Key(const char (&k)[N]) : text_(k, N - 1) {  // NOLINT: implicit on purpose
     for (const char c : text_)
-      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') throw "a json_text key must not need escaping";
+      if (!plain_char(c)) throw "a json_text key must not need escaping";
   }
   std::string_view text() const { return text_; }
 

@@ -4,15 +4,11 @@
 #include <cctype>
 #include <vector>
 
+#include "sim/swift/swift_util.h"
+
 namespace stalemate::sim::swift {
 
 namespace {
-
-std::string_view strip(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n\f\v");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r\n\f\v") - first + 1);
-}
 
 std::vector<std::string_view> split_commas(std::string_view s) {
   std::vector<std::string_view> out;
@@ -37,37 +33,32 @@ std::string py_repr(std::string_view s) {
   return out;
 }
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
 
 std::variant<std::string, AclError> clean_acl(std::string_view name, std::string_view value) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const bool write_acl = to_lower(name).find("write") != std::string::npos;
   std::vector<std::string> values;
   for (std::string_view raw : split_commas(value)) {
-    raw = strip(raw);
+    raw = strip_space(raw);
     if (raw.empty()) continue;
     const auto colon = raw.find(':');
     if (colon == std::string_view::npos) {
       values.emplace_back(raw);
       continue;
     }
-    const std::string_view first = strip(raw.substr(0, colon));
-    std::string_view second = strip(raw.substr(colon + 1));
+    const std::string_view first = strip_space(raw.substr(0, colon));
+    std::string_view second = strip_space(raw.substr(colon + 1));
     if (first.empty() || first[0] != '.') {
       values.emplace_back(raw);
     } else if (first == ".r" || first == ".ref" || first == ".referer" || first == ".referrer") {
-      if (lower.find("write") != std::string::npos)
+      if (write_acl)
         return AclError{"Referrers not allowed in write ACL: " + py_repr(raw)};
       bool negate = false;
       if (!second.empty() && second[0] == '-') {
         negate = true;
-        second = strip(second.substr(1));
+        second = strip_space(second.substr(1));
       }
-      if (!second.empty() && second != "*" && second[0] == '*') second = strip(second.substr(1));
+      if (!second.empty() && second != "*" && second[0] == '*') second = strip_space(second.substr(1));
       if (second.empty() || second == ".")
         return AclError{"No host/domain value after referrer designation in ACL: " + py_repr(raw)};
       values.push_back(".r:" + std::string(negate ? "-" : "") + std::string(second));
@@ -99,27 +90,22 @@ std::string referrer_host(std::string_view r) {
   } else if (const auto port = netloc.find(':'); port != std::string_view::npos) {
     host = netloc.substr(0, port);
   }
-  if (host.empty()) return "unknown";
-  std::string out(host);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+  return host.empty() ? "unknown" : to_lower(host);
 }
 
 bool acl_allows_anonymous_read(std::string_view acl, std::string_view referer, bool listing) {
   // parse_acl_v1 then tempauth.authorize: referrers are the ".r:" items, the rest groups.
-  bool any_referrer = false, allow = false, rlistings = false;
-  std::string rhost;
+  const std::string rhost = referrer_host(referer);
+  bool allow = false, rlistings = false;
   for (std::string_view item : split_commas(acl)) {
-    if (item.compare(0, 3, ".r:") != 0) {
+    if (!item.starts_with(".r:")) {
       rlistings = rlistings || item == ".rlistings";
       continue;
     }
     std::string_view m = item.substr(3);
-    if (!any_referrer) rhost = referrer_host(referer);
-    any_referrer = true;
-    const bool negated = !m.empty() && m[0] == '-';
+    const bool negated = m.starts_with('-');
     if (negated) m.remove_prefix(1);
-    const bool matches = m == rhost || (!m.empty() && m[0] == '.' && ends_with(rhost, m));
+    const bool matches = m == rhost || (m.starts_with('.') && std::string_view(rhost).ends_with(m));
     if (negated && matches) allow = false;
     if (!negated && (m == "*" || matches)) allow = true;
   }

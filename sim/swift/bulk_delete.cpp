@@ -34,13 +34,6 @@ std::string lenient_unquote(std::string_view s) {
   return out;
 }
 
-std::string strip_ws(std::string_view s) {
-  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; };
-  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
 std::string strip_slashes(const std::string& s) {
   const auto b = s.find_first_not_of('/');
   if (b == std::string::npos) return {};
@@ -52,28 +45,12 @@ constexpr std::size_t kMaxPathLength = kMaxObjectNameLength + kMaxContainerNameL
 }  // namespace
 
 std::string render_bulk_result(const BulkDeleteResult& res, const std::string& format) {
-  if (format == "application/json") {
-    std::string j = "{\"Response Status\": " + json_quote(res.status) + ", \"Response Body\": " +
-                    json_quote(res.body) + ", \"Number Deleted\": " + std::to_string(res.deleted) +
-                    ", \"Number Not Found\": " + std::to_string(res.not_found) + ", \"Errors\": [";
-    for (std::size_t i = 0; i < res.errors.size(); ++i)
-      j += (i ? ", [" : "[") + json_quote(res.errors[i].first) + ", " + json_quote(res.errors[i].second) + "]";
-    return j + "]}";
-  }
-  if (format == "application/xml" || format == "text/xml") {
-    std::string x = "<delete>\n<number_deleted>" + std::to_string(res.deleted) + "</number_deleted>\n" +
-                    "<number_not_found>" + std::to_string(res.not_found) + "</number_not_found>\n" +
-                    "<response_body>" + xml_text_escape(res.body) + "</response_body>\n" + "<response_status>" +
-                    xml_text_escape(res.status) + "</response_status>\n<errors>\n";
-    for (const auto& [name, status] : res.errors)
-      x += "<object><name>" + xml_text_escape(name) + "</name><status>" + xml_text_escape(status) + "</status></object>\n";
-    return x + "</errors>\n</delete>\n";
-  }
-  std::string t = "Number Deleted: " + std::to_string(res.deleted) + "\nNumber Not Found: " +
-                  std::to_string(res.not_found) + "\nResponse Body: " + res.body + "\nResponse Status: " +
-                  res.status + "\nErrors:\n";
-  for (const auto& [name, status] : res.errors) t += name + ", " + status + "\n";
-  return t;
+  return bulk_response_body(format,
+                            {{"Response Status", res.status},
+                             {"Response Body", res.body},
+                             {"Number Deleted", std::to_string(res.deleted), true},
+                             {"Number Not Found", std::to_string(res.not_found), true}},
+                            res.errors, "delete");
 }
 
 bool SwiftService::is_bulk_delete(const HttpRequest& req) const {
@@ -83,7 +60,7 @@ bool SwiftService::is_bulk_delete(const HttpRequest& req) const {
 HttpResponse SwiftService::handle_bulk_delete(const HttpRequest& req, const std::string& account,
                                               RequestContext& model) {
   const std::string format =
-      best_match(req.header("Accept"), {"text/plain", "application/json", "application/xml", "text/xml"});
+      best_match(req.header("Accept"), acceptable_formats());
   BulkDeleteResult result;
   auto fail = [&result](int status, std::string body = {}) {
     result.status = status_line(status);
@@ -105,7 +82,7 @@ HttpResponse SwiftService::handle_bulk_delete(const HttpRequest& req, const std:
       const auto nl = body.find('\n');
       const std::string_view line = body.substr(0, nl);
       if (line.size() > kMaxPathLength * 2) return fail(400, "Invalid File Name");
-      std::string name = lenient_unquote(strip_ws(line));
+      std::string name = lenient_unquote(strip_space(line));
       if (nl != std::string_view::npos || !name.empty()) names.push_back(std::move(name));
       if (names.size() > static_cast<std::size_t>(std::max(0, config_.max_deletes_per_request)))
         return fail(413, "Maximum Bulk Deletes: " + std::to_string(config_.max_deletes_per_request) + " per request");

@@ -39,55 +39,27 @@ std::string segment_last_modified(Timestamp ts) {
   return swift_listing_time(secs * 1'000'000);
 }
 
-// bulk.get_response_body(format, fields, problems, "upload"): JSON keeps the
-// fields' order and adds "Errors"; XML and text sort the fields' keys.
-using Fields = std::vector<std::pair<std::string, std::string>>;
-std::string upload_body(const std::string& format, Fields fields, const Fields& problems) {
-  if (format == "application/json") {
-    std::string j = "{";
-    for (const auto& [key, value] : fields) j += json_quote(key) + ": " + json_quote(value) + ", ";
-    j += "\"Errors\": [";
-    for (std::size_t i = 0; i < problems.size(); ++i)
-      j += (i ? ", [" : "[") + json_quote(problems[i].first) + ", " + json_quote(problems[i].second) + "]";
-    return j + "]}";
-  }
-  std::sort(fields.begin(), fields.end());
-  if (format == "application/xml" || format == "text/xml") {
-    std::string x = "<upload>\n";
-    for (auto [key, value] : fields) {
-      std::replace(key.begin(), key.end(), ' ', '_');
-      std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-      x += "<" + key + ">" + xml_text_escape(value) + "</" + key + ">\n";
-    }
-    x += "<errors>\n";
-    for (const auto& [name, status] : problems)
-      x += "<object><name>" + xml_text_escape(name) + "</name><status>" + xml_text_escape(status) + "</status></object>\n";
-    return x + "</errors>\n</upload>\n";
-  }
-  std::string t;
-  for (const auto& [key, value] : fields) t += key + ": " + value + "\n";
-  t += "Errors:\n";
-  for (const auto& [name, status] : problems) t += name + ", " + status + "\n";
-  return t;
-}
+using Problems = std::vector<std::pair<std::string, std::string>>;
 
 // With ?heartbeat=on slo.py answers 202 at once (a space, then every
 // yield_frequency seconds another while segments are HEADed; here there is no
 // wait) and writes the outcome into the body after "\r\n\r\n": the object
 // PUT's status, Etag and Last-Modified, or an error's status and body (an
-// empty error body is the status's reason text, swob's RESPONSE_REASONS).
-HttpResponse heartbeat_answer(const std::string& format, const HttpResponse& outcome, const Fields& problems) {
-  Fields fields{{"Response Status", status_line(outcome.status)}};
-  if (outcome.status / 100 == 2) {
-    fields.emplace_back("Etag", outcome.headers.at("Etag"));
-    fields.emplace_back("Last Modified", outcome.headers.at("Last-Modified"));
+// error swob answered without a body of its own reports the status's reason
+// text, RESPONSE_REASONS, where a plain answer carries swob's HTML page).
+HttpResponse heartbeat_answer(const std::string& format, const HttpResponse& outcome, const Problems& problems) {
+  const bool ok = outcome.status / 100 == 2;
+  std::vector<ResponseField> fields{{"Response Status", status_line(outcome.status)}};
+  if (ok) {
+    fields.push_back({"Etag", outcome.headers.at("Etag")});
+    fields.push_back({"Last Modified", outcome.headers.at("Last-Modified")});
   }
-  std::string body = outcome.status / 100 == 2 || !problems.empty() ? std::string() : outcome.body_string();
-  if (body.empty() && outcome.status / 100 != 2) body = swob_reason_text(outcome.status);
-  fields.emplace_back("Response Body", body);
+  std::string body = outcome.body_string();
+  if (!ok && (body.empty() || body == swob_default_body(outcome.status))) body = swob_reason_text(outcome.status);
+  fields.push_back({"Response Body", body});
   HttpResponse r;
   r.status = 202;
-  r.set_text(" \r\n\r\n" + upload_body(format, std::move(fields), problems), format);
+  r.set_text(" \r\n\r\n" + bulk_response_body(format, std::move(fields), problems, "upload"), format);
   return r;
 }
 
@@ -137,7 +109,7 @@ HttpResponse SwiftService::slo_put(const Ctx& ctx) {
                                              [](const SloPutSegment& s) { return s.path.has_value(); });
   if (static_cast<std::size_t>(object_segments) > kSloMaxManifestSegments)
     return error_response(413, "Number of object-backed segments must be <= " + std::to_string(kSloMaxManifestSegments));
-  std::string format = best_match(req.header("Accept"), {"text/plain", "application/json", "application/xml", "text/xml"});
+  std::string format = best_match(req.header("Accept"), acceptable_formats());
   if (format.empty()) format = "text/plain";
 
   // One HEAD per distinct path, as slo.py's StreamingPile does.
@@ -191,17 +163,15 @@ HttpResponse SwiftService::slo_put(const Ctx& ctx) {
     return heartbeat ? heartbeat_answer(format, outcome, problems) : outcome;
   };
   if (!problems.empty()) {
+    // slo.py's HTTPBadRequest: the problem list is the body, or with heartbeat the errors beside its status.
+    if (heartbeat) return heartbeat_answer(format, error_response(400), problems);
     HttpResponse e;
     e.status = 400;
-    e.set_text(upload_body(format, {}, problems), format);
-    return answer(std::move(e));
+    e.set_text(bulk_response_body(format, {}, problems, "upload"), format);
+    return e;
   }
   const std::string etag = slo_etag(entries);
-  if (req.has_header("ETag") && normalize_etag(req.header("ETag")) != etag) {
-    HttpResponse e = error_response(422);
-    if (heartbeat) e.body.clear();  // the heartbeat form reports the reason text
-    return answer(std::move(e));
-  }
+  if (req.has_header("ETag") && normalize_etag(req.header("ETag")) != etag) return answer(error_response(422));
 
   HttpResponse error;
   auto metadata = object_metadata_from_request(req, ctx.now, error);
@@ -329,7 +299,7 @@ HttpResponse SwiftService::slo_manifest_get(const Ctx& ctx, const ObjectVersion&
 
 HttpResponse SwiftService::slo_delete(const Ctx& ctx) {
   const HttpRequest& req = ctx.req;
-  std::string format = best_match(req.header("Accept"), {"text/plain", "application/json", "application/xml", "text/xml"});
+  std::string format = best_match(req.header("Accept"), acceptable_formats());
   BulkDeleteResult result;
   const auto read = store_.read_object(ctx.path.account, ctx.path.container, ctx.path.object, {}, ctx.model);
   std::vector<std::string> names;  // "/c/o", segments first (sub-manifests expanded), the manifest last

@@ -31,6 +31,11 @@ bool media_matches(const std::string& pattern, const std::string& offer) {
 }
 }  // namespace
 
+const std::vector<std::string>& acceptable_formats() {
+  static const std::vector<std::string> formats = {"text/plain", "application/json", "application/xml", "text/xml"};
+  return formats;
+}
+
 std::string best_match(const std::string& accept, const std::vector<std::string>& offers) {
   if (offers.empty()) return {};
   std::vector<MediaRange> ranges;
@@ -92,8 +97,7 @@ std::optional<ListingRequest> parse_listing_request(const HttpRequest& req, Http
     const std::string f = to_lower(req.query_value("format"));
     accept = f == "json" ? "application/json" : (f == "xml" ? "application/xml" : "text/plain");
   }
-  static const std::vector<std::string> kOffers = {"text/plain", "application/json", "application/xml", "text/xml"};
-  const std::string type = best_match(accept, kOffers);
+  const std::string type = best_match(accept, acceptable_formats());
   if (type.empty()) {
     error = error_response(406);
     return std::nullopt;

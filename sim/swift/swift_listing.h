@@ -27,6 +27,9 @@ std::optional<ListingRequest> parse_listing_request(const HttpRequest& req, Http
 
 // swob's Accept.best_match over `offers`; "" when none is acceptable.
 std::string best_match(const std::string& accept, const std::vector<std::string>& offers);
+// Swift's ACCEPTABLE_FORMATS (listings, bulk and SLO answers): text/plain, application/json,
+// application/xml, text/xml.
+const std::vector<std::string>& acceptable_formats();
 
 // The listing body (status 200, or 204 for an empty plain listing; an empty
 // JSON listing is 200 "[]"), with its Content-Type.

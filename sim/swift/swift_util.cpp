@@ -1,5 +1,6 @@
 #include "sim/swift/swift_util.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include <cstdio>
@@ -44,14 +45,55 @@ const char* swob_title(int status) {
 }
 }  // namespace
 
+std::string swob_default_body(int status) {
+  return std::string("<html><h1>") + swob_title(status) + "</h1><p>" + default_explanation(status) + "</p></html>";
+}
+
 std::string swob_reason_text(int status) { return std::string(swob_title(status)) + "\n" + default_explanation(status); }
+
+std::string bulk_response_body(const std::string& format, std::vector<ResponseField> fields,
+                               const std::vector<std::pair<std::string, std::string>>& errors,
+                               const std::string& root_tag) {
+  if (format == "application/json") {
+    std::string j = "{";
+    for (const auto& f : fields) j += json_quote(f.key) + ": " + (f.number ? f.value : json_quote(f.value)) + ", ";
+    j += "\"Errors\": [";
+    for (std::size_t i = 0; i < errors.size(); ++i)
+      j += (i ? ", [" : "[") + json_quote(errors[i].first) + ", " + json_quote(errors[i].second) + "]";
+    return j + "]}";
+  }
+  std::sort(fields.begin(), fields.end(), [](const ResponseField& a, const ResponseField& b) { return a.key < b.key; });
+  if (format == "application/xml" || format == "text/xml") {
+    std::string x = "<" + root_tag + ">\n";
+    for (const auto& f : fields) {
+      std::string tag = to_lower(f.key);
+      std::replace(tag.begin(), tag.end(), ' ', '_');
+      x += "<" + tag + ">" + xml_text_escape(f.value) + "</" + tag + ">\n";
+    }
+    x += "<errors>\n";
+    for (const auto& [name, status] : errors)
+      x += "<object><name>" + xml_text_escape(name) + "</name><status>" + xml_text_escape(status) + "</status></object>\n";
+    return x + "</errors>\n</" + root_tag + ">\n";
+  }
+  std::string t;
+  for (const auto& f : fields) t += f.key + ": " + f.value + "\n";
+  t += "Errors:\n";
+  for (const auto& [name, status] : errors) t += name + ", " + status + "\n";
+  return t;
+}
 
 HttpResponse error_response(int status, std::string body) {
   HttpResponse r;
   r.status = status;
-  if (body.empty()) body = std::string("<html><h1>") + swob_title(status) + "</h1><p>" + default_explanation(status) + "</p></html>";
+  if (body.empty()) body = swob_default_body(status);
   r.set_text(std::move(body), kHtmlType);
   return r;
+}
+
+std::string_view strip_space(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n\f\v");
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t\r\n\f\v") - first + 1);
 }
 
 bool iequals(std::string_view a, std::string_view b) {

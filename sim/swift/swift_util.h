@@ -32,8 +32,23 @@ std::string status_line(int status);
 // A response as swob builds it: the given body, or swob's default HTML body
 // for the status when `body` is empty.
 HttpResponse error_response(int status, std::string body = {});
+// The body swob writes for an error answered without one (what error_response(status) carries).
+std::string swob_default_body(int status);
 // "<title>\n<explanation>" of swob's RESPONSE_REASONS (what bulk and slo.py report for an empty error body).
 std::string swob_reason_text(int status);
+
+// One entry of the dict bulk.get_response_body renders; JSON writes a number unquoted.
+struct ResponseField {
+  std::string key, value;
+  bool number = false;
+};
+// Swift's bulk.get_response_body, which bulk delete, the SLO delete and the SLO
+// heartbeat answer share: JSON keeps the fields' order and adds "Errors" (a
+// list of [name, status]); XML (<root_tag>, keys lowercased with '_' for ' ')
+// and text (the default) sort the fields by key and end with the errors.
+std::string bulk_response_body(const std::string& format, std::vector<ResponseField> fields,
+                               const std::vector<std::pair<std::string, std::string>>& errors,
+                               const std::string& root_tag);
 
 // Items of a comma-separated header value (ACLs, If-Match lists), each
 // trimmed of spaces: true as soon as `pred` is true for one.
@@ -50,6 +65,8 @@ bool any_list_item(std::string_view rest, Pred pred) {
   return false;
 }
 
+// Python's str.strip(): ASCII whitespace off both ends.
+std::string_view strip_space(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
 std::string to_lower(std::string_view s);
