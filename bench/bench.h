@@ -45,7 +45,7 @@ struct Options {
   std::uint64_t image_size = 512ull << 20;
   int image_layers = 4;
   int raw_runs = 3;
-  int pull_runs = 3;  // pulls are repeatable (a second push would skip every blob): best of N
+  int pull_runs = 5;  // pulls are repeatable (a second push would skip every blob); fake pulls pair with filesystem ones
   int push_runs = 3;  // each push run its own image (new layer bytes): best of N
   std::string registry = "/usr/bin/docker-registry";
   std::optional<std::filesystem::path> out;   // unset: a temp dir, removed at the end
@@ -105,6 +105,7 @@ std::string fmt(double value, int decimals);
 std::string human_size(std::uint64_t bytes);  // "256 MiB", "1.5 GiB", "123456 B"
 std::string filesystem_type(const std::filesystem::path& p);  // "ext4", "tmpfs", ...
 int online_cpus();
+double median(std::vector<double> values);  // 0 when empty
 std::string load_average();  // /proc/loadavg: "1m 5m 15m" (other work on the machine skews figures)
 bool cpu_has_flag(const std::string& flag);  // from /proc/cpuinfo
 
@@ -171,8 +172,10 @@ struct BackendRun {
   double push_cpu_registry = 0, push_cpu_bench = 0;
   double pull_cpu_registry = 0, pull_cpu_bench = 0;  // of the best pull run
   // Fake rows: the best filesystem pull among the runs interleaved with this
-  // row's pulls, the denominator of its pull ratio.
+  // row's pulls, and per interleaved pair, the filesystem pull's seconds over
+  // this row's pull beside it (the pull ratio is their median).
   double paired_filesystem_pull_mbps = 0;
+  std::vector<double> pull_pair_ratios;
   nlohmann::json to_json() const;
 };
 
@@ -189,8 +192,11 @@ struct RegistryResult {
   std::optional<BackendRun> fake_s3;  // fake S3 (unless --fake swift)
   std::optional<BackendRun> ceiling_swift, ceiling_s3;  // --ceiling: fakes without per-byte digests
   BackendRun filesystem;              // shared by every ratio
-  double push_ratio = 0, pull_ratio = 0;        // fake Swift / filesystem
-  double s3_push_ratio = 0, s3_pull_ratio = 0;  // fake S3 / filesystem
+  // Push: best against best. Pull: the median of the interleaved pairs' ratios
+  // (a pull lasts half a second, and one quiet filesystem run would otherwise
+  // set the ratio); *_best: best against best, printed beside it.
+  double push_ratio = 0, pull_ratio = 0, pull_ratio_best = 0;           // fake Swift / filesystem
+  double s3_push_ratio = 0, s3_pull_ratio = 0, s3_pull_ratio_best = 0;  // fake S3 / filesystem
   nlohmann::json to_json() const;
 };
 // work_dir: registry logs and configs; the filesystem driver's root goes in
@@ -314,6 +320,7 @@ struct AllResults {
 struct TargetCheck {
   std::string what, measured, goal;
   bool met = false;
+  std::string detail;  // how it was measured, or what stands in the way: figures of this run
 };
 std::vector<TargetCheck> check_targets(const AllResults& results);
 nlohmann::json targets_json(const std::vector<TargetCheck>& checks);

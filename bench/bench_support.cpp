@@ -35,7 +35,7 @@ const char* const kUsage =
     "  --hostile-connections N  idle and as many slowloris connections held in the hostile phase (default 1000)\n"
     "  --fake swift|s3|both  which fake backend(s) to measure (default both; filesystem rows always)\n"
     "  --push-runs N      registry pushes per backend, each a new image, best counts (default 3)\n"
-    "  --pull-runs N      registry pulls per backend, each fake's alternating with filesystem pulls, best counts (default 3)\n"
+    "  --pull-runs N      registry pulls per backend, each fake's paired with a filesystem pull; ratio: median of the pairs (default 5)\n"
     "  --ceiling          the registry rows again on a fake that skips its per-byte MD5/SHA-256 (made-up\n"
     "                     ETags): what is left of the gap to the filesystem without the digests real stores compute\n"
     "  --scale            also the cost curve: image 64MiB x4 up to --scale-max (default 1GiB; 4GiB needs\n"
@@ -269,6 +269,13 @@ std::string load_average() {
 }
 
 int online_cpus() { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
 
 bool cpu_has_flag(const std::string& flag) {
   std::ifstream in("/proc/cpuinfo");
