@@ -248,6 +248,7 @@ struct ScaleRow {
   int pushers = 1;
   std::uint64_t image_bytes = 0, total_bytes = 0;
   double seconds = 0, mbps = 0, peak_rss_mib = 0;
+  double start_rss_mib = 0;        // resident when the row began (after malloc_trim): what earlier rows left
   std::uint64_t unique_bytes = 0;  // distinct payload bytes the store holds at the end
   std::uint64_t event_log_bytes = 0, events = 0;
   double rss_bound_mib() const { return 1.2 * static_cast<double>(unique_bytes) / kMiB + 64; }

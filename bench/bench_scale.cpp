@@ -55,6 +55,7 @@ ScaleRow push_row(const Options& options, const std::filesystem::path& work_dir,
   RegistryProcess registry(launch);
 
   reset_peak_rss();
+  row.start_rss_mib = current_rss_mib();
   std::vector<std::string> errors(static_cast<std::size_t>(pushers));
   Stopwatch sw;
   {
@@ -95,6 +96,7 @@ nlohmann::json ScaleRow::to_json() const {
           {"seconds", seconds},
           {"mb_per_s", mbps},
           {"peak_rss_mib", peak_rss_mib},
+          {"start_rss_mib", start_rss_mib},
           {"unique_payload_bytes", unique_bytes},
           {"rss_bound_mib", rss_bound_mib()},
           {"event_log_bytes", event_log_bytes},
@@ -118,7 +120,7 @@ std::vector<ScaleRow> run_scale(const Options& options, const std::filesystem::p
 void print_scale_row(const ScaleRow& r) {
   std::cout << "  " << r.kind << " " << r.backend << ": " << r.pushers << " x " << human_size(r.image_bytes) << " in "
             << fmt(r.seconds, 2) << " s, " << fmt(r.mbps, 1) << " MB/s, peak RSS " << fmt(r.peak_rss_mib, 1)
-            << " MiB (bound " << fmt(r.rss_bound_mib(), 1) << "), unique " << human_size(r.unique_bytes)
+             << " MiB (" << fmt(r.start_rss_mib, 0) << " at its start; bound " << fmt(r.rss_bound_mib(), 1) << "), unique " << human_size(r.unique_bytes)
             << ", event log " << fmt(static_cast<double>(r.event_log_bytes) / kMiB, 2) << " MiB (" << r.events
             << " events)" << std::endl;
 }

@@ -204,7 +204,8 @@ double current_rss_mib() {
 void reset_peak_rss() {
   peak_before_resets_mib = peak_rss_mib();
   // Memory freed by the rows before (a torn-down store) stays resident in
-  // malloc's free lists until trimmed, and would count against this row.
+  // malloc's free lists until trimmed, and would count against this row
+  // (the bench runs with one arena, whose free memory malloc_trim returns whole).
   ::malloc_trim(0);
   std::ofstream f("/proc/self/clear_refs");
   f << "5\n";  // Linux: resets VmHWM to the current RSS
