@@ -46,7 +46,7 @@ struct Options {
   int image_layers = 4;
   int raw_runs = 3;
   int pull_runs = 5;  // pulls are repeatable (a second push would skip every blob); fake pulls pair with filesystem ones
-  int push_runs = 3;  // each push run its own image (new layer bytes): best of N
+  int push_runs = 3;  // each push run its own image (new layer bytes); fake pushes pair with filesystem ones
   std::string registry = "/usr/bin/docker-registry";
   std::optional<std::filesystem::path> out;   // unset: a temp dir, removed at the end
   std::optional<std::filesystem::path> json;  // where to write the figures as JSON
@@ -158,6 +158,7 @@ struct BackendRun {
   double push_seconds = 0, pull_seconds = 0;  // pull: the best run
   std::vector<double> pull_runs_seconds;
   std::vector<double> push_runs_seconds;
+  std::vector<double> push_runs_cpu_registry, push_runs_cpu_bench;  // beside push_runs_seconds
   double push_mbps = 0, pull_mbps = 0;
   std::uint64_t client_requests = 0;
   std::uint64_t backend_requests = 0;  // requests the fake served (fake only)
@@ -176,6 +177,9 @@ struct BackendRun {
   // this row's pull beside it (the pull ratio is their median).
   double paired_filesystem_pull_mbps = 0;
   std::vector<double> pull_pair_ratios;
+  // Fake rows, pushes alike: the filesystem push run back to back with each of
+  // this row's pushes, and (filesystem s / this push s) per pair.
+  std::vector<double> paired_filesystem_push_seconds, push_pair_ratios;
   nlohmann::json to_json() const;
 };
 
@@ -192,11 +196,11 @@ struct RegistryResult {
   std::optional<BackendRun> fake_s3;  // fake S3 (unless --fake swift)
   std::optional<BackendRun> ceiling_swift, ceiling_s3;  // --ceiling: fakes without per-byte digests
   BackendRun filesystem;              // shared by every ratio
-  // Push: best against best. Pull: the median of the interleaved pairs' ratios
-  // (a pull lasts half a second, and one quiet filesystem run would otherwise
-  // set the ratio); *_best: best against best, printed beside it.
-  double push_ratio = 0, pull_ratio = 0, pull_ratio_best = 0;           // fake Swift / filesystem
-  double s3_push_ratio = 0, s3_pull_ratio = 0, s3_pull_ratio_best = 0;  // fake S3 / filesystem
+  // The median of the interleaved pairs' ratios (one quiet filesystem run, or
+  // a slow minute on a shared machine, would otherwise set a ratio); *_best:
+  // best against best, printed beside it.
+  double push_ratio = 0, push_ratio_best = 0, pull_ratio = 0, pull_ratio_best = 0;              // fake Swift / fs
+  double s3_push_ratio = 0, s3_push_ratio_best = 0, s3_pull_ratio = 0, s3_pull_ratio_best = 0;  // fake S3 / fs
   nlohmann::json to_json() const;
 };
 // work_dir: registry logs and configs; the filesystem driver's root goes in
@@ -219,6 +223,7 @@ class RegistryRow {
   RegistryRow& operator=(const RegistryRow&) = delete;
 
   void push(const harness::ImageSpec& first_image, int push_runs);
+  double push_once(const harness::ImageSpec& first_image);  // the next run's image; its seconds
   double pull_once();      // one timed pull of the last image pushed; its seconds
   void close_rss_window(); // the row's peak RSS is what it is now, whatever runs later
   BackendRun finish();     // checks the history, totals the operations, stops the registry
