@@ -2,11 +2,14 @@
 // seeds, a few cases, hang-guard deadlines): a byte-flip hook makes the loop
 // find a blob-digest violation, shrink it to at most 3 operations, save it and
 // print a replay command that reproduces it; control runs find nothing; the
-// saved counterexamples in scenarios/regression/ reproduce at their seeds.
+// rules `--faults rules` draws fire in the store as declared; the saved
+// counterexamples in scenarios/regression/ reproduce at their seeds.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <regex>
 
 #include "child_command.h"
@@ -74,6 +77,54 @@ TEST_CASE("explore: the same seed explores the same cases") {
   }
   for (const char* c : {"case-0", "case-1", "case-2"})
     CHECK(read_json(dir / "a" / "cases" / c / "scenario.json") == read_json(dir / "b" / "cases" / c / "scenario.json"));
+}
+
+TEST_CASE("explore: --faults rules draws rules that reach the store: each fired rule is the case's own, FAIL answers its status, CUT stops at its byte") {
+  // Findings are shrunk and confirmed once each, so that all 12 cases run in a minute or two.
+  const auto dir = fresh_dir("stalemate-explore", "rules");
+  const auto r = run_command({kBinary, "explore", "--faults", "rules", "--seed", "3", "--cases", "12", "--findings", "12",
+                              "--jobs", "2", "--shrink-runs", "1", "--shrink-budget", "30s", "--confirm", "1", "--out",
+                              (dir / "out").string()},
+                             std::chrono::seconds(400));
+  INFO(r.out << r.err);
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));
+  std::size_t cases = 0, cases_with_rules = 0, fired = 0, fails_answered = 0, cuts_checked = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "out" / "cases")) {
+    ++cases;
+    const auto scenario = read_json(entry.path() / "scenario.json");
+    std::map<std::string, json> rules;
+    for (const auto& rule : scenario["backend"].value("faults", json::array())) rules[rule["id"]] = rule;
+    cases_with_rules += !rules.empty();
+    std::ifstream events(entry.path() / "events.jsonl");
+    REQUIRE(events);
+    for (std::string line; std::getline(events, line);) {
+      const auto e = json::parse(line);
+      std::optional<int> fail_status;  // the last FAIL fired decides the answer
+      for (const auto& d : e.value("decisions", json::array())) {
+        if (d["kind"] != "rule_fired") continue;
+        ++fired;
+        INFO(entry.path().filename() << ": " << line);
+        REQUIRE(rules.count(d["rule"]) == 1);  // no rule fires that the case did not declare
+        const auto& rule = rules[d["rule"]];
+        CHECK(d["fault"] == rule["kind"]);
+        if (rule["kind"] == "FAIL") fail_status = rule["status"].get<int>();
+        if (rule["kind"] == "CUT") {
+          CHECK(e["bytes"].get<std::uint64_t>() <= rule["after_bytes"].get<std::uint64_t>());
+          ++cuts_checked;
+        }
+      }
+      if (fail_status) {
+        INFO(entry.path().filename() << ": " << line);
+        CHECK(e["status"].get<int>() == *fail_status);
+        ++fails_answered;
+      }
+    }
+  }
+  CHECK(cases == 12);
+  CHECK(cases_with_rules >= 4);  // 0 to 2 rules per case, drawn from the seed
+  CHECK(fired >= 1);
+  CHECK(fails_answered >= 1);
+  CHECK(cuts_checked >= 1);
 }
 
 TEST_CASE("explore: control runs (no faults and no lag and X-Newest) find nothing") {
