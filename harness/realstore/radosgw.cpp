@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <thread>
 
 #include "harness/child_process.h"
@@ -146,15 +147,22 @@ void RealRadosgw::start() {
   daemons_.push_back(std::make_unique<CephDaemon>(dir_, "ceph-osd", std::vector<std::string>{bin("ceph-osd"), "-f", "-c", conf, "-i", osd_id},
                                                   ceph_ok({"osd", "stat"}, "1 up"), "`ceph osd stat` shows 1 up",
                                                   start_timeout_));
-  // The OSD's first monitor command can leave before its monitor client has
-  // the map's fsid ("wrong fsid", and the OSD exits, seen under load): started
-  // again, at most three times.
+  // The OSD can exit during start-up under load: its first monitor command can
+  // leave before its monitor client has the map's fsid ("wrong fsid"), and once
+  // (CI, tests two at a time) it exited with status 1 right after
+  // "log_to_monitors" with nothing more in its output. Either way it is started
+  // again, at most three times; the last failure quotes the OSD's own log.
   for (int attempt = 1;; ++attempt) {
     try {
       daemons_.back()->start();
       break;
     } catch (const InfrastructureError& e) {
-      if (attempt == 3 || std::string(e.what()).find("wrong fsid") == std::string::npos) throw;
+      if (attempt < 3) continue;
+      const auto log = dir_ / "log" / ("osd." + osd_id + ".log");
+      std::ifstream in(log);
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      throw InfrastructureError(std::string(e.what()) + " (3 attempts; " + log.string() + " ends:\n" +
+                                last_lines(text, 8) + ")");
     }
   }
 
