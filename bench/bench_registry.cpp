@@ -48,6 +48,26 @@ void print_run(const std::string& what, const Timed& t, std::uint64_t bytes, con
             << std::endl;
 }
 
+// `runs` pairs of timed runs back to back, the fake first on even rounds and
+// the filesystem first on odd ones; per pair, the filesystem run's seconds and
+// (filesystem s / fake s).
+struct Pairs {
+  std::vector<double> fs_seconds, ratios;
+};
+template <typename FakeRun, typename FsRun>
+Pairs run_pairs(int runs, FakeRun&& fake_run, FsRun&& fs_run) {
+  Pairs p;
+  for (int i = 0; i < runs; ++i) {
+    const bool fake_first = i % 2 == 0;
+    double fake = fake_first ? fake_run() : 0;
+    const double fs = fs_run();
+    if (!fake_first) fake = fake_run();
+    p.fs_seconds.push_back(fs);
+    p.ratios.push_back(fs / fake);
+  }
+  return p;
+}
+
 std::string first_violation(const History& history) {
   const auto v = violations_of(history);
   if (v.empty()) return "";
@@ -292,32 +312,18 @@ RegistryResult run_registry(const Options& options, const std::filesystem::path&
     launch.work_dir = work_dir;
     launch.name = std::string(ceiling ? "registry-ceiling-" : "registry-fake-") + type;
     RegistryRow row((ceiling ? "ceiling (no digests) " : "registry/fake ") + type, launch, res.image_bytes, &backend);
-    // Alternating as pulls do below: each fake push beside a filesystem push
-    // of a new image.
-    std::vector<double> fs_pushes, push_pairs;
-    for (int i = 0; i < options.push_runs; ++i) {
-      const bool fake_first = i % 2 == 0;
-      double fake = fake_first ? row.push_once(image) : 0;
-      const double fs = fs_row.push_once(fs_image);
-      if (!fake_first) fake = row.push_once(image);
-      fs_pushes.push_back(fs);
-      push_pairs.push_back(fs / fake);
-    }
-    double fs_best = 0;
-    std::vector<double> pair_ratios;
-    for (int i = 0; i < options.pull_runs; ++i) {
-      const bool fake_first = i % 2 == 0;
-      double fake = fake_first ? row.pull_once() : 0;
-      const double fs = fs_row.pull_once();
-      if (!fake_first) fake = row.pull_once();
-      fs_best = i == 0 ? fs : std::min(fs_best, fs);
-      pair_ratios.push_back(fs / fake);
-    }
+    // Each fake push beside a filesystem push of a new image, then each pull
+    // beside a filesystem pull.
+    auto pushes = run_pairs(options.push_runs, [&] { return row.push_once(image); },
+                            [&] { return fs_row.push_once(fs_image); });
+    auto pulls = run_pairs(options.pull_runs, [&] { return row.pull_once(); }, [&] { return fs_row.pull_once(); });
     auto run = row.finish();
-    run.paired_filesystem_pull_mbps = mb_per_s(res.image_bytes, fs_best);
-    run.pull_pair_ratios = std::move(pair_ratios);
-    run.paired_filesystem_push_seconds = std::move(fs_pushes);
-    run.push_pair_ratios = std::move(push_pairs);
+    if (!pulls.fs_seconds.empty())
+      run.paired_filesystem_pull_mbps =
+          mb_per_s(res.image_bytes, *std::min_element(pulls.fs_seconds.begin(), pulls.fs_seconds.end()));
+    run.pull_pair_ratios = std::move(pulls.ratios);
+    run.paired_filesystem_push_seconds = std::move(pushes.fs_seconds);
+    run.push_pair_ratios = std::move(pushes.ratios);
     backend.stop();
     return run;
   };

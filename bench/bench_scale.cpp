@@ -120,7 +120,8 @@ std::vector<ScaleRow> run_scale(const Options& options, const std::filesystem::p
 void print_scale_row(const ScaleRow& r) {
   std::cout << "  " << r.kind << " " << r.backend << ": " << r.pushers << " x " << human_size(r.image_bytes) << " in "
             << fmt(r.seconds, 2) << " s, " << fmt(r.mbps, 1) << " MB/s, peak RSS " << fmt(r.peak_rss_mib, 1)
-             << " MiB (" << fmt(r.start_rss_mib, 0) << " at its start; bound " << fmt(r.rss_bound_mib(), 1) << "), unique " << human_size(r.unique_bytes)
+            << " MiB (" << fmt(r.start_rss_mib, 0) << " at its start; bound " << fmt(r.rss_bound_mib(), 1)
+            << "), unique " << human_size(r.unique_bytes)
             << ", event log " << fmt(static_cast<double>(r.event_log_bytes) / kMiB, 2) << " MiB (" << r.events
             << " events)" << std::endl;
 }
